@@ -1,0 +1,106 @@
+"""Quantities derived from any oval model: hemispheric power and the equatorward boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import xarray as xr
+
+from .. import geomag
+from ..errors import NorrskenError
+from ..times import TimeLike
+
+#: Mean Earth radius used by the oval literature for hemispheric power, km.
+EARTH_RADIUS_KM = 6371.2
+#: Energy flux that marks the equatorward edge of the oval, erg cm^-2 s^-1. With GLOW's ~1.2 kR of
+#: 557.7 nm per erg cm^-2 s^-1 (E0 0.5-5 keV) this is ~0.6 kR overhead: about half of IBC I, the
+#: faintest aurora a dark-adapted observer notices. At Kp 3 it puts the midnight edge near 60.6 deg
+#: MLAT, close to the DMSP diffuse-aurora boundary (Gussenhoven et al. 1983, JGR 88, 5692).
+BOUNDARY_FLUX_ERG = 0.5
+
+
+def _hemisphere_sign(hemisphere: str) -> int:
+    try:
+        return {"north": 1, "south": -1}[hemisphere]
+    except KeyError:
+        raise NorrskenError(f"unknown hemisphere {hemisphere!r}: use 'north' or 'south'") from None
+
+
+def cell_area_km2(lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndarray:
+    """Areas (km^2) of the cells centred on a regular lat x lon grid, on a sphere of ``radius_km``."""
+    dlat = np.radians(abs(lat[1] - lat[0]))
+    dlon = np.radians(abs(lon[1] - lon[0]))
+    la = np.radians(lat)
+    top = np.minimum(la + dlat / 2, np.pi / 2)
+    bottom = np.maximum(la - dlat / 2, -np.pi / 2)
+    band = radius_km**2 * dlon * (np.sin(top) - np.sin(bottom))
+    return np.broadcast_to(band[:, None], (lat.size, lon.size))
+
+
+def hemispheric_power_gw(ds: xr.Dataset, hemisphere: str, height_km: float = 110.0) -> float:
+    """Integral of ``energy_flux_erg`` over one magnetic hemisphere on a sphere at ``height_km``, GW.
+
+    1 erg cm^-2 s^-1 = 1e-3 W m^-2 = 1e3 W km^-2.
+    """
+    sign = _hemisphere_sign(hemisphere)
+    area = cell_area_km2(ds["lat"].values, ds["lon"].values, EARTH_RADIUS_KM + height_km)
+    in_hemisphere = np.sign(ds["mlat"].values) == sign
+    flux = np.where(in_hemisphere, ds["energy_flux_erg"].values, 0.0)
+    return float(np.sum(flux * area) * 1e3 / 1e9)
+
+
+def equatorward_boundary(
+    flux_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    mlt: np.ndarray,
+    threshold_erg: float = BOUNDARY_FLUX_ERG,
+    step_deg: float = 0.05,
+    min_abs_mlat: float = 40.0,
+) -> np.ndarray:
+    """Magnetic latitude of the oval's equatorward edge at each MLT (northern, positive degrees).
+
+    The edge is the lowest |MLAT| at which the energy flux first reaches ``threshold_erg`` when
+    walking poleward from ``min_abs_mlat``. NaN where the flux never reaches the threshold.
+
+    Parameters
+    ----------
+    flux_of
+        ``flux_of(mlat, mlt)`` returning the energy flux, erg cm^-2 s^-1 (broadcasting).
+    mlt
+        1-D magnetic local times, hours.
+    """
+    mlat = np.round(np.arange(min_abs_mlat, 90.0 + step_deg / 2, step_deg), 6)
+    flux = flux_of(mlat[None, :], np.asarray(mlt, dtype=float)[:, None])
+    above = flux >= threshold_erg
+    first = np.argmax(above, axis=1)
+    return np.where(above.any(axis=1), mlat[first], np.nan)
+
+
+def boundary_geographic(
+    flux_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    time: TimeLike,
+    hemisphere: str,
+    threshold_erg: float = BOUNDARY_FLUX_ERG,
+    height_km: float = geomag.DEFAULT_HEIGHT_KM,
+    mlt_step_h: float = 0.1,
+) -> xr.Dataset:
+    """The equatorward boundary of one hemisphere in magnetic and geographic coordinates.
+
+    Returns a Dataset on ``mlt`` (hours) with ``mlat``, ``lat`` and ``lon`` (degrees); NaN where the
+    flux never reaches ``threshold_erg`` at that MLT.
+    """
+    sign = _hemisphere_sign(hemisphere)
+    if not threshold_erg > 0:
+        raise NorrskenError(f"boundary threshold must be a positive energy flux, got {threshold_erg:g} erg cm-2 s-1")
+    mlt = np.arange(0.0, 24.0, mlt_step_h)
+    mlat = sign * equatorward_boundary(flux_of, mlt, threshold_erg)
+    lat, lon = geomag.aacgm_to_geo(mlat, geomag.mlon_from_mlt(mlt, time), time, height_km)
+    return xr.Dataset(
+        {
+            "mlat": ("mlt", mlat, {"units": "degree"}),
+            "lat": ("mlt", lat, {"units": "degree_north"}),
+            "lon": ("mlt", lon, {"units": "degree_east"}),
+        },
+        coords={"mlt": ("mlt", mlt, {"units": "hour"})},
+        attrs={"hemisphere": hemisphere, "threshold_erg": threshold_erg, "height_km": height_km},
+    )

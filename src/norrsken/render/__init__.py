@@ -1,0 +1,1 @@
+"""From emission to pictures: maps now; cameras, ray marching and scenes as they land."""

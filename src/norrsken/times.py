@@ -1,0 +1,64 @@
+"""Time handling: every time at the API is timezone-aware UTC.
+
+Naive datetimes are refused rather than guessed: an aurora picture for the wrong hour is a wrong
+picture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from .errors import NorrskenError
+
+TimeLike = dt.datetime | np.datetime64 | str
+
+
+def to_utc(time: TimeLike) -> dt.datetime:
+    """Convert a timezone-aware datetime, numpy datetime64 or ISO 8601 string to aware UTC.
+
+    Parameters
+    ----------
+    time
+        A timezone-aware ``datetime``; a ``numpy.datetime64`` (which is UTC by definition); or an
+        ISO 8601 string with an explicit offset, e.g. ``"2017-01-18T21:00Z"`` or
+        ``"2017-01-18T22:00+01:00"``.
+
+    Returns
+    -------
+    datetime.datetime
+        The same instant with ``tzinfo=UTC``.
+
+    Raises
+    ------
+    NorrskenError
+        For naive datetimes, strings without an offset, or unparseable strings.
+    """
+    if isinstance(time, np.datetime64):
+        if np.isnat(time):
+            raise NorrskenError("time is NaT (not a time)")
+        seconds = time.astype("datetime64[us]").astype(np.int64) / 1e6
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=float(seconds))
+    if isinstance(time, str):
+        text = time.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise NorrskenError(
+                f"cannot parse time {time!r}: use ISO 8601 with a UTC offset, e.g. 2017-01-18T21:00Z"
+            ) from None
+        if parsed.tzinfo is None:
+            raise NorrskenError(
+                f"time {time!r} has no timezone: add 'Z' for UTC (e.g. 2017-01-18T21:00Z) or an offset"
+            )
+        return parsed.astimezone(dt.UTC)
+    if isinstance(time, dt.datetime):
+        if time.tzinfo is None or time.tzinfo.utcoffset(time) is None:
+            raise NorrskenError(
+                f"naive datetime {time.isoformat()} refused: pass tzinfo=datetime.UTC (times are UTC)"
+            )
+        return time.astimezone(dt.UTC)
+    raise NorrskenError(f"unsupported time type {type(time).__name__}: use datetime, datetime64 or str")

@@ -1,0 +1,117 @@
+"""The command line: products written, numbers printed, and bad input met with one clear line."""
+
+import json
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from norrsken.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def oval_products(tmp_path_factory):
+    out = tmp_path_factory.mktemp("oval")
+    result = run("oval", "--time", "2017-01-18T21:00Z", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_oval_summary_numbers(oval_products):
+    _, summary = oval_products
+    assert summary["kp"] == pytest.approx(10 / 3)
+    assert 30 < summary["hemispheric_power_gw"] < 50
+    assert 60 <= summary["boundary_midnight_mlat"] <= 68
+    assert 2 < summary["peak_flux_erg"] < 8
+    assert summary["peak_mlt"] >= 18 or summary["peak_mlt"] <= 6
+
+
+def test_oval_netcdf_round_trip(oval_products):
+    out, summary = oval_products
+    with xr.open_dataset(summary["files"]["dataset"], engine="h5netcdf") as ds:
+        assert set(ds.data_vars) >= {"energy_flux_erg", "mean_energy_kev", "mlat", "mlt"}
+        assert ds.attrs["kp"] == pytest.approx(10 / 3)
+        north = ds["energy_flux_erg"].where(ds["mlat"] > 0)
+        assert float(north.max()) == pytest.approx(summary["peak_flux_erg"])
+
+
+def test_oval_geojson(oval_products):
+    _, summary = oval_products
+    collection = json.loads(Path(summary["files"]["boundary"]).read_text())
+    assert collection["type"] == "FeatureCollection"
+    hemispheres = {f["properties"]["hemisphere"]: f for f in collection["features"]}
+    assert set(hemispheres) == {"north", "south"}
+    for hemisphere, feature in hemispheres.items():
+        assert feature["geometry"]["type"] == "MultiLineString"
+        points = np.array([p for line in feature["geometry"]["coordinates"] for p in line])
+        assert points.shape[0] > 200
+        assert np.all(np.abs(points[:, 0]) <= 180)
+        for line in feature["geometry"]["coordinates"]:  # RFC 7946: no segment jumps the antimeridian
+            assert np.all(np.abs(np.diff(np.array(line)[:, 0])) < 180)
+        lat = points[:, 1] * (1 if hemisphere == "north" else -1)
+        assert 45 < lat.min() and lat.max() < 85  # the southern magnetic pole sits ~25 deg off the pole
+
+
+def test_oval_map_png(oval_products):
+    _, summary = oval_products
+    image = mpimg.imread(summary["files"]["map"])
+    assert image.shape[0] > 600 and image.shape[1] > 1200
+    rgb = image[..., :3]
+    # the energy-flux panel has bright yellow (inferno's top) pixels where the oval is strongest
+    yellow = (rgb[..., 0] > 0.9) & (rgb[..., 1] > 0.8) & (rgb[..., 2] < 0.6)
+    left = yellow[:, : image.shape[1] // 2]
+    assert left.sum() > 500
+
+
+def test_oval_table_on_the_terminal(tmp_path):
+    result = run("oval", "--out", str(tmp_path), "--kp", "5", "--hemisphere", "south")
+    assert result.exit_code == 0, result.output
+    assert "Hemispheric power" in result.stdout
+    assert "5.00" in result.stdout and "user override" in result.stdout
+    assert (tmp_path / "oval-south-20170118T2100Z.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["oval", "--time", "2017-01-18T21:00"], "no timezone"),
+        (["oval", "--time", "last tuesday"], "cannot parse"),
+        (["oval", "--kp", "10"], "between 0 and 9"),
+        (["oval", "--kp", "-1"], "between 0 and 9"),
+        (["oval", "--hemisphere", "east"], "unknown hemisphere"),
+        (["oval", "--time", "1950-01-01T00:00Z"], "1957-10-01"),
+        (["oval", "--threshold", "0"], "positive"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    result = run(*args, "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_unwritable_output_dir(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("oval", "--out", str(blocker / "sub"))
+    assert result.exit_code == 2
+    assert "cannot write to output folder" in result.stderr
+
+
+def test_demo_writes_the_oval_products(tmp_path):
+    result = run("demo", "--out", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    written = {p.name for p in (tmp_path / "demo").iterdir()}
+    assert {"summary.json", "oval-north-20170118T2100Z.png", "oval-20170118T2100Z.nc"} <= written
+    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    assert summary["time"] == "2017-01-18T21:00:00Z"

@@ -1,0 +1,120 @@
+"""The Zhang & Paxton (2008) oval against the paper's hemispheric power and known geometry."""
+
+import numpy as np
+import pytest
+
+from norrsken.precipitation import boundary_geographic, equatorward_boundary, hemispheric_power_gw, oval
+from norrsken.precipitation import zhang_paxton as zp
+from norrsken.precipitation.products import EARTH_RADIUS_KM
+from norrsken.errors import NorrskenError
+
+# A magnetic grid: 0.05 deg in MLAT from 40 deg, 0.05 h in MLT, cell centres.
+MLAT = np.arange(40.025, 90, 0.05)
+MLT = np.arange(0.025, 24, 0.05)
+GRID_MLAT, GRID_MLT = np.meshgrid(MLAT, MLT, indexing="ij")
+AREA_KM2 = (EARTH_RADIUS_KM + 110.0) ** 2 * np.radians(0.05) * np.radians(0.05 * 15) * np.cos(np.radians(GRID_MLAT))
+
+
+def integral_gw(kp: float, hemisphere_sign: int = 1) -> float:
+    flux, _ = zp.evaluate(hemisphere_sign * GRID_MLAT, GRID_MLT, kp)
+    return float((flux * AREA_KM2).sum() * 1e3 / 1e9)  # erg cm-2 s-1 = 1e3 W km-2
+
+
+@pytest.mark.parametrize("kp", [0.75, 2.25, 3.75, 5.25, 7.0, 9.0])
+def test_hemispheric_power_at_bin_centres(kp):
+    assert integral_gw(kp) == pytest.approx(float(zp.hemispheric_power_zp08(kp)), rel=0.10)
+
+
+@pytest.mark.parametrize("kp", [1.1, 2.9, 4.33, 6.1, 8.5])
+def test_between_bins_flux_follows_the_hp_weighting(kp):
+    weights = zp.kp_weights(kp)
+    lo, hi = zp.KP_BIN_CENTRES[weights.lower], zp.KP_BIN_CENTRES[weights.lower + 1]
+    hp, hp_lo, hp_hi = zp.hemispheric_power_zp08([kp, lo, hi])
+    assert weights.flux[0] == pytest.approx((hp_hi - hp) / (hp_hi - hp_lo))
+    assert sum(weights.flux) == pytest.approx(1.0)
+    flux, energy = zp.evaluate(GRID_MLAT, GRID_MLT, kp)
+    flux_lo, energy_lo = zp.evaluate(GRID_MLAT, GRID_MLT, lo)
+    flux_hi, energy_hi = zp.evaluate(GRID_MLAT, GRID_MLT, hi)
+    np.testing.assert_allclose(flux, weights.flux[0] * flux_lo + weights.flux[1] * flux_hi, rtol=1e-12)
+    t = (kp - lo) / (hi - lo)  # mean energy: linear in Kp
+    np.testing.assert_allclose(energy, (1 - t) * energy_lo + t * energy_hi, rtol=1e-12)
+    assert integral_gw(kp) == pytest.approx(float(hp), rel=0.10)
+
+
+def test_both_hemispheres_are_symmetric():
+    assert integral_gw(3.0, -1) == pytest.approx(integral_gw(3.0, 1), rel=1e-12)
+
+
+def test_quiet_extrapolation_stays_physical():
+    flux, energy = zp.evaluate(GRID_MLAT, GRID_MLT, 0.0)
+    assert flux.min() >= 0 and np.nanmin(energy) >= 0
+    assert integral_gw(0.0) == pytest.approx(float(zp.hemispheric_power_zp08(0.0)), rel=0.3)
+
+
+def test_kp3_boundary_and_night_side_peak():
+    def flux_of(mlat, mlt):
+        return zp.evaluate(mlat, mlt, 3.0)[0]
+
+    midnight = equatorward_boundary(flux_of, np.array([0.0]))[0]
+    assert 60.0 <= midnight <= 68.0
+    noon = equatorward_boundary(flux_of, np.array([12.0]))[0]
+    assert noon > midnight + 5  # the oval is displaced toward the night side
+    flux, _ = zp.evaluate(GRID_MLAT, GRID_MLT, 3.0)
+    peak_mlt = GRID_MLT.flat[np.argmax(flux)]
+    assert peak_mlt >= 18 or peak_mlt <= 6
+
+
+def test_mean_energies_are_in_the_published_range():
+    for kp, top in ((0.75, 3.5), (9.0, 7.0)):
+        _, energy = zp.evaluate(GRID_MLAT, GRID_MLT, kp)
+        assert np.nanmax(energy) == pytest.approx(top, rel=0.1)
+
+
+@pytest.mark.parametrize("hour", [21, 22, 23])
+def test_oval_over_northern_scandinavia_in_the_evening(hour):
+    ds = oval(f"2017-01-18T{hour}:00Z", kp=3.0)
+    meridian = ds["energy_flux_erg"].sel(lon=20.0).sel(lat=slice(50, 85))
+    peak_lat = float(meridian["lat"][int(np.argmax(meridian.values))])
+    assert 66.0 <= peak_lat <= 72.0  # northern Norway, Sweden and Finland
+    assert float(meridian.max()) > 2.0
+    tromso = ds.sel(lat=69.5, lon=19.0)
+    assert float(tromso["energy_flux_erg"]) > 1.0
+    assert 21.0 <= float(tromso["mlt"]) or float(tromso["mlt"]) <= 1.0
+
+
+def test_geographic_grid_dataset():
+    ds = oval("2017-01-18T21:00Z")
+    assert ds["energy_flux_erg"].shape == (361, 720)
+    assert ds.attrs["kp"] == pytest.approx(10 / 3)
+    assert ds.attrs["kp_source"] == "embedded CelesTrak history"
+    assert ds["energy_flux_erg"].attrs["units"] == "erg cm-2 s-1"
+    assert ds["mean_energy_kev"].attrs["units"] == "keV"
+    hp = float(zp.hemispheric_power_zp08(10 / 3))
+    for hemisphere in ("north", "south"):
+        assert ds.attrs[f"hemispheric_power_{hemisphere}_gw"] == pytest.approx(hp, rel=0.15)
+        assert hemispheric_power_gw(ds, hemisphere) == ds.attrs[f"hemispheric_power_{hemisphere}_gw"]
+    outside = ~(np.abs(ds["mlat"]) >= zp.MIN_ABS_MLAT)  # includes NaN, where AACGM is undefined
+    assert float(ds["energy_flux_erg"].where(outside).max()) == 0.0
+    assert float(ds["energy_flux_erg"].where(np.abs(ds["lat"]) < 30).max()) < 1e-3
+
+
+def test_boundary_in_geographic_coordinates():
+    def flux_of(mlat, mlt):
+        return zp.evaluate(mlat, mlt, 3.0)[0]
+
+    b = boundary_geographic(flux_of, "2017-01-18T21:00Z", "north")
+    assert b["lat"].notnull().all()
+    assert 55 < float(b["lat"].min()) and float(b["lat"].max()) < 82
+    south = boundary_geographic(flux_of, "2017-01-18T21:00Z", "south")
+    assert float(south["mlat"].max()) < -60
+
+
+def test_bad_inputs():
+    with pytest.raises(NorrskenError, match="between 0 and 9"):
+        oval("2017-01-18T21:00Z", kp=12)
+    with pytest.raises(NorrskenError, match="divide 180"):
+        oval("2017-01-18T21:00Z", resolution_deg=0.7)
+    with pytest.raises(NorrskenError, match="hemisphere"):
+        boundary_geographic(lambda a, b: a, "2017-01-18T21:00Z", "east")
+    with pytest.raises(NorrskenError, match="between -90 and 90"):
+        zp.evaluate(np.array([95.0]), np.array([0.0]), 3.0)
