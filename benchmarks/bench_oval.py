@@ -10,12 +10,10 @@ import statistics
 import tempfile
 import time
 
-os.environ["NORRSKEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="norrsken-bench-")
-
-from norrsken.precipitation import oval  # noqa: E402
-
 
 def main() -> None:
+    from norrsken.precipitation import oval
+
     start = time.perf_counter()
     oval("2017-01-18T21:00Z")
     cold = time.perf_counter() - start
@@ -30,4 +28,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with tempfile.TemporaryDirectory(prefix="norrsken-bench-") as cache:
+        os.environ["NORRSKEN_CACHE_DIR"] = cache
+        main()

@@ -64,7 +64,7 @@ def test_oval_geojson(oval_products):
 def test_oval_map_png(oval_products):
     _, summary = oval_products
     image = mpimg.imread(summary["files"]["map"])
-    assert image.shape[0] > 600 and image.shape[1] > 1200
+    assert image.shape[0] > 550 and image.shape[1] > 1000
     rgb = image[..., :3]
     # the energy-flux panel has bright yellow (inferno's top) pixels where the oval is strongest
     yellow = (rgb[..., 0] > 0.9) & (rgb[..., 1] > 0.8) & (rgb[..., 2] < 0.6)
@@ -77,7 +77,7 @@ def test_oval_table_on_the_terminal(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Hemispheric power" in result.stdout
     assert "5.00" in result.stdout and "user override" in result.stdout
-    assert (tmp_path / "oval-south-20170118T2100Z.png").exists()
+    assert (tmp_path / "oval-south-20170118T2100Z-kp5.png").exists()  # what-if runs keep their own files
 
 
 @pytest.mark.parametrize(
@@ -115,3 +115,54 @@ def test_demo_writes_the_oval_products(tmp_path):
     assert {"summary.json", "oval-north-20170118T2100Z.png", "oval-20170118T2100Z.nc"} <= written
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
     assert summary["time"] == "2017-01-18T21:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["oval", "--kp", "nan"], "between 0 and 9"),
+        (["oval", "--kp", "inf"], "between 0 and 9"),
+        (["oval", "--threshold", "inf"], "finite"),
+        (["oval", "--time", "[/]"], "cannot parse"),
+        (["oval", "--hemisphere", "[/bold]"], "[/bold]"),
+        (["oval", "--time", "2031-01-01T00:00Z", "--kp", "3"], "AACGM-v2"),
+    ],
+)
+def test_odd_input_is_still_one_line(args, message, tmp_path):
+    result = run(*args, "--out", str(tmp_path / "never-created"))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never-created").exists()  # inputs are checked before anything is written
+
+
+def test_markup_in_paths_is_printed_verbatim(tmp_path):
+    out = tmp_path / "o[bold]y"
+    result = run("oval", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.stdout.replace("\n", "")
+
+
+def test_existing_directory_in_the_way_of_an_output_file(tmp_path):
+    (tmp_path / "oval-20170118T2100Z.nc").mkdir()
+    result = run("oval", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+
+
+def test_json_has_null_not_nan_when_no_edge_is_found(tmp_path):
+    result = run("oval", "--threshold", "100", "--json", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["boundary_midnight_mlat"] is None
+
+
+def test_entry_point_usage_errors_are_one_line(monkeypatch, capsys):
+    from norrsken.cli import main
+
+    monkeypatch.setattr("sys.argv", ["norrsken", "oval", "--kp", "abc"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--kp" in err

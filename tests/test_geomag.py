@@ -85,3 +85,26 @@ def test_latitudes_out_of_range_are_refused(bad):
 def test_bad_height_is_refused():
     with pytest.raises(NorrskenError, match="2000 km"):
         geomag.geo_to_aacgm(70.0, 0.0, TIME, height_km=5000.0)
+
+
+def test_inverse_near_the_undefined_band_is_nan_or_exact():
+    mlat = np.arange(5.0, 40.0, 1.0)
+    lat, lon = geomag.aacgm_to_geo(mlat, np.full(mlat.shape, 40.0), TIME)
+    ok = np.isfinite(lat)
+    assert ok[-10:].all()  # well defined from ~30 deg
+    again_mlat, again_mlon = geomag.geo_to_aacgm(lat[ok], lon[ok], TIME)
+    assert _angular_distance_deg(mlat[ok], np.full(ok.sum(), 40.0), again_mlat, again_mlon).max() < 1e-3
+
+
+def test_dates_outside_the_coefficients_are_one_clear_error():
+    with pytest.raises(NorrskenError, match="1590-01-01 to 2029-12-31.*2030-06-01"):
+        geomag.geo_to_aacgm(70.0, 20.0, "2030-06-01T00:00Z")
+    with pytest.raises(NorrskenError, match="2031-03-05"):
+        geomag.grid_to_aacgm(np.array([60.0, 70.0]), np.array([0.0, 10.0]), "2031-03-05T12:00Z")
+
+
+def test_empty_and_non_finite_input():
+    mlat, mlon = geomag.geo_to_aacgm([], [], TIME)
+    assert mlat.shape == (0,)
+    mlat, mlon = geomag.geo_to_aacgm(70.0, np.inf, TIME)
+    assert np.isnan(mlat)

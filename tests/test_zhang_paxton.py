@@ -118,3 +118,21 @@ def test_bad_inputs():
         boundary_geographic(lambda a, b: a, "2017-01-18T21:00Z", "east")
     with pytest.raises(NorrskenError, match="between -90 and 90"):
         zp.evaluate(np.array([95.0]), np.array([0.0]), 3.0)
+
+
+def test_edge_beyond_the_model_domain_is_not_reported_at_40_degrees():
+    def flux_of(mlat, mlt):
+        return zp.evaluate(mlat, mlt, 9.0)[0]
+
+    mlt = np.arange(0, 24, 0.5)
+    edge = equatorward_boundary(flux_of, mlt)
+    at_domain_edge = flux_of(np.full(mlt.shape, 40.0), mlt) >= 0.5
+    assert at_domain_edge.any()  # at Kp 9 the evening oval reaches past 40 deg MLAT
+    assert np.isnan(edge[at_domain_edge]).all()
+    assert (edge[~at_domain_edge] > 40.0).all()
+
+
+def test_mean_energy_below_the_first_bin_is_held_not_extrapolated():
+    _, energy_0 = zp.evaluate(GRID_MLAT, GRID_MLT, 0.0)
+    _, energy_first = zp.evaluate(GRID_MLAT, GRID_MLT, 0.75)
+    np.testing.assert_array_equal(energy_0, energy_first)

