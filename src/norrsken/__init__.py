@@ -5,8 +5,9 @@ drivers (space weather) -> geomag -> precipitation -> emission -> render/forecas
 """
 
 from .drivers import SpaceWeather, kp_at, space_weather
+from .emission import column
 from .errors import NorrskenError, OutOfRangeError
 
 __version__ = "0.1.0"
 
-__all__ = ["NorrskenError", "OutOfRangeError", "SpaceWeather", "kp_at", "space_weather"]
+__all__ = ["NorrskenError", "OutOfRangeError", "SpaceWeather", "column", "kp_at", "space_weather"]

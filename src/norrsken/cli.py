@@ -208,7 +208,7 @@ def column_command(
         highlight=False,
     )
     if plot_path is not None:
-        console.print(f"  wrote plot {plot_path}", highlight=False)
+        console.print(f"  wrote plot {plot_path}", markup=False, highlight=False)
 
 
 def main() -> None:

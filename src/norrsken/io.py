@@ -94,6 +94,15 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def save_figure(fig, path: str | os.PathLike, **kwargs) -> Path:
+    """Save a matplotlib figure; an unwritable path is a one-line :class:`NorrskenError`."""
+    try:
+        fig.savefig(path, **kwargs)
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    return Path(path)
+
+
 def write_json(obj, path: str | os.PathLike) -> Path:
     """Write ``obj`` as strict JSON (NaN is refused, so callers turn missing values into None)."""
     try:

@@ -149,15 +149,18 @@ def covered_range() -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _index(time: dt.datetime, needs: str = "Kp") -> tuple[int, int]:
+_KP_HINT = "pass --kp (kp=...) to set Kp yourself"
+_INDICES_HINT = "pass --kp for Kp and --f107, --f107a, --ap (f107=, f107a=, ap=) for the atmosphere yourself"
+
+
+def _index(time: dt.datetime, hint: str = _KP_HINT) -> tuple[int, int]:
     """(day index, 3-hour slot) of ``time`` in the table, or a clear error outside it."""
     table = _table()
     start, end = covered_range()
     if not start <= time < end:
-        hint = "pass --kp (kp=...) to set Kp yourself" if needs == "Kp" else f"pass {needs} yourself"
         raise OutOfRangeError(
-            f"no embedded {'Kp' if needs == 'Kp' else 'indices'} for {time:%Y-%m-%d %H:%M} UTC: the CelesTrak "
-            f"history covers {start:%Y-%m-%d} to {table.last_day:%Y-%m-%d}; {hint}"
+            f"no embedded space weather for {time:%Y-%m-%d %H:%M} UTC: the CelesTrak history covers "
+            f"{start:%Y-%m-%d} to {table.last_day:%Y-%m-%d}; {hint}"
         )
     return (time.date() - table.first_day).days, time.hour // 3
 
@@ -227,7 +230,7 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
     """
     time = to_utc(time)
     table = _table()
-    day, slot = _index(time, needs="F10.7, F10.7a and ap" if kp is not None else "Kp")
+    day, slot = _index(time, _INDICES_HINT)
     if day * 8 + slot < _MSIS_AP_SLOTS:
         raise OutOfRangeError(
             f"{time:%Y-%m-%d %H:%M} UTC is within 57 h of the start of the CelesTrak history; "

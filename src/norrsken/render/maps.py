@@ -11,7 +11,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from .. import geomag
-from ..errors import NorrskenError
+from ..io import save_figure
 from ..land import land_fraction
 
 #: Equatorward edge of a polar map, degrees of |latitude|.
@@ -154,8 +154,4 @@ def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike) -> 
         "Zhang & Paxton (2008) model; dashed: AACGM latitude 60/70/80°, dotted: magnetic local time",
         fontsize=10,
     )
-    try:
-        fig.savefig(path, facecolor=fig.get_facecolor(), bbox_inches="tight", pad_inches=0.2)
-    except OSError as exc:
-        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    return Path(path)
+    return save_figure(fig, path, facecolor=fig.get_facecolor(), bbox_inches="tight", pad_inches=0.2)

@@ -1,0 +1,334 @@
+"""Precomputed emission tables: VER per unit energy flux on (line, mean energy, energy flux, altitude).
+
+The column physics depends on the spectrum and the atmosphere, not on where a column stands, so a
+renderer needs it only on a small grid: 66 log-spaced mean energies (0.1-50 keV, 24 per decade),
+5 log-spaced energy fluxes (0.01-100 erg cm^-2 s^-1; the chemistry is mildly non-linear in Q
+through n_e ~ sqrt(q)) and the 241 levels of :func:`~norrsken.atmosphere.default_altitudes_km`.
+A table is built once per atmosphere (~0.1 s), stored as an uncompressed ``.npz`` in the user cache
+dir (:func:`norrsken.cache.cached_arrays`) keyed by its inputs, the physics version and the
+package version, and loads in milliseconds.
+
+Interpolation is linear in ln E0, ln Q and altitude, on VER/Q; Q outside the table's range uses the
+per-unit profile of the nearest edge (VER stays proportional to Q there), and Q = 0 gives zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ..atmosphere import Atmosphere, atmosphere
+from ..cache import cache_key, cached_arrays
+from ..drivers import space_weather
+from ..errors import NorrskenError, OutOfRangeError
+from ..times import TimeLike, to_utc
+from .chemistry import volume_emission_rates
+from .ionization import (
+    MEAN_ENERGY_RANGE_KEV,
+    check_energy_flux,
+    check_mean_energy,
+    ionization_rate,
+)
+from .lines import LINE_KEYS, line_index
+
+#: Bump when the physics or the layout changes: it is part of every cache key.
+TABLE_VERSION = "emission-table-2"
+TABLE_MEAN_ENERGY_KEV = np.exp(
+    np.linspace(math.log(MEAN_ENERGY_RANGE_KEV[0]), math.log(MEAN_ENERGY_RANGE_KEV[1]), 66)
+)
+TABLE_ENERGY_FLUX_ERG = np.logspace(-2.0, 2.0, 5)
+_ARRAYS = ("mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "lines")
+#: Rounding of the atmosphere inputs that key a table (and are used to build it).
+LAT_STEP_DEG, LON_STEP_DEG = 5.0, 15.0
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EmissionTable:
+    """VER per unit energy flux of every line for one atmosphere.
+
+    Attributes
+    ----------
+    mean_energy_kev : ndarray (n_energy,)
+        Log-spaced mean energies of the Maxwellian spectra.
+    energy_flux_erg : ndarray (n_flux,)
+        Log-spaced energy fluxes.
+    altitude_km : ndarray (n_altitude,)
+        Altitude grid.
+    ver_per_flux : ndarray float32 (n_lines, n_energy, n_flux, n_altitude)
+        Photons cm^-3 s^-1 per erg cm^-2 s^-1, lines in the order of ``lines``.
+    ionization_per_flux : ndarray float32 (n_energy, n_altitude)
+        Ion pairs cm^-3 s^-1 per erg cm^-2 s^-1 (ionization is linear in Q).
+    lines : tuple of str
+        Line keys.
+    inputs : dict
+        The (rounded) atmosphere inputs and the table version.
+    """
+
+    mean_energy_kev: np.ndarray
+    energy_flux_erg: np.ndarray
+    altitude_km: np.ndarray
+    ver_per_flux: np.ndarray
+    ionization_per_flux: np.ndarray
+    lines: tuple[str, ...]
+    inputs: dict
+
+    def _check_altitudes(self, altitude_km: np.ndarray) -> np.ndarray:
+        alt = np.asarray(altitude_km, dtype=float)
+        lo, hi = self.altitude_km[0], self.altitude_km[-1]
+        bad = ~(np.isfinite(alt) & (alt >= lo) & (alt <= hi))
+        if bad.any():
+            raise OutOfRangeError(f"altitude {alt[bad].flat[0]:g} km lies outside the table's {lo:g}-{hi:g} km")
+        return alt
+
+    def interpolate(
+        self,
+        line: str,
+        mean_energy_kev: np.ndarray | float,
+        energy_flux_erg: np.ndarray | float,
+        altitude_km: np.ndarray | float,
+    ) -> np.ndarray:
+        """VER (photons cm^-3 s^-1) of ``line`` at any points; the three arrays broadcast together.
+
+        Raises
+        ------
+        OutOfRangeError
+            For mean energies outside the table where the flux is positive, or altitudes outside it.
+        """
+        table = self.ver_per_flux[line_index(line)]
+        mean, flux, alt = np.broadcast_arrays(
+            np.asarray(mean_energy_kev, dtype=float),
+            check_energy_flux(energy_flux_erg, allow_zero=True),
+            self._check_altitudes(altitude_km),
+        )
+        check_mean_energy(mean[flux > 0])
+        out = np.empty(mean.shape)
+        _interpolate_points(
+            table,
+            math.log(self.mean_energy_kev[0]),
+            math.log(self.mean_energy_kev[1] / self.mean_energy_kev[0]),
+            math.log(self.energy_flux_erg[0]),
+            math.log(self.energy_flux_erg[1] / self.energy_flux_erg[0]),
+            self.altitude_km,
+            mean.ravel(),
+            flux.ravel(),
+            alt.ravel(),
+            out.reshape(-1),
+        )
+        return out
+
+    def ver_map(
+        self,
+        mean_energy_kev: np.ndarray,
+        energy_flux_erg: np.ndarray,
+        altitude_km: np.ndarray,
+        *,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """VER of every line on a 2-D map of columns, e.g. the oval's (lat, lon) grid.
+
+        Parameters
+        ----------
+        mean_energy_kev, energy_flux_erg
+            2-D maps (n_lat, n_lon) of the same shape; where the flux is 0 the mean energy is ignored
+            (it may be NaN).
+        altitude_km
+            1-D output altitudes within the table.
+        out
+            Optional float32 array (n_lines, n_lat, n_lon, n_altitude) to fill, so that repeated
+            calls (animation frames) reuse memory.
+
+        Returns
+        -------
+        ndarray float32 (n_lines, n_lat, n_lon, n_altitude)
+            Photons cm^-3 s^-1, lines in the order of :attr:`lines`.
+        """
+        flux = check_energy_flux(energy_flux_erg, allow_zero=True)
+        mean = np.asarray(mean_energy_kev, dtype=float)
+        if mean.ndim != 2 or mean.shape != flux.shape:
+            raise NorrskenError(
+                f"mean energy and flux maps must be 2-D of one shape, got {mean.shape} and {flux.shape}"
+            )
+        check_mean_energy(mean[flux > 0])
+        alt = self._check_altitudes(np.atleast_1d(altitude_km))
+        shape = (len(self.lines), *mean.shape, alt.size)
+        if out is None:
+            out = np.empty(shape, dtype=np.float32)
+        elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+            raise NorrskenError(f"out must be a C-contiguous float32 array of shape {shape}")
+        _fill_map(
+            self._resampled(alt),
+            math.log(self.mean_energy_kev[0]),
+            math.log(self.mean_energy_kev[1] / self.mean_energy_kev[0]),
+            math.log(self.energy_flux_erg[0]),
+            math.log(self.energy_flux_erg[1] / self.energy_flux_erg[0]),
+            mean,
+            flux,
+            out,
+        )
+        return out
+
+    def _resampled(self, altitude_km: np.ndarray) -> np.ndarray:
+        """The table linearly interpolated to other altitudes, float32 (lines, E, Q, z_out)."""
+        upper = np.clip(np.searchsorted(self.altitude_km, altitude_km, side="right"), 1, self.altitude_km.size - 1)
+        lower = upper - 1
+        weight = (altitude_km - self.altitude_km[lower]) / (self.altitude_km[upper] - self.altitude_km[lower])
+        table = self.ver_per_flux
+        return np.ascontiguousarray(table[..., lower] * (1.0 - weight) + table[..., upper] * weight, dtype=np.float32)
+
+
+@njit(cache=True, inline="always")
+def _axis_position(value, log_first, log_step, n):
+    """Index of the lower node and weight of the upper one on a uniform log axis (clamped)."""
+    x = (math.log(value) - log_first) / log_step
+    if x <= 0.0:
+        return 0, 0.0
+    if x >= n - 1:
+        return n - 2, 1.0
+    i = int(x)
+    return i, x - i
+
+
+@njit(cache=True, parallel=True)
+def _fill_map(table, log_e0, log_de, log_q0, log_dq, mean, flux, out):
+    n_lines, n_e, n_q, n_z = table.shape
+    for iy in prange(mean.shape[0]):
+        for ix in range(mean.shape[1]):
+            q = flux[iy, ix]
+            if q <= 0.0:
+                out[:, iy, ix, :] = 0.0
+                continue
+            ie, we = _axis_position(mean[iy, ix], log_e0, log_de, n_e)
+            iq, wq = _axis_position(q, log_q0, log_dq, n_q)
+            w00 = np.float32(q * (1.0 - we) * (1.0 - wq))
+            w10 = np.float32(q * we * (1.0 - wq))
+            w01 = np.float32(q * (1.0 - we) * wq)
+            w11 = np.float32(q * we * wq)
+            for line in range(n_lines):
+                a, b = table[line, ie, iq], table[line, ie + 1, iq]
+                c, d = table[line, ie, iq + 1], table[line, ie + 1, iq + 1]
+                row = out[line, iy, ix]
+                for k in range(n_z):
+                    row[k] = w00 * a[k] + w10 * b[k] + w01 * c[k] + w11 * d[k]
+
+
+@njit(cache=True)
+def _interpolate_points(table, log_e0, log_de, log_q0, log_dq, alt_grid, mean, flux, alt, out):
+    n_e, n_q, n_z = table.shape
+    for p in range(mean.size):
+        q = flux[p]
+        if q <= 0.0:
+            out[p] = 0.0
+            continue
+        ie, we = _axis_position(mean[p], log_e0, log_de, n_e)
+        iq, wq = _axis_position(q, log_q0, log_dq, n_q)
+        iz = min(max(np.searchsorted(alt_grid, alt[p], side="right") - 1, 0), n_z - 2)
+        wz = (alt[p] - alt_grid[iz]) / (alt_grid[iz + 1] - alt_grid[iz])
+        total = 0.0
+        for de, fe in ((0, 1.0 - we), (1, we)):
+            for dq, fq in ((0, 1.0 - wq), (1, wq)):
+                corner = table[ie + de, iq + dq]
+                total += fe * fq * ((1.0 - wz) * corner[iz] + wz * corner[iz + 1])
+        out[p] = q * total
+
+
+def build_table(atm: Atmosphere) -> EmissionTable:
+    """Compute the table for one atmosphere (Maxwellian spectra)."""
+    unit = ionization_rate(atm, TABLE_MEAN_ENERGY_KEV, 1.0)  # (E, z) per erg cm^-2 s^-1
+    q = unit[:, None, :] * TABLE_ENERGY_FLUX_ERG[None, :, None]
+    ver, _ = volume_emission_rates(q, atm)
+    return EmissionTable(
+        mean_energy_kev=TABLE_MEAN_ENERGY_KEV.copy(),
+        energy_flux_erg=TABLE_ENERGY_FLUX_ERG.copy(),
+        altitude_km=atm.altitude_km.copy(),
+        ver_per_flux=(ver / TABLE_ENERGY_FLUX_ERG[None, None, :, None]).astype(np.float32),
+        ionization_per_flux=unit.astype(np.float32),
+        lines=LINE_KEYS,
+        inputs={**atm.inputs(), "version": TABLE_VERSION, "spectrum": "maxwellian"},
+    )
+
+
+def table_inputs(
+    time: TimeLike,
+    lat: float,
+    lon: float,
+    *,
+    f107: float | None = None,
+    f107a: float | None = None,
+    ap: float | None = None,
+    msis_version: float = 2.1,
+) -> dict:
+    """The rounded atmosphere inputs that key (and build) a table.
+
+    Time is rounded to the hour, latitude to 5 deg, longitude to 15 deg (one hour of local time),
+    F10.7, F10.7a and Ap to integers; indices not given come from the embedded history.
+    """
+    moment = (to_utc(time) + dt.timedelta(minutes=30)).replace(minute=0, second=0, microsecond=0)
+    if f107 is None or f107a is None or ap is None:
+        weather = space_weather(moment)
+        f107 = weather.f107_previous_day if f107 is None else f107
+        f107a = weather.f107a if f107a is None else f107a
+        ap = weather.ap_daily if ap is None else ap
+    values = {"lat": lat, "lon": lon, "f107": f107, "f107a": f107a, "ap": ap}
+    for name, value in values.items():
+        if not math.isfinite(float(value)):
+            raise NorrskenError(f"{name} must be finite, got {value}")
+    return {
+        "time": moment.isoformat().replace("+00:00", "Z"),
+        "lat": float(np.clip(LAT_STEP_DEG * round(float(lat) / LAT_STEP_DEG), -90.0, 90.0)),
+        "lon": float((LON_STEP_DEG * round(float(lon) / LON_STEP_DEG) + 180.0) % 360.0 - 180.0),
+        "f107": float(round(float(f107))),
+        "f107a": float(round(float(f107a))),
+        "ap": float(round(float(ap))),
+        "msis_version": 0 if msis_version == 0 else float(msis_version),
+        "version": TABLE_VERSION,
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _load_or_build(inputs_json: str) -> EmissionTable:
+    inputs = json.loads(inputs_json)
+
+    def build() -> dict[str, np.ndarray]:
+        atm = atmosphere(
+            inputs["time"],
+            inputs["lat"],
+            inputs["lon"],
+            f107=inputs["f107"],
+            f107a=inputs["f107a"],
+            ap=inputs["ap"],
+            msis_version=inputs["msis_version"],
+        )
+        table = build_table(atm)
+        return {name: np.asarray(getattr(table, name)) for name in _ARRAYS}
+
+    arrays = cached_arrays("emission-table", cache_key(inputs_json), build)
+    return EmissionTable(
+        **{name: arrays[name] for name in _ARRAYS if name != "lines"},
+        lines=tuple(str(k) for k in arrays["lines"]),
+        inputs=inputs,
+    )
+
+
+def emission_table(
+    time: TimeLike,
+    lat: float,
+    lon: float,
+    *,
+    f107: float | None = None,
+    f107a: float | None = None,
+    ap: float | None = None,
+    msis_version: float = 2.1,
+) -> EmissionTable:
+    """The emission table for the atmosphere at (rounded) ``time``, ``lat``, ``lon``.
+
+    Loaded from the user cache dir when it exists there (milliseconds), else built (~0.1 s) and
+    stored. Tables are also kept in memory for the process.
+    """
+    inputs = table_inputs(time, lat, lon, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
+    return _load_or_build(json.dumps(inputs, sort_keys=True))
