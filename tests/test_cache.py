@@ -53,3 +53,13 @@ def test_unusable_cache_dir_is_skipped(tmp_path, monkeypatch):
 def test_keys_change_with_their_inputs():
     assert cache.cache_key("a", 1) != cache.cache_key("a", 2)
     assert cache.cache_key("a", 1) == cache.cache_key("a", 1)
+
+
+def test_numba_kernels_are_cached_in_the_cache_dir(tmp_path):
+    import os
+
+    env = {**os.environ, "NORRSKEN_CACHE_DIR": str(tmp_path)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    code = "import norrsken, numba; print(numba.config.CACHE_DIR)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(tmp_path / "numba")

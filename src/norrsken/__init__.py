@@ -4,10 +4,14 @@ The public API is re-exported here; each physical step lives in one module:
 drivers (space weather) -> geomag -> precipitation -> emission -> render/forecast -> cli.
 """
 
-from .drivers import SpaceWeather, kp_at, space_weather
-from .emission import column
-from .errors import NorrskenError, OutOfRangeError
-
 __version__ = "0.1.0"
+
+from .cache import configure_numba_cache  # noqa: E402
+
+configure_numba_cache()  # before the numba kernels below are imported
+
+from .drivers import SpaceWeather, kp_at, space_weather  # noqa: E402
+from .emission import column  # noqa: E402
+from .errors import NorrskenError, OutOfRangeError  # noqa: E402
 
 __all__ = ["NorrskenError", "OutOfRangeError", "SpaceWeather", "column", "kp_at", "space_weather"]

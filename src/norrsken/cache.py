@@ -84,3 +84,20 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     return arrays
+
+
+def configure_numba_cache() -> None:
+    """Keep numba's compiled kernels in the cache dir, not beside the installed package.
+
+    Must run before any module with ``@njit(cache=True)`` is imported; ``NUMBA_CACHE_DIR``, when
+    set, wins.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    try:
+        folder = cache_dir() / "numba"
+    except OSError:
+        return  # numba then falls back to its own choice
+    import numba
+
+    numba.config.CACHE_DIR = str(folder)
