@@ -136,7 +136,10 @@ class EmissionTable:
         ----------
         mean_energy_kev, energy_flux_erg
             2-D maps (n_lat, n_lon) of the same shape; where the flux is 0 the mean energy is ignored
-            (it may be NaN).
+            (it may be NaN). Mean energies outside the table (0.1-50 keV) take its nearest edge:
+            oval models reach below 0.1 keV in their tails (Zhang & Paxton at Kp 9: ~0.05 keV under
+            a few erg cm^-2 s^-1 at the storm-time equatorward edge), where the softest spectrum of
+            the table, red-dominated, is the physical stand-in.
         altitude_km
             1-D output altitudes within the table.
         out
@@ -154,7 +157,10 @@ class EmissionTable:
             raise NorrskenError(
                 f"mean energy and flux maps must be 2-D of one shape, got {mean.shape} and {flux.shape}"
             )
-        check_mean_energy(mean[flux > 0])
+        lit = flux > 0
+        if not np.isfinite(mean[lit]).all():
+            raise NorrskenError("mean energy must be finite wherever the energy flux is positive")
+        mean = np.where(lit, np.clip(mean, *MEAN_ENERGY_RANGE_KEV), mean)
         alt = self._check_altitudes(np.atleast_1d(altitude_km))
         shape = (len(self.lines), *mean.shape, alt.size)
         if out is None:
