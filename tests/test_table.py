@@ -37,7 +37,8 @@ def _direct(atm, mean, flux):
 
 
 def test_layout(table, atm):
-    assert table.ver_per_flux.shape == (len(LINE_KEYS), 66, 5, atm.altitude_km.size)
+    assert table.ver_per_flux.shape == (len(LINE_KEYS), 66, 19, atm.altitude_km.size)
+    assert table.energy_flux_erg[0] == pytest.approx(1e-3) and table.energy_flux_erg[-1] == pytest.approx(1e3)
     assert table.ver_per_flux.dtype == np.float32
     assert table.lines == LINE_KEYS
     assert TABLE_MEAN_ENERGY_KEV[0] == pytest.approx(0.1) and TABLE_MEAN_ENERGY_KEV[-1] == pytest.approx(50.0)
@@ -67,8 +68,8 @@ def test_between_nodes_close_to_direct(table, atm, mean, flux):
 
 def test_flux_outside_table_scales_linearly_and_zero_is_dark(table):
     z = 110.0
-    edge = table.interpolate("557.7", 3.0, 100.0, z)
-    assert table.interpolate("557.7", 3.0, 300.0, z) == pytest.approx(3.0 * edge, rel=1e-6)
+    edge = table.interpolate("557.7", 3.0, 1e-3, z)
+    assert table.interpolate("557.7", 3.0, 3e-4, z) == pytest.approx(0.3 * edge, rel=1e-6)
     assert table.interpolate("557.7", 3.0, 0.0, z) == 0.0
     # Where the flux is zero the mean energy is ignored, even if it is NaN.
     assert table.interpolate("557.7", np.nan, 0.0, z) == 0.0
@@ -93,10 +94,25 @@ def test_map_lookup_matches_point_interpolation(table):
 def test_map_lookup_takes_the_table_edge_for_mean_energies_outside_it(table):
     """Oval models reach below 0.1 keV in their tails (Zhang & Paxton at Kp 9, under several erg)."""
     z = np.linspace(90.0, 400.0, 20)
-    flux = np.ones((1, 3))
-    outside = table.ver_map(np.array([[0.05, 0.1, 80.0]]), flux, z)
-    edges = table.ver_map(np.array([[0.1, 0.1, 50.0]]), flux, z)
-    np.testing.assert_array_equal(outside, edges)
+    flux = np.ones((1, 2))
+    soft = table.ver_map(np.array([[0.05, 1e-4]]), flux, z)
+    edge = table.ver_map(np.array([[0.1, 0.1]]), flux, z)
+    np.testing.assert_array_equal(soft, edge)
+    np.testing.assert_array_equal(table.interpolate("630.0", 0.05, 1.0, z), table.interpolate("630.0", 0.1, 1.0, z))
+    with pytest.raises(OutOfRangeError, match="mean energy"):  # e.g. eV given for keV: not clamped
+        table.ver_map(np.array([[2.0, 2000.0]]), flux, z)
+
+
+@pytest.mark.parametrize("mean", [0.13, 0.9, 7.3, 41.0])
+@pytest.mark.parametrize("flux", [0.0023, 0.31, 47.0, 850.0])
+def test_between_nodes_the_table_matches_direct_columns(table, atm, mean, flux):
+    """Off-grid in both <E> and Q: column brightness within 0.1 % (427.8), 1 % (557.7), 3 % (630.0)."""
+    direct = _direct(atm, mean, flux)
+    z_cm = table.altitude_km * 1e5
+    for key, tolerance in (("427.8", 1e-3), ("557.7", 0.01), ("630.0", 0.03)):
+        from_table = np.trapezoid(table.interpolate(key, mean, flux, table.altitude_km), z_cm)
+        exact = np.trapezoid(direct[line_index(key)], z_cm)
+        assert from_table == pytest.approx(exact, rel=tolerance)
 
 
 def test_map_lookup_of_a_storm_time_oval(table):
@@ -129,7 +145,7 @@ def test_map_lookup_is_fast(table):
         (lambda t: t.interpolate("557.7", 80.0, 1.0, 110.0), OutOfRangeError, "mean energy"),
         (lambda t: t.interpolate("557.7", 2.0, -1.0, 110.0), NorrskenError, "energy flux"),
         (lambda t: t.interpolate("558.0", 2.0, 1.0, 110.0), NorrskenError, "unknown line"),
-        (lambda t: t.ver_map(np.full((2, 2), np.nan), np.ones((2, 2)), [110.0]), NorrskenError, "finite"),
+        (lambda t: t.ver_map(np.full((2, 2), np.nan), np.ones((2, 2)), [110.0]), NorrskenError, "mean energy"),
         (lambda t: t.ver_map(np.ones((2, 2)), np.ones((3, 2)), [110.0]), NorrskenError, "one shape"),
         (lambda t: t.ver_map(np.ones((2, 2)), np.ones((2, 2)), [110.0], out=np.empty(3)), NorrskenError, "out"),
     ],

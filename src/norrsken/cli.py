@@ -154,10 +154,17 @@ def demo(
 @app.command("column")
 @friendly
 def column_command(
-    mean_energy: Annotated[
-        float, typer.Option("--mean-energy", help="Mean energy of the precipitating electrons, keV (0.1-50).")
-    ],
     flux: Annotated[float, typer.Option("--flux", help="Downward energy flux, erg cm-2 s-1 (= mW m-2), > 0.")],
+    mean_energy: Annotated[
+        float | None, typer.Option("--mean-energy", help="Mean energy of the precipitating electrons, keV (0.1-50).")
+    ] = None,
+    characteristic_energy: Annotated[
+        float | None,
+        typer.Option(
+            "--characteristic-energy",
+            help="Instead of --mean-energy: characteristic energy E0, keV (Maxwellian mean = 2 E0; GLOW's Echar).",
+        ),
+    ] = None,
     lat: Annotated[float, typer.Option("--lat", help="Geodetic latitude, degrees (default Tromso).")] = 69.6,
     lon: Annotated[float, typer.Option("--lon", help="Longitude, degrees east (default Tromso).")] = 19.0,
     time: TimeOption = DEMO_TIME,
@@ -181,13 +188,21 @@ def column_command(
     Defaults: 2017-01-18T21:00Z at Tromso (69.6 N, 19.0 E); F10.7 and Ap from the embedded CelesTrak history.
     """
     from .emission.column import column, plot, summary
+    from .emission.ionization import mean_energy_from_characteristic
+    from .io import check_output_file
 
+    if (mean_energy is None) == (characteristic_energy is None):
+        raise NorrskenError("give exactly one of --mean-energy and --characteristic-energy")
+    if mean_energy is None:
+        mean_energy = float(mean_energy_from_characteristic(characteristic_energy, spectrum))
+    if plot_path is not None:
+        plot_path = check_output_file(plot_path, ".png")
     ds = column(mean_energy, flux, time, lat, lon, f107=f107, f107a=f107a, ap=ap, spectrum=spectrum)
     if plot_path is not None:
-        plot(ds, plot_path)
+        plot_path = plot(ds, plot_path)
     result = summary(ds)
     if as_json:
-        print(json.dumps(result))
+        print(json.dumps(result, allow_nan=False))
         return
     inputs = result["inputs"]
     table = Table(

@@ -94,11 +94,25 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def check_output_file(path: str | os.PathLike, suffix: str) -> Path:
+    """Check that ``path`` can be written as a new or replaced ``suffix`` file, before any work."""
+    path = Path(path)
+    if path.suffix.lower() != suffix:
+        raise NorrskenError(f"output file {str(path)!r} must end in {suffix}")
+    if path.is_dir():
+        raise NorrskenError(f"output file {str(path)!r} is a folder")
+    if not path.parent.is_dir():
+        raise NorrskenError(f"folder of output file {str(path)!r} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        raise NorrskenError(f"cannot write into the folder of {str(path)!r}")
+    return path
+
+
 def save_figure(fig, path: str | os.PathLike, **kwargs) -> Path:
     """Save a matplotlib figure; an unwritable path is a one-line :class:`NorrskenError`."""
     try:
         fig.savefig(path, **kwargs)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     return Path(path)
 

@@ -155,7 +155,8 @@ LINE_COUNT = len(LINE_KEYS)
 @njit(cache=True)
 def _op_transport_rate(o, temp, gravity):
     """Local loss rate of O+ by ambipolar diffusion, D_a / H_p^2 = m g^2 / (2 k T nu) (T_e = T_i = T)."""
-    nu = NU_OP_O * o * np.sqrt(temp) * (1.0 - NU_OP_O_LOG * np.log10(temp)) ** 2
+    # [O] is floored at 1 cm^-3: NRLMSISE-00 has none below ~72 km (there O+ is gone anyway).
+    nu = NU_OP_O * max(o, 1.0) * np.sqrt(temp) * (1.0 - NU_OP_O_LOG * np.log10(temp)) ** 2
     return _M_O_G * gravity * gravity / (2.0 * BOLTZMANN_ERG_K * temp * nu)
 
 
@@ -269,7 +270,7 @@ def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
 
     # O(1S).
     n2a = N2A_PER_N2_ION * q_n2 / (K_N2A_O * o + K_N2A_O2 * o2 + A_N2A)
-    b_dr = O1S_DR_BASE + O1S_DR_SLOPE * np.log10(ne / o * t300**-0.7)
+    b_dr = O1S_DR_BASE + O1S_DR_SLOPE * np.log10(ne / max(o, 1.0) * t300**-0.7)
     b_dr = max(b_dr, O1S_DR_FLOOR)
     p_o1s = (
         y_o1s * q

@@ -113,7 +113,7 @@ def column(
         "mean_energy_kev": float(mean_energy_kev),
         "energy_flux_erg": float(energy_flux_erg),
         "spectrum": spectrum,
-        "model": "Fang et al. (2010) ionization + steady-state photochemistry (norrsken)",
+        "model": "Fang et al. (2010) ionization, depth-calibrated to GLOW, + steady-state photochemistry (norrsken)",
     }
     return ds
 

@@ -203,6 +203,19 @@ def _energy_flux_cdf(spectrum: str, edges: np.ndarray, mean: np.ndarray, kappa: 
     return (partial - at_zero) / (mean - at_zero)
 
 
+def mean_energy_from_characteristic(characteristic_energy_kev: np.ndarray | float, spectrum: str = "maxwellian", *, kappa: float = 4.0) -> np.ndarray:
+    """Mean energy <E> of a spectrum given by its characteristic energy E0.
+
+    Maxwellian: <E> = 2 E0 (GLOW's ``Echar`` is E0); kappa: <E> = 2 kappa E0 / (kappa - 2).
+    """
+    e0 = np.asarray(characteristic_energy_kev, dtype=float)
+    if spectrum == "maxwellian":
+        return 2.0 * e0
+    if spectrum == "kappa":
+        return 2.0 * kappa * e0 / (kappa - 2.0)
+    raise NorrskenError(f"a characteristic energy defines only maxwellian and kappa spectra, not {spectrum!r}")
+
+
 def check_mean_energy(mean_energy_kev: np.ndarray | float) -> np.ndarray:
     """Return ``mean_energy_kev`` as a float array, or raise if any value is outside the model range."""
     mean = np.asarray(mean_energy_kev, dtype=float)

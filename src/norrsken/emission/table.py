@@ -2,8 +2,8 @@
 
 The column physics depends on the spectrum and the atmosphere, not on where a column stands, so a
 renderer needs it only on a small grid: 66 log-spaced mean energies (0.1-50 keV, 24 per decade),
-5 log-spaced energy fluxes (0.01-100 erg cm^-2 s^-1; the chemistry is mildly non-linear in Q
-through n_e ~ sqrt(q)) and the 241 levels of :func:`~norrsken.atmosphere.default_altitudes_km`.
+19 log-spaced energy fluxes (0.001-1000 erg cm^-2 s^-1, 3 per decade; the chemistry is non-linear
+in Q through n_e ~ sqrt(q)) and the 241 levels of :func:`~norrsken.atmosphere.default_altitudes_km`.
 A table is built once per atmosphere (~0.1 s), stored as an uncompressed ``.npz`` in the user cache
 dir (:func:`norrsken.cache.cached_arrays`) keyed by its inputs, the physics version and the
 package version, and loads in milliseconds.
@@ -38,11 +38,13 @@ from .ionization import (
 from .lines import LINE_KEYS, line_index
 
 #: Bump when the physics or the layout changes: it is part of every cache key.
-TABLE_VERSION = "emission-table-2"
+TABLE_VERSION = "emission-table-3"
 TABLE_MEAN_ENERGY_KEV = np.exp(
     np.linspace(math.log(MEAN_ENERGY_RANGE_KEV[0]), math.log(MEAN_ENERGY_RANGE_KEV[1]), 66)
 )
-TABLE_ENERGY_FLUX_ERG = np.logspace(-2.0, 2.0, 5)
+#: The full flux range the column model accepts, 3 nodes per decade (the chemistry is non-linear
+#: in Q through n_e, most for 630.0 nm).
+TABLE_ENERGY_FLUX_ERG = np.logspace(-3.0, 3.0, 19)
 _ARRAYS = ("mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "lines")
 #: Rounding of the atmosphere inputs that key a table (and are used to build it).
 LAT_STEP_DEG, LON_STEP_DEG = 5.0, 15.0
@@ -101,12 +103,10 @@ class EmissionTable:
             For mean energies outside the table where the flux is positive, or altitudes outside it.
         """
         table = self.ver_per_flux[line_index(line)]
+        flux = check_energy_flux(energy_flux_erg, allow_zero=True)
         mean, flux, alt = np.broadcast_arrays(
-            np.asarray(mean_energy_kev, dtype=float),
-            check_energy_flux(energy_flux_erg, allow_zero=True),
-            self._check_altitudes(altitude_km),
+            _table_mean_energy(mean_energy_kev, flux), flux, self._check_altitudes(altitude_km)
         )
-        check_mean_energy(mean[flux > 0])
         out = np.empty(mean.shape)
         _interpolate_points(
             table,
@@ -136,10 +136,8 @@ class EmissionTable:
         ----------
         mean_energy_kev, energy_flux_erg
             2-D maps (n_lat, n_lon) of the same shape; where the flux is 0 the mean energy is ignored
-            (it may be NaN). Mean energies outside the table (0.1-50 keV) take its nearest edge:
-            oval models reach below 0.1 keV in their tails (Zhang & Paxton at Kp 9: ~0.05 keV under
-            a few erg cm^-2 s^-1 at the storm-time equatorward edge), where the softest spectrum of
-            the table, red-dominated, is the physical stand-in.
+            (it may be NaN). Mean energies below 0.1 keV take the table's softest spectrum (see
+            :func:`_table_mean_energy`).
         altitude_km
             1-D output altitudes within the table.
         out
@@ -157,10 +155,7 @@ class EmissionTable:
             raise NorrskenError(
                 f"mean energy and flux maps must be 2-D of one shape, got {mean.shape} and {flux.shape}"
             )
-        lit = flux > 0
-        if not np.isfinite(mean[lit]).all():
-            raise NorrskenError("mean energy must be finite wherever the energy flux is positive")
-        mean = np.where(lit, np.clip(mean, *MEAN_ENERGY_RANGE_KEV), mean)
+        mean = _table_mean_energy(mean, flux)
         alt = self._check_altitudes(np.atleast_1d(altitude_km))
         shape = (len(self.lines), *mean.shape, alt.size)
         if out is None:
@@ -186,6 +181,21 @@ class EmissionTable:
         weight = (altitude_km - self.altitude_km[lower]) / (self.altitude_km[upper] - self.altitude_km[lower])
         table = self.ver_per_flux
         return np.ascontiguousarray(table[..., lower] * (1.0 - weight) + table[..., upper] * weight, dtype=np.float32)
+
+
+def _table_mean_energy(mean_energy_kev, energy_flux_erg) -> np.ndarray:
+    """Mean energies as the table uses them: checked where the flux is positive, soft ones raised.
+
+    Oval models reach below 0.1 keV in their tails (Zhang & Paxton at Kp 9: ~0.05 keV under a few
+    erg cm^-2 s^-1 at the storm-time equatorward edge). Such soft electrons deposit their energy
+    above ~200 km and light the red line; the table's softest spectrum (0.1 keV) stands in for
+    them. Anything above 50 keV, or not finite, is an error (e.g. eV passed for keV).
+    """
+    mean = np.asarray(mean_energy_kev, dtype=float)
+    lit = np.broadcast_to(np.asarray(energy_flux_erg) > 0, mean.shape)
+    lo, _ = MEAN_ENERGY_RANGE_KEV
+    check_mean_energy(np.maximum(mean[lit], lo))
+    return np.where(lit & (mean < lo), lo, mean)
 
 
 @njit(cache=True, inline="always")
@@ -314,6 +324,8 @@ def _load_or_build(inputs_json: str) -> EmissionTable:
         return {name: np.asarray(getattr(table, name)) for name in _ARRAYS}
 
     arrays = cached_arrays("emission-table", cache_key(inputs_json), build)
+    for array in arrays.values():
+        array.setflags(write=False)  # the table is shared by every caller in the process
     return EmissionTable(
         **{name: arrays[name] for name in _ARRAYS if name != "lines"},
         lines=tuple(str(k) for k in arrays["lines"]),
