@@ -270,3 +270,10 @@ def test_below_72_km_on_msise00_there_is_no_oxygen_and_no_crash():
                 altitude_km=np.arange(60.0, 500.0, 1.0), msis_version=0)
     assert np.isfinite(ds["ver"].values).all()
     assert float(ds["brightness_r"].sel(line="427.8")) > 0
+
+
+def test_one_column_takes_scalars_and_a_visible_flux():
+    with pytest.raises(NorrskenError, match="scalars"):
+        column(np.array([1.0, 2.0]), 1.0, "2017-01-18T21:00Z", 69.6, 19.0)
+    with pytest.raises(NorrskenError, match="below"):
+        column(2.0, 5e-324, "2017-01-18T21:00Z", 69.6, 19.0)

@@ -9,11 +9,15 @@ import numpy as np
 import xarray as xr
 
 from ..atmosphere import atmosphere
+from ..errors import NorrskenError, OutOfRangeError
 from ..times import TimeLike
 from .chemistry import volume_emission_rates
 from .ionization import ionization_rate
 from .lines import LINES
 
+#: Below this energy flux (erg cm^-2 s^-1) a column is ~1e-4 R: refused rather than computed in
+#: floating-point dust.
+MIN_ENERGY_FLUX_ERG = 1e-6
 #: photons cm^-2 s^-1 (4 pi column) per rayleigh.
 PHOTONS_PER_RAYLEIGH = 1e6
 
@@ -92,6 +96,15 @@ def column(
         For invalid input (with a one-line message); :class:`~norrsken.errors.OutOfRangeError` for
         values outside the model's range.
     """
+    if np.ndim(mean_energy_kev) or np.ndim(energy_flux_erg) or np.ndim(lat) or np.ndim(lon):
+        raise NorrskenError(
+            "column() computes one column and takes scalars; for many spectra use "
+            "emission.ionization_rate with chemistry.volume_emission_rates, or an emission table"
+        )
+    if 0.0 < float(energy_flux_erg) < MIN_ENERGY_FLUX_ERG:
+        raise OutOfRangeError(
+            f"energy flux {float(energy_flux_erg):g} erg cm^-2 s^-1 is below {MIN_ENERGY_FLUX_ERG:g}: no visible aurora"
+        )
     atm = atmosphere(time, lat, lon, altitude_km, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
     q = ionization_rate(atm, mean_energy_kev, energy_flux_erg, spectrum)
     ver, electron_density = volume_emission_rates(q, atm)

@@ -27,6 +27,7 @@ from ..atmosphere import Atmosphere, atmosphere
 from ..cache import cache_key, cached_arrays
 from ..drivers import space_weather
 from ..errors import NorrskenError, OutOfRangeError
+from ..geomag import check_latitude
 from ..times import TimeLike, to_utc
 from .chemistry import volume_emission_rates
 from .ionization import (
@@ -282,8 +283,11 @@ def table_inputs(
     """The rounded atmosphere inputs that key (and build) a table.
 
     Time is rounded to the hour, latitude to 5 deg, longitude to 15 deg (one hour of local time),
-    F10.7, F10.7a and Ap to integers; indices not given come from the embedded history.
+    F10.7, F10.7a and Ap to integers; indices not given come from the embedded history. The table's
+    atmosphere takes the daily Ap for all seven NRLMSIS ap values (a direct column uses the
+    3-hourly history instead; the difference is a few per cent in O at most).
     """
+    check_latitude(lat)
     moment = (to_utc(time) + dt.timedelta(minutes=30)).replace(minute=0, second=0, microsecond=0)
     if f107 is None or f107a is None or ap is None:
         weather = space_weather(moment)
