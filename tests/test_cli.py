@@ -112,9 +112,15 @@ def test_demo_writes_the_oval_products(tmp_path):
     result = run("demo", "--out", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
     written = {p.name for p in (tmp_path / "demo").iterdir()}
-    assert {"summary.json", "oval-north-20170118T2100Z.png", "oval-20170118T2100Z.nc"} <= written
+    assert {"summary.json", "oval-north-20170118T2100Z.png", "oval-20170118T2100Z.nc",
+            "column-tromso-20170118T2100Z.png"} <= written
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
     assert summary["time"] == "2017-01-18T21:00:00Z"
+    overhead = summary["overhead_tromso"]
+    assert overhead["energy_flux_erg"] > 1.0  # Tromso sits under the evening oval at Kp 3+
+    green, blue = overhead["lines"]["557.7"], overhead["lines"]["427.8"]
+    assert green["brightness_r"] > 1000 and 100 < green["peak_altitude_km"] < 130
+    assert 3 < green["brightness_r"] / blue["brightness_r"] < 6
 
 
 @pytest.mark.parametrize(

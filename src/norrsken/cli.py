@@ -31,6 +31,7 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable)
 
 DEMO_TIME = "2017-01-18T21:00Z"
+TROMSO = (69.65, 18.96)
 
 TimeOption = Annotated[str, typer.Option("--time", "-t", help="UTC time, ISO 8601 with offset, e.g. 2017-01-18T21:00Z.")]
 KpOption = Annotated[
@@ -53,8 +54,8 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, threshold: float) -> dict:
-    """Compute and write the oval products; return the summary numbers and the files written."""
+def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, threshold: float):
+    """Compute and write the oval products; return the oval Dataset and a summary with the files."""
     from .drivers.kp import check_kp
     from .geomag import hemisphere_sign
     from .io import boundary_feature, prepare_output_dir, write_geojson, write_netcdf
@@ -90,7 +91,7 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
         ),
         "dataset": write_netcdf(ds, out / f"oval-{stamp}.nc"),
     }
-    return {**oval_summary(ds, boundaries[hemisphere]), "files": {k: str(v) for k, v in files.items()}}
+    return ds, {**oval_summary(ds, boundaries[hemisphere]), "files": {k: str(v) for k, v in files.items()}}
 
 
 def _degrees(value: float | None, suffix: str = "°") -> str:
@@ -131,7 +132,7 @@ def oval(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Energy flux and mean energy of the auroral oval (Zhang & Paxton 2008) at a time: map, edge, data."""
-    summary = _oval_products(time, kp, hemisphere, out, threshold)
+    _, summary = _oval_products(time, kp, hemisphere, out, threshold)
     if as_json:
         print(json.dumps(summary, allow_nan=False))
     else:
@@ -144,9 +145,26 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo products.")] = Path("norrsken-demo"),
 ) -> None:
     """The seed scene: 2017-01-18 21:00 UTC over Northern Europe, Kp from the embedded history."""
+    from .emission.column import column, plot
+    from .emission.column import summary as column_summary
+
     console.print(f"[bold]norrsken demo[/]: the aurora of {DEMO_TIME} over Northern Europe")
-    summary = _oval_products(DEMO_TIME, None, "north", out, BOUNDARY_FLUX_ERG)
+    ds, summary = _oval_products(DEMO_TIME, None, "north", out, BOUNDARY_FLUX_ERG)
     _print_oval_summary(summary)
+    # The light overhead Tromso: the oval's electrons at that spot through the emission physics.
+    here = ds.sel(lat=TROMSO[0], lon=TROMSO[1], method="nearest")
+    flux, mean = float(here["energy_flux_erg"]), float(here["mean_energy_kev"])
+    overhead = column(mean, flux, DEMO_TIME, *TROMSO)
+    profile = plot(overhead, Path(out) / "column-tromso-20170118T2100Z.png")
+    lines = column_summary(overhead)["lines"]
+    summary["overhead_tromso"] = {"energy_flux_erg": flux, "mean_energy_kev": mean, "lines": lines}
+    summary["files"]["column"] = str(profile)
+    console.print(
+        f"  overhead Tromsø: Q = {flux:.2f} erg cm⁻² s⁻¹, ⟨E⟩ = {mean:.1f} keV → "
+        + ", ".join(f"{key} nm {lines[key]['brightness_r'] / 1e3:.2f} kR" for key in ("557.7", "427.8", "630.0")),
+        highlight=False,
+    )
+    console.print(f"  wrote column    {profile}", markup=False, highlight=False)
     summary_path = write_json(summary, Path(out) / "summary.json")
     console.print(f"  wrote summary   {summary_path}", markup=False, highlight=False)
 
