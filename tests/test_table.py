@@ -185,5 +185,5 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
 
 
 def test_table_inputs_reject_nonsense():
-    with pytest.raises(NorrskenError, match="f107"):
+    with pytest.raises(NorrskenError, match="F10.7 must lie between"):
         table_inputs("2017-01-18T21:00Z", 69.6, 19.0, f107=float("nan"), f107a=75.0, ap=8.0)

@@ -136,6 +136,32 @@ def check_altitudes(altitude_km: np.ndarray) -> np.ndarray:
     return alt
 
 
+def msis_indices(
+    time: TimeLike, f107: float | None = None, f107a: float | None = None, ap: float | None = None
+) -> tuple[float, float, tuple[float, ...]]:
+    """The NRLMSIS drivers at ``time``: given values, checked, or the embedded history's.
+
+    Returns
+    -------
+    f107, f107a : float
+        Previous-day F10.7 and its 81-day centred mean, sfu.
+    ap : tuple of 7 float
+        Daily Ap, then the 3-hourly history NRLMSIS wants (a given ``ap`` fills all seven).
+    """
+    if f107 is None or f107a is None or ap is None:
+        weather = space_weather(time)
+        f107 = weather.f107_previous_day if f107 is None else f107
+        f107a = weather.f107a if f107a is None else f107a
+        aps = weather.ap_msis if ap is None else (ap,) * 7
+    else:
+        aps = (ap,) * 7
+    return (
+        _check_index("F10.7", f107, F107_RANGE_SFU, " sfu"),
+        _check_index("F10.7a (81-day mean)", f107a, F107_RANGE_SFU, " sfu"),
+        tuple(_check_index("Ap", a, AP_RANGE, "") for a in aps),
+    )
+
+
 def atmosphere(
     time: TimeLike,
     lat: float,
@@ -186,16 +212,7 @@ def atmosphere(
         raise NorrskenError(f"msis_version must be 0, 2.0 or 2.1, got {msis_version}")
     msis_version = 0 if msis_version == 0 else float(msis_version)
 
-    if f107 is None or f107a is None or ap is None:
-        weather = space_weather(time)
-        f107 = weather.f107_previous_day if f107 is None else f107
-        f107a = weather.f107a if f107a is None else f107a
-        aps = weather.ap_msis if ap is None else (ap,) * 7
-    else:
-        aps = (ap,) * 7
-    f107 = _check_index("F10.7", f107, F107_RANGE_SFU, " sfu")
-    f107a = _check_index("F10.7a (81-day mean)", f107a, F107_RANGE_SFU, " sfu")
-    aps = tuple(_check_index("Ap", a, AP_RANGE, "") for a in aps)
+    f107, f107a, aps = msis_indices(time, f107, f107a, ap)
 
     stamp = np.datetime64(time.replace(tzinfo=None), "ms")
     # All three indices are always given, so pymsis never looks for (or downloads) its index file.

@@ -23,9 +23,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..atmosphere import Atmosphere, atmosphere
+from ..atmosphere import Atmosphere, atmosphere, msis_indices
 from ..cache import cache_key, cached_arrays
-from ..drivers import space_weather
 from ..errors import NorrskenError, OutOfRangeError
 from ..geomag import check_latitude
 from ..times import TimeLike, to_utc
@@ -289,15 +288,10 @@ def table_inputs(
     """
     check_latitude(lat)
     moment = (to_utc(time) + dt.timedelta(minutes=30)).replace(minute=0, second=0, microsecond=0)
-    if f107 is None or f107a is None or ap is None:
-        weather = space_weather(moment)
-        f107 = weather.f107_previous_day if f107 is None else f107
-        f107a = weather.f107a if f107a is None else f107a
-        ap = weather.ap_daily if ap is None else ap
-    values = {"lat": lat, "lon": lon, "f107": f107, "f107a": f107a, "ap": ap}
-    for name, value in values.items():
-        if not math.isfinite(float(value)):
-            raise NorrskenError(f"{name} must be finite, got {value}")
+    f107, f107a, aps = msis_indices(moment, f107, f107a, ap)
+    ap = aps[0]  # daily Ap
+    if not math.isfinite(float(lon)):
+        raise NorrskenError(f"lon must be finite, got {lon}")
     return {
         "time": moment.isoformat().replace("+00:00", "Z"),
         "lat": float(np.clip(LAT_STEP_DEG * round(float(lat) / LAT_STEP_DEG), -90.0, 90.0)),
