@@ -205,8 +205,8 @@ def plot(ds: xr.Dataset, path: Path | str) -> Path:
     ax.set_ylabel("altitude (km)")
     a = ds.attrs
     ax.set_title(
-        f"{a['spectrum'].capitalize()} electrons, mean energy {a['mean_energy_kev']:g} keV, "
-        f"{a['energy_flux_erg']:g} erg cm$^{{-2}}$ s$^{{-1}}$\n"
+        f"{a['spectrum'].capitalize()} electrons, mean energy {a['mean_energy_kev']:.3g} keV, "
+        f"{a['energy_flux_erg']:.3g} erg cm$^{{-2}}$ s$^{{-1}}$\n"
         f"{a['time']}   {a['lat']:.1f}°, {a['lon']:.1f}°   F10.7 {a['f107']:g}   Ap {a['ap']:g}",
         fontsize=10,
     )
