@@ -311,6 +311,10 @@ def ionization_rate(
     """
     flux = check_energy_flux(energy_flux_erg)
     mean, flux = np.broadcast_arrays(check_mean_energy(mean_energy_kev), flux)
+    if spectrum == "monoenergetic":  # one kernel row per distinct energy, no one-hot weights
+        energies, row = np.unique(mean, return_inverse=True)
+        kernel = fang2010_kernel(atm, energies, calibration=calibration)
+        return kernel[row.reshape(mean.shape)] * (flux * KEV_PER_ERG)[..., None]
     energies, weights = spectrum_bins(spectrum, mean, kappa=kappa, width=width)
     # Nodes that carry no energy for any of the spectra cost kernel time for nothing.
     used = weights.reshape(-1, energies.size).max(axis=0) > 1e-12

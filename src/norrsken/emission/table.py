@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import json
 import math
+import threading
 
 import numpy as np
 from numba import njit, prange
@@ -45,6 +46,7 @@ TABLE_MEAN_ENERGY_KEV = np.exp(
 #: The full flux range the column model accepts, 3 nodes per decade (the chemistry is non-linear
 #: in Q through n_e, most for 630.0 nm).
 TABLE_ENERGY_FLUX_ERG = np.logspace(-3.0, 3.0, 19)
+_MAP_LOCK = threading.Lock()
 _ARRAYS = ("mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "lines")
 #: Rounding of the atmosphere inputs that key a table (and are used to build it).
 LAT_STEP_DEG, LON_STEP_DEG = 5.0, 15.0
@@ -162,16 +164,18 @@ class EmissionTable:
             out = np.empty(shape, dtype=np.float32)
         elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise NorrskenError(f"out must be a C-contiguous float32 array of shape {shape}")
-        _fill_map(
-            self._resampled(alt),
-            math.log(self.mean_energy_kev[0]),
-            math.log(self.mean_energy_kev[1] / self.mean_energy_kev[0]),
-            math.log(self.energy_flux_erg[0]),
-            math.log(self.energy_flux_erg[1] / self.energy_flux_erg[0]),
-            mean,
-            flux,
-            out,
-        )
+        resampled = self._resampled(alt)
+        with _MAP_LOCK:  # numba's workqueue threading layer must not be entered twice at once
+            _fill_map(
+                resampled,
+                math.log(self.mean_energy_kev[0]),
+                math.log(self.mean_energy_kev[1] / self.mean_energy_kev[0]),
+                math.log(self.energy_flux_erg[0]),
+                math.log(self.energy_flux_erg[1] / self.energy_flux_erg[0]),
+                mean,
+                flux,
+                out,
+            )
         return out
 
     def _resampled(self, altitude_km: np.ndarray) -> np.ndarray:
