@@ -7,6 +7,7 @@ temporary cache dir, so the user cache is left alone.
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import tempfile
@@ -69,10 +70,10 @@ def main() -> None:
     flux = np.where(rng.random(shape) < 0.3, np.exp(rng.uniform(np.log(0.01), np.log(50.0), shape)), 0.0)
     alt = np.linspace(80.0, 500.0, n_z)
     start = time.perf_counter()
-    out = table.ver_map(mean, flux, alt)
+    buffer = table.ver_map(mean, flux, alt)
     t_map_first = time.perf_counter() - start
-    t_map = _best(lambda: table.ver_map(mean, flux, alt, out=out), repeat=5, number=3)
-    del out
+    t_map = _best(functools.partial(table.ver_map, mean, flux, alt, out=buffer), repeat=5, number=3)
+    del buffer  # free 1.9 GB before timing fresh allocations
     t_map_fresh = _best(lambda: table.ver_map(mean, flux, alt), repeat=3, number=1)
 
     n_values = len(table.lines) * shape[0] * shape[1] * n_z

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +55,6 @@ def friendly(func: F) -> F:
 
 def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, threshold: float):
     """Compute and write the oval products; return the oval Dataset and a summary with the files."""
-    from .drivers.kp import check_kp
     from .geomag import hemisphere_sign
     from .io import boundary_feature, prepare_output_dir, write_geojson, write_netcdf
     from .precipitation import boundary_geographic, oval, zhang_paxton
@@ -64,25 +62,22 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
     from .render.maps import plot_oval
     from .times import to_utc
 
-    # Every input is checked before anything is written.
+    # Everything is computed (and so every input checked) before anything is written.
     moment = to_utc(time)
     hemisphere_sign(hemisphere)
-    kp = None if kp is None else check_kp(kp)
-    if not (math.isfinite(threshold) and threshold > 0):
-        raise NorrskenError(f"--threshold must be a positive, finite energy flux, got {threshold:g}")
     with console.status("computing the oval"):
         ds = oval(moment, kp=kp)
-    out = prepare_output_dir(out)
     kp_value = ds.attrs["kp"]
 
     def flux_of(mlat, mlt):
         return zhang_paxton.evaluate(mlat, mlt, kp_value)[0]
 
     boundaries = {h: boundary_geographic(flux_of, moment, h, threshold_erg=threshold) for h in ("north", "south")}
+    out = prepare_output_dir(out)
     properties = {"time": ds.attrs["time"], "kp": kp_value, "model": ds.attrs["model"]}
     stamp = f"{moment:%Y%m%dT%H%M%SZ}" if moment.second else f"{moment:%Y%m%dT%H%MZ}"
     if kp is not None:
-        stamp += f"-kp{kp:g}"
+        stamp += f"-kp{kp_value:g}"
     files = {
         "map": plot_oval(ds, boundaries[hemisphere], out / f"oval-{hemisphere}-{stamp}.png"),
         "boundary": write_geojson(
