@@ -5,8 +5,8 @@ import pytest
 
 from norrsken.precipitation import boundary_geographic, equatorward_boundary, hemispheric_power_gw, oval
 from norrsken.precipitation import zhang_paxton as zp
-from norrsken.precipitation.products import EARTH_RADIUS_KM
 from norrsken.errors import NorrskenError
+from norrsken.geomag import EARTH_RADIUS_KM
 
 # A magnetic grid: 0.05 deg in MLAT from 40 deg, 0.05 h in MLT, cell centres.
 MLAT = np.arange(40.025, 90, 0.05)

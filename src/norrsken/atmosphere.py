@@ -23,14 +23,13 @@ import numpy as np
 
 from .drivers import space_weather
 from .errors import NorrskenError, OutOfRangeError
+from .geomag import EARTH_RADIUS_KM
 from .times import TimeLike, to_utc
 
 #: Boltzmann constant, erg K^-1 (CODATA 2018 exact value, 1.380649e-23 J K^-1).
 BOLTZMANN_ERG_K = 1.380649e-16
 #: Standard gravity, cm s^-2 (CGPM 1901 conventional value 9.80665 m s^-2).
 STANDARD_GRAVITY_CM_S2 = 980.665
-#: Mean Earth radius, km (IUGG mean radius R1 = 6371.0 km, Moritz 2000, J. Geodesy 74, 128).
-EARTH_RADIUS_KM = 6371.0
 #: Atomic mass unit, g (CODATA 2018).
 AMU_G = 1.66053906660e-24
 

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: Bump when the layout of any cached file changes.
 CACHE_FORMAT = "1"
+#: Held around every parallel numba kernel call: numba's default (workqueue) threading layer must
+#: not be entered from two Python threads at once.
+PARALLEL_KERNEL_LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -86,16 +90,27 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     return arrays
 
 
+def _source_digest() -> str:
+    """Hash of the package's own source files (a few milliseconds)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def configure_numba_cache() -> None:
     """Keep numba's compiled kernels in the cache dir, not beside the installed package.
 
+    The folder is named by a hash of the package's sources: numba checks only the file of the
+    function it compiled, so a kernel that inlines helpers from another module (the ray marcher
+    inlines :mod:`norrsken.field`) would otherwise keep running stale code after an upgrade.
     Must run before any module with ``@njit(cache=True)`` is imported; ``NUMBA_CACHE_DIR``, when
     set, wins.
     """
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     try:
-        folder = cache_dir() / "numba"
+        folder = cache_dir() / "numba" / _source_digest()
     except OSError:
         return  # numba then falls back to its own choice
     import numba

@@ -26,6 +26,9 @@ from .times import TimeLike, to_utc
 
 #: Reference altitude of the oval models and of the emission peak, km.
 DEFAULT_HEIGHT_KM = 110.0
+#: Mean Earth radius, km (IUGG mean radius R1 = 6371.0 km, Moritz 2000, J. Geodesy 74, 128): the
+#: one radius of norrsken's spherical Earth (gravity, oval cell areas, rendering).
+EARTH_RADIUS_KM = 6371.0
 #: Dates the aacgmv2 >= 2.7 coefficients cover (gufm1 from 1590, IGRF-14 with its secular
 #: variation to 2030), start inclusive, end exclusive.
 AACGM_DATES = (dt.datetime(1590, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
@@ -248,3 +251,47 @@ def grid_to_aacgm(
     month_start = time.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     mlat, mlon = _grid_cached(lat.tobytes(), lon.tobytes(), _check_height(height_km), month_start)
     return mlat.copy(), mlon.copy()
+
+
+#: Dates IGRF-14 (Alken et al. 2025, Earth Planets Space) covers through ``ppigrf``: start
+#: inclusive, end exclusive (its secular variation is valid to 2030).
+IGRF_DATES = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+
+def field_direction(
+    lat: np.ndarray | float, lon: np.ndarray | float, time: TimeLike, height_km: float = DEFAULT_HEIGHT_KM
+) -> np.ndarray:
+    """Unit vector of the IGRF main field in local East-North-Up components.
+
+    Auroral arcs and rays are sheets and threads along the field; the renderer maps every point
+    of the shell down its field line to a footprint at :data:`DEFAULT_HEIGHT_KM` with this
+    direction. The field of the day is used (secular variation matters, ~0.1 deg per year).
+
+    Parameters
+    ----------
+    lat, lon
+        Geodetic latitude and longitude, degrees (broadcast together).
+    time
+        Timezone-aware UTC time, 1900-2029.
+    height_km
+        Altitude, 0-2000 km.
+
+    Returns
+    -------
+    ndarray, shape (..., 3)
+        (east, north, up) components of B / |B|; in the north B points down (up < 0).
+    """
+    import ppigrf
+
+    time = to_utc(time)
+    start, end = IGRF_DATES
+    if not start <= time < end:
+        raise OutOfRangeError(
+            f"the IGRF field direction is defined from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}, "
+            f"not at {time:%Y-%m-%d %H:%M} UTC"
+        )
+    lat, lon = np.broadcast_arrays(check_latitude(lat), np.asarray(lon, dtype=float))
+    b = np.stack(
+        [np.asarray(c)[0] for c in ppigrf.igrf(lon, lat, _check_height(height_km), time.replace(tzinfo=None))], axis=-1
+    )
+    return b / np.linalg.norm(b, axis=-1, keepdims=True)

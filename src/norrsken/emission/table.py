@@ -19,13 +19,12 @@ import datetime as dt
 import functools
 import json
 import math
-import threading
 
 import numpy as np
 from numba import njit, prange
 
 from ..atmosphere import Atmosphere, atmosphere, msis_indices
-from ..cache import cache_key, cached_arrays
+from ..cache import PARALLEL_KERNEL_LOCK, cache_key, cached_arrays
 from ..errors import NorrskenError, OutOfRangeError
 from ..geomag import check_latitude
 from ..times import TimeLike, to_utc
@@ -46,7 +45,6 @@ TABLE_MEAN_ENERGY_KEV = np.exp(
 #: The full flux range the column model accepts, 3 nodes per decade (the chemistry is non-linear
 #: in Q through n_e, most for 630.0 nm).
 TABLE_ENERGY_FLUX_ERG = np.logspace(-3.0, 3.0, 19)
-_MAP_LOCK = threading.Lock()
 _ARRAYS = ("mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "lines")
 #: Rounding of the atmosphere inputs that key a table (and are used to build it).
 LAT_STEP_DEG, LON_STEP_DEG = 5.0, 15.0
@@ -165,7 +163,7 @@ class EmissionTable:
         elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise NorrskenError(f"out must be a C-contiguous float32 array of shape {shape}")
         resampled = self._resampled(alt)
-        with _MAP_LOCK:  # numba's workqueue threading layer must not be entered twice at once
+        with PARALLEL_KERNEL_LOCK:
             _fill_map(
                 resampled,
                 math.log(self.mean_energy_kev[0]),

@@ -11,8 +11,6 @@ from .. import geomag
 from ..errors import NorrskenError
 from ..times import TimeLike
 
-#: Mean Earth radius used by the oval literature for hemispheric power, km.
-EARTH_RADIUS_KM = 6371.2
 #: Oval models are evaluated poleward of this |MLAT|, deg (the integration domain of Zhang &
 #: Paxton's hemispheric-power check; at Kp 8-10 about 1.7 % of the power falls equatorward of it).
 MIN_ABS_MLAT = 40.0
@@ -52,7 +50,7 @@ def hemispheric_power_gw(ds: xr.Dataset, hemisphere: str, height_km: float = geo
         Hemispheric power, GW (1 erg cm^-2 s^-1 = 1e-3 W m^-2 = 1e3 W km^-2).
     """
     sign = geomag.hemisphere_sign(hemisphere)
-    area = cell_area_km2(ds["lat"].values, ds["lon"].values, EARTH_RADIUS_KM + height_km)
+    area = cell_area_km2(ds["lat"].values, ds["lon"].values, geomag.EARTH_RADIUS_KM + height_km)
     in_hemisphere = np.sign(ds["mlat"].values) == sign
     flux = np.where(in_hemisphere, ds["energy_flux_erg"].values, 0.0)
     return float(np.sum(flux * area) * 1e3 / 1e9)
