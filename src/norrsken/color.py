@@ -1,0 +1,510 @@
+"""Colour: auroral line radiances (Rayleigh) to CIE XYZ and to display sRGB, as a camera or an eye sees them.
+
+Two observers share one pipeline, ``radiances @ table -> linear sRGB -> gamut map -> shoulder -> sRGB
+encoding``. The per-line tables are built once with colour-science and cached, so rendering a
+frame is a matrix product and a few element-wise operations.
+
+- :class:`CameraExposure`: a generic Bayer CMOS sensor (silicon QE times dye and IR-cut filters),
+  profiled to sRGB with a colour-correction matrix fitted on the ColorChecker, exposed after
+  ISO 12232. It has no rods: faint red and violet come out as a long exposure records them.
+- :class:`EyeExposure`: the dark-adapted naked eye. CIE 1931 colour above the mesopic range,
+  rod (scotopic) brightness without colour below it, a CIE 191:2010 blend in between, and a
+  Naka-Rushton response to map absolute luminance to display brightness.
+
+Lines are delta functions: a line of ``B`` Rayleigh has ``B 1e10 / (4 pi)`` photons s^-1 m^-2
+sr^-1 (Hunten, Roach & Chamberlain 1956), spectral radiance ``B 1e10 / (4 pi) h c / lambda_vac``
+W m^-2 sr^-1, and tristimulus values ``683 L_e (xbar, ybar, zbar)(lambda_air)``. The CIE tables are
+given for wavelengths in standard air, so they are read at the air wavelength, while the photon
+energy uses the vacuum wavelength.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import numbers
+from collections.abc import Callable, Sequence
+
+import colour
+import numpy as np
+from scipy.special import expit
+
+from .emission.lines import LINE_KEYS, LINES, line_index
+from .errors import NorrskenError
+
+#: Planck constant (J s) and speed of light (m s^-1), exact in the 2019 SI.
+PLANCK_J_S = 6.62607015e-34
+LIGHT_SPEED_M_S = 299_792_458.0
+#: Photons s^-1 m^-2 sr^-1 in one Rayleigh: 1e6 / (4 pi) cm^-2 (Hunten, Roach & Chamberlain 1956).
+PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * np.pi)
+#: Maximum luminous efficacy of photopic (683 lm W^-1) and scotopic (1700 lm W^-1) vision, CIE.
+K_M = float(colour.constants.CONSTANT_K_M)
+K_PRIME_M = float(colour.constants.CONSTANT_KP_M)
+
+_CMFS = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
+_SCOTOPIC = colour.colorimetry.SDS_LEFS_SCOTOPIC["CIE 1951 Scotopic Standard Observer"]
+_SRGB = colour.models.RGB_COLOURSPACE_sRGB
+#: XYZ (D65 white) to linear sRGB, and the luminance of linear sRGB (0.2126, 0.7152, 0.0722): IEC 61966-2-1.
+_XYZ_TO_SRGB = np.asarray(_SRGB.matrix_XYZ_to_RGB, dtype=float)
+_LUMA = np.asarray(_SRGB.matrix_RGB_to_XYZ, dtype=float)[1]
+#: Wavelength grid of the spectral integrals (calibration and sky background): the 5 nm grid of
+#: the ColorChecker reflectances (ISO 17321-1 set in colour-science), 380-780 nm.
+_GRID = colour.SpectralShape(380.0, 780.0, 5.0)
+
+# Generic Bayer CMOS sensor, relative response per photon. The shapes follow typical published
+# curves, e.g. the NPL-measured Nikon D5100 set in colour-science (peaks 460, 530 and 595 nm; the
+# red channel falls to half at 635 nm, where the stock IR-cut filter sets in). The
+# dyes turn transparent in the near infrared, so without an IR cut all channels see 777.4 and 844.6.
+#: Silicon photodiode QE: 50 % points at 400 nm (cover glass, microlenses) and 800 nm (absorption
+#: depth of Si grows past the photodiode), logistic widths in nm; about 5 % of peak at 1000 nm.
+_QE_BLUE_EDGE = (400.0, 8.0)
+_QE_RED_EDGE = (800.0, 70.0)
+#: Blue dye: Gaussian pass band (peak, sigma in nm), FWHM 71 nm.
+_DYE_BLUE = (460.0, 30.0)
+#: Green dye: Gaussian peak at 530 nm with sigma 35 nm on the blue side and 45 nm on the red side
+#: (green dyes leak further into the red than into the blue); FWHM 94 nm.
+_DYE_GREEN = (530.0, 35.0, 45.0)
+#: Near-infrared leak of the blue and green dyes: logistic 50 % points and widths, nm.
+_NIR_LEAK_BLUE = (810.0, 15.0)
+_NIR_LEAK_GREEN = (780.0, 15.0)
+#: Red dye: a long-pass edge at 575 nm (logistic width 6 nm).
+_DYE_RED = (575.0, 6.0)
+#: IR-cut filter of a stock camera: 50 % at 640 nm, logistic width 10 nm, so about 73 % at
+#: 630.0 nm, 16 % at H-alpha (656.3 nm) and below 1e-5 at 777.4 nm.
+_IR_CUT = (640.0, 10.0)
+
+#: ISO 12232:2006 saturation-based speed: H_sat = 78 / S lux s, and the focal-plane exposure
+#: H = q L t / N^2 with q = 0.65 (lens transmittance, vignetting and cos^4 for a typical lens).
+_ISO_SATURATION_LUX_S = 78.0
+_ISO_Q = 0.65
+
+#: CIE 191:2010 mesopic range: cones alone above 5 cd m^-2, rods alone below 0.005 cd m^-2; the
+#: adaptation coefficient m rises linearly in log10 luminance between the two. (physics.md 9.3
+#: quotes ~0.005 and ~3; the CIE limits give the same picture for aurora, which stays below 1.)
+_MESOPIC_LOW_CD = 0.005
+_MESOPIC_HIGH_CD = 5.0
+#: Eye brightness, a Naka-Rushton response R = L^n / (L^n + sigma^n) (Naka & Rushton 1966) of the
+#: mesopic luminance. n and sigma are a design choice tuned to the IBC scale of 557.7 nm
+#: (physics.md 10.3): 0.1 kR near black, 1 kR (IBC I, 2e-4 cd m^-2) faint, 10 kR plainly
+#: visible, 100 kR bright, 1000 kR (IBC IV, 0.19 cd m^-2) near white.
+_EYE_EXPONENT = 0.85
+_EYE_SIGMA_CD = 0.03
+
+#: Natural dark-sky background at the zenith: V = 22.0 mag arcsec^-2 (dark sites reach 21.9-22.0 at
+#: solar minimum: Benn & Ellison 1998, New Astron. Rev. 42, 503), converted with
+#: L = 1.08e5 * 10^(-0.4 V) cd m^-2 (Unihedron SQM conversion) to 1.7e-4 cd m^-2. Its spectrum is
+#: taken as CIE D65 (neutral on screen); the real airglow continuum is somewhat redder.
+SKY_MAG_ARCSEC2 = 22.0
+SKY_LUMINANCE_CD = 1.08e5 * 10.0 ** (-0.4 * SKY_MAG_ARCSEC2)
+
+#: Knee of the highlight shoulder: linear values below it are untouched, above it the largest
+#: channel rolls off smoothly (Reinhard-like) towards 1, all channels scaled alike.
+_SHOULDER_KNEE = 0.8
+
+
+@dataclasses.dataclass(frozen=True)
+class CameraExposure:
+    """A camera with a generic Bayer CMOS sensor, exposed after ISO 12232.
+
+    The sensor's R, G, B responses per photon are the silicon QE (50 % at 400 and 800 nm, ~5 % at
+    1000 nm) times the colour dyes (blue: Gaussian peak 460 nm, sigma 30 nm; green: peak 530 nm,
+    sigma 35 nm below and 45 nm above; red: long-pass from 575 nm; the blue and green dyes turn
+    transparent above 810 and 780 nm) times, if ``ir_cut``, an IR-cut filter with 50 %
+    transmission at 640 nm (logistic width 10 nm), as in stock cameras.
+
+    Camera RGB goes to linear sRGB through a 3x3 colour-correction matrix fitted by least squares
+    to the 24 ColorChecker patches (ISO 17321-1 reflectances) under D65, constrained so that D65
+    white stays neutral and no spectrum gets a negative luminance. The fit uses the sensor with
+    its IR cut in place, so removing the filter (``ir_cut=False``) adds infrared signal on the
+    same profile, as in a modified camera.
+
+    Exposure follows the ISO 12232 saturation-based speed: the focal-plane exposure is
+    H = 0.65 L t / N^2 lux s and saturation is reached at H_sat = 78 / S lux s, so a neutral D65
+    surface of luminance L (cd m^-2) gives the linear value 0.65 L t S / (78 N^2), 1.0 being
+    sensor saturation.
+
+    Parameters
+    ----------
+    iso : float
+        Saturation-based ISO speed S, 50 to 409600.
+    f_number : float
+        Aperture N, 0.7 to 32.
+    exposure_s : float
+        Exposure time t in seconds, 1e-4 to 3600.
+    ir_cut : bool
+        Whether the IR-cut filter is fitted. Without it the sensor records 777.4 and 844.6 nm and
+        the long-wave part of the N2 1PG band.
+    """
+
+    iso: float = 3200.0
+    f_number: float = 2.8
+    exposure_s: float = 8.0
+    ir_cut: bool = True
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("iso", 50.0, 409600.0), ("f_number", 0.7, 32.0), ("exposure_s", 1e-4, 3600.0)):
+            value = getattr(self, name)
+            # "not low <= value <= high" also refuses NaN.
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+                raise NorrskenError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+        if not isinstance(self.ir_cut, bool):
+            raise NorrskenError(f"ir_cut must be True or False, got {self.ir_cut!r}")
+
+    @property
+    def linear_per_cd_m2(self) -> float:
+        """Linear sensor value (1.0 = saturation) of a neutral D65 surface of 1 cd m^-2."""
+        return _ISO_Q * self.exposure_s * self.iso / (_ISO_SATURATION_LUX_S * self.f_number**2)
+
+
+@dataclasses.dataclass(frozen=True)
+class EyeExposure:
+    """Dark-adapted naked eye.
+
+    The photopic luminance L_p = Y and the scotopic luminance L_s = 1700 sum(V' L_e) set the
+    adaptation coefficient m = log10(L_p / 0.005) / log10(5 / 0.005), clipped to [0, 1]: rods alone
+    below 0.005 cd m^-2, cones alone above 5 cd m^-2 (CIE 191:2010 limits; m is taken from L_p
+    instead of iterating, because the CIE iteration need not converge for nearly pure red light).
+    Brightness follows the CIE 191 mesopic luminance
+    L_mes = (m L_p + (1 - m) c L_s) / (m + (1 - m) c) with c = 683 / 1700, and colour fades with m:
+    scotopic vision is achromatic. The display luminance is the Naka-Rushton response
+    L_mes^0.85 / (L_mes^0.85 + 0.03^0.85), tuned so that 0.1 kR of 557.7 nm is near black, 1 kR
+    (IBC I) faint, 10 kR plainly visible and grey, 100 kR bright and greenish, 1000 kR near white.
+    """
+
+
+Exposure = CameraExposure | EyeExposure
+
+
+def _air_to_vacuum_nm(wavelength_nm: np.ndarray) -> np.ndarray:
+    """Vacuum wavelength of an air wavelength, standard air (Edlen 1966, Metrologia 2, 71)."""
+    wavelength_nm = np.asarray(wavelength_nm, dtype=float)
+    # The formula wants the vacuum wavenumber; using the air one (3e-4 larger) changes n - 1 by
+    # ~1e-7 of itself, i.e. the wavelength by ~3e-11 relative, so no iteration is needed.
+    sigma2 = (1e3 / wavelength_nm) ** 2  # um^-2
+    n_minus_1 = 1e-8 * (8342.13 + 2406030.0 / (130.0 - sigma2) + 15997.0 / (38.9 - sigma2))
+    return wavelength_nm * (1.0 + n_minus_1)
+
+
+def _joules_per_photon(wavelength_air_nm: np.ndarray) -> np.ndarray:
+    return PLANCK_J_S * LIGHT_SPEED_M_S / (_air_to_vacuum_nm(wavelength_air_nm) * 1e-9)
+
+
+def _read_table(
+    sd: colour.SpectralDistribution | colour.MultiSpectralDistributions, wavelength_nm: float
+) -> np.ndarray:
+    """Tabulated function at one wavelength; zero outside its domain (colour raises there)."""
+    if sd.shape.start <= wavelength_nm <= sd.shape.end:
+        return np.asarray(sd[wavelength_nm], dtype=float)
+    return np.zeros(np.shape(sd.values)[1:])
+
+
+def _check_keys(line_keys: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(line_keys, str):
+        raise NorrskenError(f"line_keys must be a sequence of line keys, not the string {line_keys!r}")
+    keys = tuple(line_keys)
+    if not keys:
+        raise NorrskenError("line_keys must name at least one line")
+    for key in keys:
+        line_index(key)  # raises NorrskenError listing the valid keys
+    return keys
+
+
+def _per_component(keys: tuple[str, ...], per_wavelength: Callable[[float], np.ndarray]) -> np.ndarray:
+    """Stack ``per_wavelength(lambda_air)`` for each line; a band averages its components equally."""
+    return np.array([
+        np.mean([per_wavelength(nm) for nm in LINES[line_index(key)].components_nm], axis=0) for key in keys
+    ])
+
+
+@functools.lru_cache(maxsize=32)
+def _xyz_table(keys: tuple[str, ...]) -> np.ndarray:
+    def xyz(nm: float) -> np.ndarray:
+        radiance = PHOTONS_PER_RAYLEIGH * _joules_per_photon(nm)  # W m^-2 sr^-1 per R
+        return K_M * radiance * _read_table(_CMFS, nm)
+
+    return _per_component(keys, xyz)
+
+
+@functools.lru_cache(maxsize=32)
+def _scotopic_table(keys: tuple[str, ...]) -> np.ndarray:
+    def scotopic(nm: float) -> np.ndarray:
+        return K_PRIME_M * PHOTONS_PER_RAYLEIGH * _joules_per_photon(nm) * _read_table(_SCOTOPIC, nm)
+
+    return _per_component(keys, scotopic)
+
+
+def xyz_per_rayleigh(line_keys: Sequence[str] = LINE_KEYS) -> np.ndarray:
+    """Absolute CIE 1931 2-degree XYZ of one Rayleigh of each line.
+
+    Parameters
+    ----------
+    line_keys : sequence of str
+        Line keys of :mod:`norrsken.emission.lines`, e.g. ``("557.7", "630.0")``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_lines, 3), cd m^-2 per R. Bands average their component bands with equal
+        weights; wavelengths outside the 360-830 nm domain of the CMFs give 0.
+
+    Raises
+    ------
+    NorrskenError
+        For an unknown line key.
+    """
+    return _xyz_table(_check_keys(line_keys)).copy()
+
+
+def scotopic_per_rayleigh(line_keys: Sequence[str] = LINE_KEYS) -> np.ndarray:
+    """Scotopic luminance of one Rayleigh of each line, 1700 V'(lambda) L_e (CIE 1951).
+
+    Parameters
+    ----------
+    line_keys : sequence of str
+        Line keys of :mod:`norrsken.emission.lines`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_lines,), scotopic cd m^-2 per R; 0 outside the 380-780 nm domain of V'.
+
+    Raises
+    ------
+    NorrskenError
+        For an unknown line key.
+    """
+    return _scotopic_table(_check_keys(line_keys)).copy()
+
+
+def _sensor_response(wavelength_nm: np.ndarray, ir_cut: bool) -> np.ndarray:
+    """Relative (R, G, B) response per photon of the generic sensor, shape (..., 3)."""
+    lam = np.asarray(wavelength_nm, dtype=float)[..., None]
+
+    def rising(edge: tuple[float, float]) -> np.ndarray:
+        return expit((lam - edge[0]) / edge[1])
+
+    def gaussian(band: tuple[float, ...]) -> np.ndarray:
+        # (peak, sigma) or (peak, sigma below the peak, sigma above it)
+        sigma = np.where(lam < band[0], band[1], band[-1])
+        return np.exp(-0.5 * ((lam - band[0]) / sigma) ** 2)
+
+    qe = rising(_QE_BLUE_EDGE) * (1.0 - rising(_QE_RED_EDGE))
+    # A dye transmits its pass band or its infrared leak, whichever is larger.
+    dyes = np.concatenate([
+        rising(_DYE_RED),
+        np.maximum(gaussian(_DYE_GREEN), rising(_NIR_LEAK_GREEN)),
+        np.maximum(gaussian(_DYE_BLUE), rising(_NIR_LEAK_BLUE)),
+    ], axis=-1)
+    response = qe * dyes
+    if ir_cut:
+        response = response * (1.0 - rising(_IR_CUT))
+    return response
+
+
+def _d65_on_grid() -> tuple[np.ndarray, np.ndarray]:
+    """Wavelengths (nm) and D65 spectral radiance scaled to 1 cd m^-2 (W m^-2 sr^-1 nm^-1)."""
+    wavelengths = _GRID.wavelengths
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(_GRID).values
+    ybar = _CMFS.copy().align(_GRID).values[:, 1]
+    return wavelengths, d65 / (K_M * np.sum(d65 * ybar) * _GRID.interval)
+
+
+def _d65_photons() -> tuple[np.ndarray, np.ndarray]:
+    """Wavelengths (nm) and photons s^-1 m^-2 sr^-1 per grid step of D65 at 1 cd m^-2."""
+    wavelengths, d65 = _d65_on_grid()
+    return wavelengths, d65 / _joules_per_photon(wavelengths) * _GRID.interval
+
+
+@functools.lru_cache(maxsize=1)
+def _camera_profile() -> tuple[np.ndarray, np.ndarray]:
+    """Camera raw of 1 cd m^-2 of D65 white (3,) and the colour-correction matrix (3, 3).
+
+    The matrix maps white-balanced camera RGB to linear sRGB, fitted over the 24 ColorChecker
+    patches under D65 (see :func:`_fit_colour_correction`).
+    """
+    wavelengths, d65 = _d65_on_grid()
+    _, photons = _d65_photons()
+    response = _sensor_response(wavelengths, ir_cut=True)
+    white = photons @ response
+    reflectances = np.array([
+        sd.copy().align(_GRID).values for sd in colour.SDS_COLOURCHECKERS["ISO 17321-1"].values()
+    ])
+    camera = (reflectances * photons) @ response / white
+    xyz = K_M * (reflectances * d65 * _GRID.interval) @ _CMFS.copy().align(_GRID).values
+    return white, _fit_colour_correction(camera, xyz @ _XYZ_TO_SRGB.T)
+
+
+def _fit_colour_correction(camera: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Least-squares 3x3 matrix M with ``target ~ camera @ M.T``, under two constraints.
+
+    Each row sums to 1, so white-balanced white (1, 1, 1) stays white. The luminance weights
+    ``_LUMA @ M`` are non-negative, so no spectrum gets a negative luminance: the plain fit gives
+    the blue channel a weight of about -0.1, which would put violet light darker than black and
+    leave constant-luminance gamut mapping without a solution. Solved as an equality-constrained
+    least-squares (KKT) system, adding a luminance constraint for each weight that comes out negative.
+    """
+    # Unknowns: M row by row; the normal equations are block-diagonal, one block per output channel.
+    gram = np.kron(np.eye(3), camera.T @ camera)
+    rhs = (camera.T @ target).T.ravel()
+    white_rows = [np.kron(np.eye(3)[row], np.ones(3)) for row in range(3)]
+    active: list[int] = []
+    while True:
+        constraints = np.array(white_rows + [np.kron(_LUMA, np.eye(3)[column]) for column in active])
+        values = np.array([1.0, 1.0, 1.0] + [0.0] * len(active))
+        size = len(constraints)
+        kkt = np.block([[gram, constraints.T], [constraints, np.zeros((size, size))]])
+        matrix = np.linalg.solve(kkt, np.concatenate([rhs, values]))[:9].reshape(3, 3)
+        negative = [column for column in range(3) if column not in active and _LUMA @ matrix[:, column] < 0.0]
+        if not negative:
+            return matrix
+        active += negative
+
+
+@functools.lru_cache(maxsize=32)
+def _camera_table(keys: tuple[str, ...], ir_cut: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Linear sRGB per Rayleigh of each line (n_lines, 3) and of the sky background (3,).
+
+    Units: luminance of an equally bright neutral D65 surface, cd m^-2.
+    """
+    white, matrix = _camera_profile()
+    lines = _per_component(keys, lambda nm: PHOTONS_PER_RAYLEIGH * _sensor_response(nm, ir_cut))
+    wavelengths, photons = _d65_photons()
+    sky = SKY_LUMINANCE_CD * photons @ _sensor_response(wavelengths, ir_cut)
+    return (lines / white) @ matrix.T, (sky / white) @ matrix.T
+
+
+@functools.lru_cache(maxsize=32)
+def _eye_table(keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per Rayleigh of each line (n_lines, 4) and for the sky (4,): linear sRGB in cd m^-2, scotopic cd m^-2."""
+    lines = np.column_stack([_xyz_table(keys) @ _XYZ_TO_SRGB.T, _scotopic_table(keys)])
+    wavelengths, d65 = _d65_on_grid()
+    sky_xyz = K_M * (d65 * _GRID.interval) @ _CMFS.copy().align(_GRID).values
+    sky_scotopic = K_PRIME_M * np.sum(d65 * _SCOTOPIC.copy().align(_GRID).values) * _GRID.interval
+    sky = SKY_LUMINANCE_CD * np.append(sky_xyz @ _XYZ_TO_SRGB.T, sky_scotopic)
+    return lines, sky
+
+
+def _channels(radiance: np.ndarray, table: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
+    """Channel-first float32 product of radiances (..., n) and a table (n, k), plus ``offset`` (k,).
+
+    Channel-first rows are contiguous, so the element-wise steps that follow run at full speed.
+    """
+    flat = radiance.reshape(-1, radiance.shape[-1])
+    channels = table.T @ flat.T
+    if offset is not None:
+        channels += offset[:, None]
+    return channels.astype(np.float32)
+
+
+def _eye_linear(observed: np.ndarray) -> np.ndarray:
+    """Display linear sRGB (3, N) from absolute linear sRGB and scotopic luminance (4, N), in cd m^-2."""
+    rgb, scotopic = observed[:3], observed[3]
+    photopic = _LUMA.astype(np.float32) @ rgb
+    m = np.log10(np.maximum(photopic, _MESOPIC_LOW_CD) / _MESOPIC_LOW_CD) / np.float32(
+        np.log10(_MESOPIC_HIGH_CD / _MESOPIC_LOW_CD)
+    )
+    m = np.minimum(m, 1.0)
+    c = np.float32(K_M / K_PRIME_M)
+    mesopic = np.maximum(m * photopic + (1.0 - m) * c * scotopic, 0.0) / (m + (1.0 - m) * c)
+    powered = mesopic**_EYE_EXPONENT
+    response = powered / (powered + np.float32(_EYE_SIGMA_CD**_EYE_EXPONENT))
+    # Colour fades with m: a neutral part (1 - m) plus m times the chromaticity at unit luminance.
+    # m > 0 only where photopic > 0.005, so the division is safe where it is used.
+    chroma = np.divide(response * m, photopic, out=np.zeros_like(photopic), where=m > 0)
+    return response * (1.0 - m) + chroma * rgb
+
+
+def _encode(linear: np.ndarray) -> np.ndarray:
+    """Gamut-map and tone-map linear sRGB (3, N), keeping hue; sRGB-encode to (N, 3) float32.
+
+    1. Desaturate toward grey at constant luminance just enough that no channel is negative.
+       Moving along a line through grey keeps the ratios of channel differences, hence the hue.
+       Luminance is never negative here (both observers' luminance weights are non-negative),
+       so y / (y - min) lies in [0, 1).
+    2. Roll the largest channel off above the knee towards 1, scaling all three channels alike.
+    3. sRGB encoding (IEC 61966-2-1).
+    """
+    # Clamp float rounding only: a sum of non-negative terms can come out at -1e-12.
+    luminance = np.maximum(_LUMA.astype(np.float32) @ linear, 0.0)
+    low = linear.min(axis=0)
+    keep = np.divide(luminance, luminance - low, out=np.ones_like(low), where=low < 0)
+    linear = np.maximum(luminance + keep * (linear - luminance), 0.0)
+
+    peak = linear.max(axis=0)
+    over = np.maximum(peak - _SHOULDER_KNEE, 0.0)
+    head = 1.0 - _SHOULDER_KNEE
+    rolled = _SHOULDER_KNEE + head * over / (over + head)
+    linear *= np.divide(rolled, peak, out=np.ones_like(peak), where=over > 0)
+
+    encoded = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** np.float32(1.0 / 2.4) - 0.055)
+    # The clip only removes float rounding above 1.
+    return np.clip(encoded, 0.0, 1.0).T
+
+
+def line_radiance_to_display(
+    brightness_r: np.ndarray,
+    line_keys: Sequence[str],
+    exposure: Exposure,
+    *,
+    background: bool = False,
+) -> np.ndarray:
+    """Display sRGB of line radiances, as a camera records them or a dark-adapted eye sees them.
+
+    Parameters
+    ----------
+    brightness_r : numpy.ndarray
+        Line radiances in Rayleigh, shape (..., n_lines); the last axis follows ``line_keys``.
+        Must be finite and non-negative.
+    line_keys : sequence of str
+        Line keys of :mod:`norrsken.emission.lines`.
+    exposure : CameraExposure or EyeExposure
+        The observer (see their docstrings for the models).
+    background : bool
+        Add the natural dark-sky continuum (V = 22.0 mag arcsec^-2, 1.7e-4 cd m^-2, D65 spectrum).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., 3), float32 gamma-encoded sRGB in [0, 1]. Out-of-gamut colours (every single
+        auroral line) are desaturated toward grey at constant luminance and highlights rolled off
+        with all channels scaled alike, so hue is preserved.
+
+    Raises
+    ------
+    NorrskenError
+        For an unknown line key, a last axis that does not match ``line_keys``, a negative or
+        non-finite radiance, or an exposure of the wrong type.
+    """
+    keys = _check_keys(line_keys)
+    radiance = np.asarray(brightness_r, dtype=float)
+    if radiance.ndim == 0 or radiance.shape[-1] != len(keys):
+        raise NorrskenError(
+            f"brightness_r must have a last axis of {len(keys)} (one per line key), got shape {radiance.shape}"
+        )
+    # min and max propagate NaN, which fails both comparisons: one pass each refuses NaN, inf and < 0.
+    if radiance.size and not (radiance.min() >= 0.0 and radiance.max() < np.inf):
+        raise NorrskenError("brightness_r must be finite and non-negative (Rayleigh)")
+    if isinstance(exposure, CameraExposure):
+        lines, sky = _camera_table(keys, exposure.ir_cut)
+        scale = exposure.linear_per_cd_m2
+        linear = _channels(radiance, lines * scale, sky * scale if background else None)
+    elif isinstance(exposure, EyeExposure):
+        lines, sky = _eye_table(keys)
+        linear = _eye_linear(_channels(radiance, lines, sky if background else None))
+    else:
+        raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
+    return _encode(linear).reshape(*radiance.shape[:-1], 3)
+
+
+def to_uint8(display: np.ndarray) -> np.ndarray:
+    """8-bit image of display sRGB values in [0, 1] (rounded; values outside [0, 1] are clipped).
+
+    Raises
+    ------
+    NorrskenError
+        If any value is not finite.
+    """
+    display = np.asarray(display, dtype=float)
+    if not np.all(np.isfinite(display)):
+        raise NorrskenError("display values must be finite")
+    return np.rint(np.clip(display, 0.0, 1.0) * 255.0).astype(np.uint8)
