@@ -1,0 +1,346 @@
+"""Ground cameras: pixels <-> directions in the observer's local East-North-Up (ENU) frame.
+
+Conventions
+-----------
+Directions
+    Azimuth in degrees clockwise from north (east = 90), returned in [0, 360); elevation in
+    degrees above the horizon, -90..90. Unit vectors are (E, N, U).
+Pixels
+    x to the right, y down, continuous: pixel (column i, row j) has its centre at (x, y) = (i, j),
+    so the image spans -0.5 <= x <= W - 0.5, -0.5 <= y <= H - 0.5 and its centre is
+    ((W - 1) / 2, (H - 1) / 2). Fields of view span outer edge to outer edge: a pinhole's
+    horizontal field runs from x = -0.5 to x = W - 0.5, an all-sky image circle has a diameter
+    of min(W, H) pixels.
+Imaged field
+    A pinhole maps its whole (unbounded) image plane, so pixel <-> direction stay inverse to each
+    other off the frame too; only directions behind it have no pixel (NaN). An all-sky camera
+    images only its circle: pixels outside it, and directions beyond fov / 2 from the zenith, are
+    NaN.
+
+:func:`norrsken.field.enu_basis` turns ENU rays into Earth-centred ones (``rays_enu() @ basis``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import numbers
+import re
+from abc import ABC, abstractmethod
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import NorrskenError
+
+#: Smallest and largest image side, pixels.
+SIZE_RANGE_PX = (16, 8192)
+#: Horizontal field of view of a pinhole camera, degrees (rectilinear lenses stop well short of 180).
+PINHOLE_FOV_RANGE_DEG = (0.5, 170.0)
+FOCAL_LENGTH_RANGE_MM = (1.0, 5000.0)
+SENSOR_WIDTH_RANGE_MM = (1.0, 100.0)
+#: Full field across an all-sky image circle, degrees; above 180 the fisheye sees below the horizon.
+ALLSKY_FOV_RANGE_DEG = (10.0, 220.0)
+CAMERA_KINDS = ("allsky", "pinhole")
+_PINHOLE_DEFAULTS = {"azimuth_deg": 0.0, "elevation_deg": 20.0, "fov_deg": 60.0}
+
+
+def _check_pixels(name: str, value: object) -> int:
+    lo, hi = SIZE_RANGE_PX
+    # bool is an int subclass and a float like 1.5 is no pixel count: both are input mistakes.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise NorrskenError(f"{name} must be a whole number of pixels from {lo} to {hi}, got {value!r}")
+    if not lo <= value <= hi:
+        raise NorrskenError(f"{name} must be from {lo} to {hi} pixels, got {value}")
+    return int(value)
+
+
+def _check_number(name: str, value: object, valid: tuple[float, float] | None = None, unit: str = "deg") -> float:
+    """``value`` as a float, finite and (if ``valid`` is given) inside it, or a NorrskenError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise NorrskenError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if valid is None:
+        if not math.isfinite(number):
+            raise NorrskenError(f"{name} must be finite, got {number}")
+    elif not valid[0] <= number <= valid[1]:  # also refuses NaN
+        raise NorrskenError(f"{name} must be from {valid[0]:g} to {valid[1]:g} {unit}, got {number:g}")
+    return number
+
+
+def _wrap_azimuth(az_deg: np.ndarray) -> np.ndarray:
+    az = np.mod(az_deg, 360.0)
+    # A tiny negative input rounds up to exactly 360 in np.mod.
+    return np.where(az >= 360.0, 0.0, az)
+
+
+def _enu_from_direction(az_deg: np.ndarray, el_deg: np.ndarray) -> np.ndarray:
+    az, el = np.radians(az_deg), np.radians(el_deg)
+    return np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
+
+
+def _direction_from_enu(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    east, north, up = v[..., 0], v[..., 1], v[..., 2]
+    horizontal = np.hypot(east, north)
+    # atan2 keeps full precision near the zenith, where arcsin(up) would not.
+    return _wrap_azimuth(np.degrees(np.arctan2(east, north))), np.degrees(np.arctan2(up, horizontal))
+
+
+class Camera(ABC):
+    """A camera of ``width`` x ``height`` pixels at a ground observer; see the module docstring for conventions.
+
+    Subclasses implement the projection on ENU unit vectors; the angle interface, the ray grid and
+    the size checks live here.
+    """
+
+    width: int
+    height: int
+
+    def _check_size(self) -> None:
+        # The subclasses are frozen dataclasses: store the checked plain ints past the freeze.
+        object.__setattr__(self, "width", _check_pixels("width", self.width))
+        object.__setattr__(self, "height", _check_pixels("height", self.height))
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Pixel coordinates (x, y) of the image centre."""
+        return (self.width - 1) / 2, (self.height - 1) / 2
+
+    @abstractmethod
+    def _enu_from_pixel(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Unit ENU vectors, shape ``x.shape + (3,)``, NaN outside the imaged field."""
+
+    @abstractmethod
+    def _pixel_from_enu(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel (x, y) of unit ENU vectors ``v`` (..., 3), NaN where not imaged."""
+
+    @abstractmethod
+    def describe(self) -> dict:
+        """Plain, JSON-able parameters, for image metadata."""
+
+    def pixel_to_direction(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """Azimuth and elevation (deg) seen at pixel positions ``x``, ``y`` (broadcast).
+
+        Returns
+        -------
+        az_deg, el_deg : ndarray
+            Azimuth in [0, 360) and elevation; NaN outside the imaged field.
+        """
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        az, el = _direction_from_enu(self._enu_from_pixel(x, y))
+        return np.asarray(az), np.asarray(el)  # arrays (0-d for scalars), never numpy scalars
+
+    def direction_to_pixel(self, az_deg: npt.ArrayLike, el_deg: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel positions (x, y) of directions ``az_deg``, ``el_deg`` (broadcast).
+
+        Any finite azimuth is accepted; elevations must lie in -90..90. NaN where not imaged
+        (behind a pinhole, outside an all-sky circle).
+        """
+        az, el = np.broadcast_arrays(np.asarray(az_deg, dtype=float), np.asarray(el_deg, dtype=float))
+        bad = np.abs(el) > 90.0
+        if bad.any():
+            raise NorrskenError(f"el_deg must lie from -90 to 90 degrees, got {el[bad].flat[0]:g}")
+        x, y = self._pixel_from_enu(_enu_from_direction(az, el))
+        return np.asarray(x), np.asarray(y)
+
+    def rays_enu(self) -> np.ndarray:
+        """Unit ENU vectors through every pixel centre, shape (H, W, 3), float64; NaN outside the field."""
+        x, y = np.meshgrid(np.arange(self.width, dtype=float), np.arange(self.height, dtype=float))
+        return self._enu_from_pixel(x, y)
+
+
+@dataclasses.dataclass(frozen=True)
+class PinholeCamera(Camera):
+    """A rectilinear (pinhole) camera with square pixels.
+
+    Give exactly one of ``fov_deg`` (horizontal, edge to edge) and ``focal_length_mm`` (with
+    ``sensor_width_mm``, horizontal fov = 2 atan(sensor_width / (2 f))).
+
+    Orientation: forward f = (sin az cos el, cos az cos el, sin el), right r = (cos az, -sin az, 0),
+    up u = r x f, so that image up is toward the zenith, and past it when the camera looks at
+    the zenith or below the horizon (down to the nadir, e.g. from orbit). Positive ``roll_deg``
+    turns the camera clockwise as seen from behind it (its right side dips), so the scene turns
+    counter-clockwise in the image. ``azimuth_deg`` is stored wrapped to [0, 360).
+    """
+
+    width: int
+    height: int
+    azimuth_deg: float
+    elevation_deg: float
+    fov_deg: float | None = None
+    focal_length_mm: float | None = None
+    sensor_width_mm: float = 36.0
+    roll_deg: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._check_size()
+        set_ = functools.partial(object.__setattr__, self)
+        set_("azimuth_deg", float(_wrap_azimuth(_check_number("azimuth_deg", self.azimuth_deg))))
+        set_("elevation_deg", _check_number("elevation_deg", self.elevation_deg, (-90.0, 90.0)))
+        set_("roll_deg", _check_number("roll_deg", self.roll_deg))
+        set_("sensor_width_mm", _check_number("sensor_width_mm", self.sensor_width_mm, SENSOR_WIDTH_RANGE_MM, "mm"))
+        if (self.fov_deg is None) == (self.focal_length_mm is None):
+            raise NorrskenError("give exactly one of fov_deg and focal_length_mm for a pinhole camera")
+        if self.fov_deg is not None:
+            set_("fov_deg", _check_number("fov_deg", self.fov_deg, PINHOLE_FOV_RANGE_DEG))
+        else:
+            set_("focal_length_mm", _check_number("focal_length_mm", self.focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm"))
+            lo, hi = PINHOLE_FOV_RANGE_DEG
+            if not lo <= self.horizontal_fov_deg <= hi:
+                raise NorrskenError(
+                    f"focal_length_mm = {self.focal_length_mm:g} on a {self.sensor_width_mm:g} mm sensor gives a "
+                    f"{self.horizontal_fov_deg:.3g} deg field of view; it must be from {lo:g} to {hi:g} deg"
+                )
+
+    @property
+    def horizontal_fov_deg(self) -> float:
+        """Field of view from the left edge (x = -0.5) to the right edge (x = W - 0.5), degrees."""
+        if self.fov_deg is not None:
+            return self.fov_deg
+        return math.degrees(2 * math.atan(self.sensor_width_mm / (2 * self.focal_length_mm)))
+
+    @property
+    def vertical_fov_deg(self) -> float:
+        """Field of view from the top edge (y = -0.5) to the bottom edge (y = H - 0.5), degrees."""
+        return math.degrees(2 * math.atan(self.height / 2 / self.focal_length_px))
+
+    @property
+    def focal_length_px(self) -> float:
+        """Distance from the projection centre to the image plane, in pixels."""
+        return self.width / 2 / math.tan(math.radians(self.horizontal_fov_deg) / 2)
+
+    @functools.cached_property
+    def _basis(self) -> np.ndarray:
+        """Rows: the camera's right, up and forward unit vectors in ENU."""
+        az, el, roll = np.radians([self.azimuth_deg, self.elevation_deg, self.roll_deg])
+        forward = np.array([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)])
+        right = np.array([np.cos(az), -np.sin(az), 0.0])
+        up = np.cross(right, forward)
+        return np.stack(
+            [np.cos(roll) * right - np.sin(roll) * up, np.sin(roll) * right + np.cos(roll) * up, forward]
+        )
+
+    def _enu_from_pixel(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        cx, cy = self.centre
+        plane = np.stack([(x - cx) / self.focal_length_px, (cy - y) / self.focal_length_px, np.ones_like(x)], axis=-1)
+        v = plane @ self._basis
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    def _pixel_from_enu(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cx, cy = self.centre
+        right, up, forward = np.moveaxis(v @ self._basis.T, -1, 0)
+        in_front = forward > 0
+        scale = self.focal_length_px / np.where(in_front, forward, 1.0)  # no division warnings behind
+        return np.where(in_front, cx + right * scale, np.nan), np.where(in_front, cy - up * scale, np.nan)
+
+    def describe(self) -> dict:
+        return {
+            "kind": "pinhole",
+            "projection": "rectilinear",
+            **dataclasses.asdict(self),
+            "horizontal_fov_deg": self.horizontal_fov_deg,
+            "vertical_fov_deg": self.vertical_fov_deg,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class AllSkyCamera(Camera):
+    """An equidistant fisheye looking at the zenith: radius in the image proportional to zenith angle.
+
+    The image circle, diameter min(W, H) pixels centred on the image, spans ``fov_deg``. North is
+    up and east is LEFT (west right, south down): the sky as seen from below, as all-sky imagers
+    show it.
+    """
+
+    width: int
+    height: int
+    fov_deg: float = 180.0
+
+    def __post_init__(self) -> None:
+        self._check_size()
+        object.__setattr__(self, "fov_deg", _check_number("fov_deg", self.fov_deg, ALLSKY_FOV_RANGE_DEG))
+
+    @property
+    def radius_px(self) -> float:
+        """Radius of the image circle, pixels."""
+        return min(self.width, self.height) / 2
+
+    @property
+    def _rad_per_px(self) -> float:
+        return math.radians(self.fov_deg) / 2 / self.radius_px
+
+    def _enu_from_pixel(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        cx, cy = self.centre
+        # East-left, north-up: rho sin(az) = cx - x and rho cos(az) = cy - y.
+        to_east, to_north = cx - x, cy - y
+        rho = np.hypot(to_east, to_north)
+        zenith_angle = rho * self._rad_per_px
+        # sin(zenith angle) / rho without a 0/0 at the centre.
+        horizontal_per_px = self._rad_per_px * np.sinc(zenith_angle / np.pi)
+        v = np.stack([to_east * horizontal_per_px, to_north * horizontal_per_px, np.cos(zenith_angle)], axis=-1)
+        return np.where((rho <= self.radius_px)[..., None], v, np.nan)
+
+    def _pixel_from_enu(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cx, cy = self.centre
+        east, north, up = v[..., 0], v[..., 1], v[..., 2]
+        zenith_angle = np.arctan2(np.hypot(east, north), up)
+        az = np.arctan2(east, north)
+        rho = np.where(zenith_angle <= math.radians(self.fov_deg) / 2, zenith_angle / self._rad_per_px, np.nan)
+        return cx - rho * np.sin(az), cy - rho * np.cos(az)
+
+    def describe(self) -> dict:
+        return {
+            "kind": "allsky",
+            "projection": "equidistant fisheye",
+            "orientation": "zenith at centre, north up, east left",
+            **dataclasses.asdict(self),
+        }
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1920x1080"`` -> ``(1920, 1080)``, checked against :data:`SIZE_RANGE_PX`."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text) if isinstance(text, str) else None
+    if match is None:
+        raise NorrskenError(f"image size must look like WIDTHxHEIGHT in pixels, e.g. 1920x1080, got {text!r}")
+    return _check_pixels("width", int(match[1])), _check_pixels("height", int(match[2]))
+
+
+def make_camera(
+    kind: str,
+    width: int,
+    height: int,
+    *,
+    azimuth_deg: float | None = None,
+    elevation_deg: float | None = None,
+    fov_deg: float | None = None,
+    focal_length_mm: float | None = None,
+) -> Camera:
+    """A camera from CLI options.
+
+    ``"pinhole"`` defaults to looking north (azimuth 0) at elevation 20 with a 60 deg field when
+    neither ``fov_deg`` nor ``focal_length_mm`` is given. ``"allsky"`` looks at the zenith with
+    a 180 deg field by default, and refuses pointing or a focal length.
+    """
+    if kind == "pinhole":
+        if fov_deg is None and focal_length_mm is None:
+            fov_deg = _PINHOLE_DEFAULTS["fov_deg"]
+        return PinholeCamera(
+            width,
+            height,
+            azimuth_deg=_PINHOLE_DEFAULTS["azimuth_deg"] if azimuth_deg is None else azimuth_deg,
+            elevation_deg=_PINHOLE_DEFAULTS["elevation_deg"] if elevation_deg is None else elevation_deg,
+            fov_deg=fov_deg,
+            focal_length_mm=focal_length_mm,
+        )
+    if kind == "allsky":
+        given = [name for name, value in [("azimuth", azimuth_deg), ("elevation", elevation_deg)] if value is not None]
+        if given:
+            raise NorrskenError(
+                f"an all-sky camera always looks at the zenith: drop {' and '.join(given)}, or use a pinhole camera"
+            )
+        if focal_length_mm is not None:
+            raise NorrskenError("an all-sky camera takes a field of view (fov_deg), not a focal length")
+        return AllSkyCamera(width, height, fov_deg=180.0 if fov_deg is None else fov_deg)
+    raise NorrskenError(f"unknown camera kind {kind!r}: use one of {', '.join(CAMERA_KINDS)}")
+
