@@ -1,0 +1,77 @@
+"""Speed of the ground renderer: all-sky 1024x1024 over Tromso, 1920x1080 pinhole from Oslo.
+
+Run with ``python benchmarks/bench_render.py``. Targets (issue 5, 2 cores): all-sky under 3 s,
+1080p under 5 s, warm (numba kernels compiled and cached), peak memory under 2 GiB. The numba
+compile time of a cold cache is printed separately. Everything is written to a temporary cache
+dir, so the user cache is left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+TIME = "2017-01-18T21:00Z"
+TROMSO = (69.65, 18.96)
+OSLO = (59.91, 10.75)
+
+
+def _median_time(func, repeat: int = 3) -> float:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    os.environ["NORRSKEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="norrsken-bench-")
+    from norrsken.color import CameraExposure, line_radiance_to_display
+    from norrsken.field import EARTH_RADIUS_KM, emission_field, enu_basis
+    from norrsken.render.camera import AllSkyCamera, PinholeCamera
+    from norrsken.render.raymarch import line_radiance_image, threads
+    from norrsken.render.sky import sky
+
+    start = time.perf_counter()
+    sky(*TROMSO, TIME, camera=AllSkyCamera(64, 64), structure="arcs")
+    print(f"cold start (numba compile, tables, AACGM grid): {time.perf_counter() - start:.1f} s")
+    print(f"threads: {threads()}")
+
+    views = {
+        "all-sky 1024x1024, Tromso": (TROMSO, AllSkyCamera(1024, 1024), 3.0),
+        "pinhole 1920x1080, Oslo, north, 30 deg": (
+            OSLO,
+            PinholeCamera(1920, 1080, azimuth_deg=0.0, elevation_deg=8.0, fov_deg=30.0),
+            5.0,
+        ),
+    }
+    for name, ((lat, lon), camera, target) in views.items():
+        for structure in ("none", "arcs"):
+            total = _median_time(functools.partial(sky, lat, lon, TIME, camera=camera, structure=structure))
+            field = emission_field(TIME, lat, lon, structure=structure)
+            basis = enu_basis(lat, lon)
+            rays = camera.rays_enu() @ basis
+            build = _median_time(functools.partial(emission_field, TIME, lat, lon, structure=structure))
+            march = _median_time(functools.partial(line_radiance_image, field, EARTH_RADIUS_KM * basis[2], rays))
+            radiance = np.nan_to_num(line_radiance_image(field, EARTH_RADIUS_KM * basis[2], rays))
+            colour = _median_time(
+                functools.partial(line_radiance_to_display, radiance, field.lines, CameraExposure(), background=True)
+            )
+            verdict = "meets" if total < target else "MISSES"
+            print(
+                f"{name}, structure={structure}: {total:.2f} s warm ({verdict} the {target:g} s target); "
+                f"field {build:.2f} s, ray marching (adaptive) {march:.2f} s, colour {colour:.2f} s"
+            )
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"peak memory (resident set of this process): {peak_gib:.2f} GiB (target < 2 GiB)")
+
+
+if __name__ == "__main__":
+    main()

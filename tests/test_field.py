@@ -1,0 +1,150 @@
+"""The emission field: statistical maps on the local grid, field-aligned arcs, conserved energy."""
+
+import numpy as np
+import pytest
+
+from norrsken import geomag
+from norrsken.errors import NorrskenError
+from norrsken.field import (
+    EARTH_RADIUS_KM,
+    FOOTPRINT_KM,
+    _flux_points,
+    emission_field,
+    enu_basis,
+    horizon_radius_deg,
+    unit_vectors,
+)
+
+TIME = "2017-01-18T21:00Z"
+TROMSO = (69.65, 18.96)
+
+
+@pytest.fixture(scope="module")
+def smooth():
+    return emission_field(TIME, *TROMSO, structure="none")
+
+
+@pytest.fixture(scope="module")
+def arcs():
+    return emission_field(TIME, *TROMSO, structure="arcs", seed=7)
+
+
+def random_cap(n: int, radius_deg: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Area-uniform random points within radius_deg of Tromso."""
+    rng = np.random.default_rng(seed)
+    cos_r = np.cos(np.radians(radius_deg))
+    distance = np.arccos(rng.uniform(cos_r, 1.0, n))
+    bearing = rng.uniform(0.0, 2.0 * np.pi, n)
+    basis = enu_basis(*TROMSO)
+    v = np.cos(distance)[:, None] * basis[2] + np.sin(distance)[:, None] * (
+        np.sin(bearing)[:, None] * basis[0] + np.cos(bearing)[:, None] * basis[1]
+    )
+    return np.degrees(np.arcsin(v[:, 2])), np.degrees(np.arctan2(v[:, 1], v[:, 0]))
+
+
+def test_local_grid_reproduces_the_oval_maps(smooth):
+    """On its grid the field's Q is the oval's Q (bilinear from 0.5 deg), where Q is resolved."""
+    lat, lon = random_cap(2000, 15.0)
+    ours = smooth.energy_flux_erg(lat, lon)
+    maps = smooth.oval["energy_flux_erg"]
+    reference = maps.interp(lat=("p", lat), lon=("p", lon)).values
+    lit = reference > 0.1
+    np.testing.assert_allclose(ours[lit], reference[lit], rtol=0.05)
+
+
+def test_arcs_conserve_energy_on_average(smooth, arcs):
+    """The arcs redistribute Q: its area mean over the scene stays within 3 % of the smooth one."""
+    lat, lon = random_cap(400_000, 18.0, seed=1)
+    mean_smooth = smooth.energy_flux_erg(lat, lon).mean()
+    mean_arcs = arcs.energy_flux_erg(lat, lon).mean()
+    assert mean_arcs == pytest.approx(mean_smooth, rel=0.03)
+    # ... while the picture is very different point by point: curtains, not a glow.
+    q = arcs.energy_flux_erg(lat, lon)
+    lit = smooth.energy_flux_erg(lat, lon) > 0.5
+    contrast = q[lit] / smooth.energy_flux_erg(lat[lit], lon[lit])
+    assert np.percentile(contrast, 99) > 3.0 and np.percentile(contrast, 10) < 0.8
+
+
+def test_arcs_are_seeded(arcs):
+    same = emission_field(TIME, *TROMSO, structure="arcs", seed=7)
+    other = emission_field(TIME, *TROMSO, structure="arcs", seed=8)
+    lat, lon = random_cap(5000, 10.0)
+    np.testing.assert_array_equal(arcs.energy_flux_erg(lat, lon), same.energy_flux_erg(lat, lon))
+    assert not np.allclose(arcs.energy_flux_erg(lat, lon), other.energy_flux_erg(lat, lon))
+
+
+def test_light_is_field_aligned(arcs):
+    """Points on one field line map to one footprint; points straight above one another do not."""
+    lat, lon = random_cap(300, 6.0, seed=2)
+    b_enu = geomag.field_direction(lat, lon, TIME)
+    up_along_b = -np.sign(b_enu[:, 2:3]) * b_enu  # the field direction that climbs
+    foot = (EARTH_RADIUS_KM + FOOTPRINT_KM) * unit_vectors(lat, lon)
+    east = np.stack([-np.sin(np.radians(lon)), np.cos(np.radians(lon)), np.zeros_like(lon)], axis=-1)
+    up = unit_vectors(lat, lon)
+    north = np.cross(up, east)
+    climb = up_along_b[:, :1] * east + up_along_b[:, 1:2] * north + up_along_b[:, 2:3] * up
+    rise_km = 150.0
+    on_line = foot + (rise_km / up_along_b[:, 2:3]) * climb
+    vertical = foot + rise_km * up
+    flux = {}
+    for name, points in (("foot", foot), ("line", on_line), ("vertical", vertical)):
+        out = np.empty(len(points))
+        _flux_points(arcs.packed, np.ascontiguousarray(points), out)
+        flux[name] = out
+    lit = flux["foot"] > 0.1
+    along = np.abs(flux["line"][lit] / flux["foot"][lit] - 1.0)
+    # The kernel maps with the field direction of the grid cell it stands in, a straight-line
+    # approximation good to a few hundred metres over 150 km: exact away from arc edges, where a
+    # few per cent of points sit on gradients of ~1.5 km sigma.
+    assert np.median(along) < 0.01 and np.percentile(along, 80) < 0.05
+    # The dip at Tromso is 78 deg: 150 km up the vertical is ~31 km from the field line, far
+    # more than an arc is wide: where arcs are, the flux there is unrelated.
+    vertical = np.abs(flux["vertical"][lit] / flux["foot"][lit] - 1.0)
+    assert np.percentile(vertical, 80) > 0.1 and np.percentile(vertical, 80) > 3 * np.percentile(along, 80)
+
+
+def test_tilt_follows_the_dip(smooth):
+    """The field line drifts cot(dip) km sideways per km of altitude (dip 78.2 deg at Tromso)."""
+    n = smooth.packed.tilt.shape[0]
+    b = geomag.field_direction(*TROMSO, TIME)
+    dip = np.degrees(np.arcsin(-b[2]))
+    assert dip == pytest.approx(78.2, abs=0.3)
+    assert smooth.packed.tilt[n // 2, n // 2, 2] == pytest.approx(1.0 / np.tan(np.radians(dip)), rel=0.02)
+
+
+def test_ver_shapes_and_line_selection(smooth):
+    z = np.array([100.0, 110.0, 200.0])
+    all_lines = smooth.ver(69.0, 19.0, z)
+    assert all_lines.shape == (3, len(smooth.lines))
+    np.testing.assert_array_equal(smooth.ver(69.0, 19.0, z, line="557.7"), all_lines[:, smooth.lines.index("557.7")])
+    # Green peaks low, red high (the layers of physics.md section 10.2).
+    green = smooth.ver(69.0, 19.0, np.arange(90.0, 300.0), line="557.7")
+    red = smooth.ver(69.0, 19.0, np.arange(90.0, 300.0), line="630.0")
+    assert 100 <= 90 + np.argmax(green) <= 130 and 180 <= 90 + np.argmax(red) <= 260
+
+
+def test_horizon_radius():
+    # A ground observer sees the 500 km shell top out to acos(R / (R + 500)) = 22.0 deg; the
+    # ISS at 408 km adds its own horizon, acos(R / (R + 408)) = 20.0 deg.
+    assert horizon_radius_deg() == pytest.approx(22.0, abs=0.05)
+    assert horizon_radius_deg(408.0) == pytest.approx(22.0 + 20.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"structure": "swirls"}, "unknown structure"),
+        ({"radius_deg": 80.0}, "radius_deg"),
+        ({"cell_km": 0.5}, "cell_km"),
+    ],
+)
+def test_bad_input(kwargs, message):
+    with pytest.raises(NorrskenError, match=message):
+        emission_field(TIME, *TROMSO, **kwargs)
+
+
+def test_bad_place_and_time():
+    with pytest.raises(NorrskenError, match="latitude"):
+        emission_field(TIME, 95.0, 0.0)
+    with pytest.raises(NorrskenError, match="timezone"):
+        emission_field("2017-01-18T21:00", *TROMSO)

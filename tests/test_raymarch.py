@@ -1,0 +1,153 @@
+"""The ray marcher against geometry that has an exact answer.
+
+A horizontally uniform layer seen from the ground has a column brightness at the zenith and the
+van Rhijn enhancement 1 / sqrt(1 - (R / (R + h))^2 sin^2 theta) at zenith angle theta (the layer
+at height h; for a thick layer h is its emission-weighted mean height, to second order).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from norrsken.errors import NorrskenError
+from norrsken.field import EARTH_RADIUS_KM, SHELL_KM, emission_field, enu_basis
+from norrsken.render.raymarch import line_radiance, line_radiance_image, shell_segments
+
+TIME = "2017-01-18T21:00Z"
+ZENITH_ANGLES = np.array([0.0, 30.0, 60.0, 70.0, 75.0, 80.0])
+
+
+def van_rhijn(zenith_deg: np.ndarray, height_km: float) -> np.ndarray:
+    ratio = EARTH_RADIUS_KM / (EARTH_RADIUS_KM + height_km)
+    return 1.0 / np.sqrt(1.0 - ratio**2 * np.sin(np.radians(zenith_deg)) ** 2)
+
+
+def rays_towards_north(lat: float, lon: float, zenith_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    basis = enu_basis(lat, lon)
+    za = np.radians(zenith_deg)
+    enu = np.stack([np.zeros_like(za), np.sin(za), np.cos(za)], axis=-1)
+    return EARTH_RADIUS_KM * basis[2], enu @ basis
+
+
+@pytest.fixture(scope="module")
+def airglow_only():
+    """At the equator the oval is empty: only the analytic airglow layers shine."""
+    field = emission_field(TIME, 0.0, 0.0, kp=0.0, structure="none", airglow=True)
+    assert field.packed.cells[..., 0].max() == 0.0
+    return field
+
+
+def test_thin_layer_zenith_and_van_rhijn(airglow_only):
+    origin, rays = rays_towards_north(0.0, 0.0, ZENITH_ANGLES)
+    radiance = line_radiance(airglow_only, origin, rays)
+    green = radiance[:, airglow_only.lines.index("557.7")]
+    # The 557.7 nm night layer: 250 R overhead at 95 km (field.AIRGLOW_LAYERS), 4 km sigma.
+    assert green[0] == pytest.approx(250.0, rel=0.02)
+    np.testing.assert_allclose(green / 250.0, van_rhijn(ZENITH_ANGLES, 95.0), rtol=0.03)
+    red = radiance[:, airglow_only.lines.index("630.0")]
+    np.testing.assert_allclose(red / 50.0, van_rhijn(ZENITH_ANGLES, 250.0), rtol=0.03)
+
+
+@pytest.mark.parametrize("step_scale", [0.25, 2.0])
+def test_step_control_converges(airglow_only, step_scale):
+    """Halving or quartering the steps changes a thin layer's slant brightness by < 1 %."""
+    origin, rays = rays_towards_north(0.0, 0.0, ZENITH_ANGLES)
+    nominal = line_radiance(airglow_only, origin, rays)
+    other = line_radiance(airglow_only, origin, rays, step_scale=step_scale)
+    np.testing.assert_allclose(other, nominal, rtol=0.01)
+
+
+@pytest.fixture(scope="module")
+def tromso():
+    return emission_field(TIME, 69.65, 18.96, structure="none", airglow=False)
+
+
+@pytest.mark.parametrize("mean_energy", [0.5, 2.0, 10.0])
+def test_uniform_aurora_column_and_slant(tromso, mean_energy):
+    """A uniform Q = 1 erg layer: zenith = the table's column within 2 %, van Rhijn within 3 %."""
+    packed = tromso.packed
+    e_axis = tromso.table.mean_energy_kev
+    cells = np.array(packed.cells)
+    cells[..., 0] = 1.0
+    cells[..., 1] = math.log(mean_energy / e_axis[0]) / math.log(e_axis[1] / e_axis[0])
+    uniform = packed._replace(cells=cells.astype(np.float32), clear_km=np.zeros_like(packed.clear_km))
+    origin, rays = rays_towards_north(69.65, 18.96, ZENITH_ANGLES)
+    radiance = line_radiance(uniform, origin, rays)
+    z = np.linspace(*SHELL_KM, 8401)
+    for line in ("427.8", "557.7", "630.0"):
+        ver = tromso.table.interpolate(line, mean_energy, 1.0, z)
+        column_r = 0.1 * np.trapezoid(ver, z)  # 1e-6 R per photon cm^-2 s^-1, 1e5 cm per km
+        centroid = np.trapezoid(ver * z, z) / np.trapezoid(ver, z)
+        slant = radiance[:, tromso.lines.index(line)] / column_r
+        assert slant[0] == pytest.approx(1.0, rel=0.02), line
+        np.testing.assert_allclose(slant, van_rhijn(ZENITH_ANGLES, centroid), rtol=0.03, err_msg=line)
+
+
+def test_field_ver_integrates_to_the_rendered_zenith(tromso):
+    """EmissionField.ver and the kernel see the same field: a vertical quadrature of ver()
+    at the footprint-mapped points equals the zenith ray (the ray samples the same points)."""
+    origin, rays = rays_towards_north(69.65, 18.96, np.array([0.0]))
+    rendered = line_radiance(tromso, origin, rays)[0]
+    z = np.linspace(*SHELL_KM, 4201)
+    profile = tromso.ver(np.full_like(z, 69.65), np.full_like(z, 18.96), z)
+    np.testing.assert_allclose(0.1 * np.trapezoid(profile, z, axis=0), rendered, rtol=0.01)
+
+
+def test_arcs_converge_with_finer_steps():
+    """With curtains, a quarter of the step changes a 32 x 32 all-sky view by < 1 % overall."""
+    from norrsken.render.camera import AllSkyCamera
+
+    field = emission_field(TIME, 69.65, 18.96, structure="arcs", seed=3)
+    basis = enu_basis(69.65, 18.96)
+    rays = AllSkyCamera(32, 32).rays_enu() @ basis
+    origin = EARTH_RADIUS_KM * basis[2]
+    nominal = line_radiance(field, origin, rays)
+    fine = line_radiance(field, origin, rays, step_scale=0.25)
+    green = field.lines.index("557.7")
+    inside = fine[..., green] > 0  # False outside the circle (NaN) and on the horizon
+    assert np.nansum(nominal[..., green]) == pytest.approx(np.nansum(fine[..., green]), rel=0.01)
+    relative = np.abs(nominal[inside, green] - fine[inside, green]) / fine[inside, green]
+    assert np.median(relative) < 0.01
+
+
+def test_adaptive_image_matches_exact(tromso):
+    from norrsken.render.camera import PinholeCamera
+
+    basis = enu_basis(69.65, 18.96)
+    rays = PinholeCamera(64, 48, azimuth_deg=0.0, elevation_deg=20.0, fov_deg=60.0).rays_enu() @ basis
+    origin = EARTH_RADIUS_KM * basis[2]
+    exact = line_radiance_image(tromso, origin, rays, adaptive=False)
+    adaptive = line_radiance_image(tromso, origin, rays)
+    np.testing.assert_allclose(adaptive, exact, rtol=0.02, atol=1.0)
+
+
+def test_shell_segments():
+    r = EARTH_RADIUS_KM
+    # Straight up from the ground: one segment, 80 to 500 km.
+    count, a0, a1, _, _ = shell_segments(0.0, 0.0, r, 0.0, 0.0, 1.0)
+    assert count == 1 and a0 == pytest.approx(80.0) and a1 == pytest.approx(500.0)
+    # Straight down from 400 km: from the observer to the bottom of the shell, ground ends it.
+    count, a0, a1, _, _ = shell_segments(0.0, 0.0, r + 400.0, 0.0, 0.0, -1.0)
+    assert count == 1 and a0 == pytest.approx(0.0) and a1 == pytest.approx(320.0)
+    # Horizontal from 400 km (above 80 km everywhere along the tangent): one long chord.
+    count, a0, a1, _, _ = shell_segments(0.0, 0.0, r + 400.0, 1.0, 0.0, 0.0)
+    assert count == 1 and a0 == 0.0 and a1 == pytest.approx(math.sqrt((r + 500.0) ** 2 - (r + 400.0) ** 2))
+    # Tangent point at 50 km: two segments, on either side of the dip below 80 km.
+    count, a0, a1, b0, b1 = shell_segments(-3000.0, 0.0, r + 50.0, 1.0, 0.0, 0.0)
+    assert count == 2 and a1 < 3000.0 < b0
+    # Pointing away above the shell: nothing.
+    assert shell_segments(0.0, 0.0, r + 600.0, 0.0, 0.0, 1.0)[0] == 0
+
+
+def test_nan_rays_give_nan_and_bad_input_is_refused(airglow_only):
+    origin, rays = rays_towards_north(0.0, 0.0, np.array([0.0, 30.0]))
+    rays[1] = np.nan
+    radiance = line_radiance(airglow_only, origin, rays)
+    assert np.isfinite(radiance[0]).all() and np.isnan(radiance[1]).all()
+    with pytest.raises(NorrskenError, match="unit vectors"):
+        line_radiance(airglow_only, origin, 2.0 * rays[:1])
+    with pytest.raises(NorrskenError, match="below the ground"):
+        line_radiance(airglow_only, 0.5 * origin, rays[:1])
+    with pytest.raises(NorrskenError, match="step_scale"):
+        line_radiance(airglow_only, origin, rays[:1], step_scale=0.0)
