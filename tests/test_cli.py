@@ -113,7 +113,7 @@ def test_demo_writes_the_oval_products(tmp_path):
     assert result.exit_code == 0, result.output
     written = {p.name for p in (tmp_path / "demo").iterdir()}
     assert {"summary.json", "oval-north-20170118T2100Z.png", "oval-20170118T2100Z.nc",
-            "column-tromso-20170118T2100Z.png"} <= written
+            "column-tromso-20170118T2100Z.png", "allsky-tromso-20170118T2100Z.png"} <= written
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
     assert summary["time"] == "2017-01-18T21:00:00Z"
     overhead = summary["overhead_tromso"]
@@ -121,6 +121,8 @@ def test_demo_writes_the_oval_products(tmp_path):
     green, blue = overhead["lines"]["557.7"], overhead["lines"]["427.8"]
     assert green["brightness_r"] > 1000 and 100 < green["peak_altitude_km"] < 130
     assert 3 < green["brightness_r"] / blue["brightness_r"] < 6
+    # The all-sky view sees the same sky: slant paths make its brightest green exceed the zenith.
+    assert summary["allsky_tromso"]["557.7"]["max_r"] > green["brightness_r"]
 
 
 @pytest.mark.parametrize(

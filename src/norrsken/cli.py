@@ -32,9 +32,12 @@ F = TypeVar("F", bound=Callable)
 DEMO_TIME = "2017-01-18T21:00Z"
 TROMSO = (69.65, 18.96)
 
-TimeOption = Annotated[str, typer.Option("--time", "-t", help="UTC time, ISO 8601 with offset, e.g. 2017-01-18T21:00Z.")]
+TimeOption = Annotated[
+    str, typer.Option("--time", "-t", help="UTC time, ISO 8601 with offset, e.g. 2017-01-18T21:00Z.")
+]
 KpOption = Annotated[
-    float | None, typer.Option("--kp", help="Kp override (0-9); default: Kp of --time from the embedded CelesTrak history.")
+    float | None,
+    typer.Option("--kp", help="Kp override (0-9); default: Kp of --time from the embedded CelesTrak history."),
 ]
 HemisphereOption = Annotated[str, typer.Option("--hemisphere", help="north or south.")]
 
@@ -81,7 +84,10 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
     files = {
         "map": plot_oval(ds, boundaries[hemisphere], out / f"oval-{hemisphere}-{stamp}.png"),
         "boundary": write_geojson(
-            [boundary_feature(b, {"name": f"equatorward edge of the auroral oval ({h})", **properties}) for h, b in boundaries.items()],
+            [
+                boundary_feature(b, {"name": f"equatorward edge of the auroral oval ({h})", **properties})
+                for h, b in boundaries.items()
+            ],
             out / f"oval-boundary-{stamp}.geojson",
         ),
         "dataset": write_netcdf(ds, out / f"oval-{stamp}.nc"),
@@ -160,6 +166,17 @@ def demo(
         highlight=False,
     )
     console.print(f"  wrote column    {profile}", markup=False, highlight=False)
+    # The same moment as an all-sky camera in Tromso sees it.
+    from .io import write_png
+    from .render.sky import sky as render_sky
+    from .render.sky import summary as sky_summary
+
+    with console.status("rendering the all-sky view over Tromsø (the first run compiles the ray marcher)"):
+        allsky = render_sky(*TROMSO, DEMO_TIME)
+    allsky_path = write_png(allsky["rgb"].values, Path(out) / "allsky-tromso-20170118T2100Z.png", {"Software": "norrsken"})
+    summary["allsky_tromso"] = sky_summary(allsky)["brightest"]
+    summary["files"]["allsky"] = str(allsky_path)
+    console.print(f"  wrote all-sky   {allsky_path}", markup=False, highlight=False)
     summary_path = write_json(summary, Path(out) / "summary.json")
     console.print(f"  wrote summary   {summary_path}", markup=False, highlight=False)
 
@@ -237,6 +254,121 @@ def column_command(
     )
     if plot_path is not None:
         console.print(f"  wrote plot {plot_path}", markup=False, highlight=False)
+
+
+@app.command()
+@friendly
+def sky(
+    lat: Annotated[float, typer.Option("--lat", help="Observer latitude, degrees (default Tromso).")] = TROMSO[0],
+    lon: Annotated[float, typer.Option("--lon", help="Observer longitude, degrees east (default Tromso).")] = TROMSO[1],
+    time: TimeOption = DEMO_TIME,
+    camera: Annotated[
+        str, typer.Option("--camera", help="allsky (fisheye, north up, east left) or pinhole.")
+    ] = "allsky",
+    az: Annotated[
+        float | None, typer.Option("--az", help="Pinhole: azimuth of the view, degrees from north (default 0).")
+    ] = None,
+    el: Annotated[
+        float | None, typer.Option("--el", help="Pinhole: elevation of the view centre, degrees (default 20).")
+    ] = None,
+    fov: Annotated[
+        float | None, typer.Option("--fov", help="Horizontal field of view, degrees (pinhole default 60, all-sky 180).")
+    ] = None,
+    focal_length: Annotated[
+        float | None,
+        typer.Option("--focal-length", help="Pinhole: focal length in mm on a 36 mm wide sensor (instead of --fov)."),
+    ] = None,
+    size: Annotated[
+        str | None,
+        typer.Option("--size", help="WIDTHxHEIGHT in pixels (default 1024x1024 all-sky, 1920x1080 pinhole)."),
+    ] = None,
+    kp: KpOption = None,
+    structure: Annotated[
+        str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
+    ] = "arcs",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the arcs.")] = 0,
+    exposure: Annotated[
+        str, typer.Option("--exposure", help="camera (see --iso, --f-number, --seconds) or eye.")
+    ] = "camera",
+    iso: Annotated[float, typer.Option("--iso", help="Camera ISO speed.")] = 3200.0,
+    f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 2.8,
+    seconds: Annotated[float, typer.Option("--seconds", help="Camera exposure time, s.")] = 8.0,
+    airglow: Annotated[
+        bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers (557.7, 630.0).")
+    ] = True,
+    background: Annotated[bool, typer.Option("--background/--no-background", help="Dark-sky continuum.")] = True,
+    grid: Annotated[bool, typer.Option("--grid", help="Draw an altitude/azimuth grid.")] = False,
+    exact: Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")] = False,
+    daylight_ok: Annotated[
+        bool, typer.Option("--daylight-ok", help="Render even with the Sun above -6 deg, as if it were night.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("norrsken-sky.png"),
+    netcdf: Annotated[
+        Path | None, typer.Option("--netcdf", help="Also write the line radiances (R) and directions as NetCDF.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """A true-colour picture of the sky from the ground: all-sky fisheye or a pinhole camera."""
+    from .color import CameraExposure, EyeExposure
+    from .io import check_output_file, write_netcdf, write_png
+    from .render.camera import make_camera, parse_size
+    from .render.sky import sky as render_sky
+    from .render.sky import summary
+
+    out = check_output_file(out, ".png")
+    if netcdf is not None:
+        netcdf = check_output_file(netcdf, ".nc")
+    if exposure not in ("camera", "eye"):
+        raise NorrskenError(f"unknown exposure {exposure!r}: use camera or eye")
+    observer = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds) if exposure == "camera" else EyeExposure()
+    default_size = "1024x1024" if camera == "allsky" else "1920x1080"
+    width, height = parse_size(size or default_size)
+    view = make_camera(
+        camera, width, height, azimuth_deg=az, elevation_deg=el, fov_deg=fov, focal_length_mm=focal_length
+    )
+    with console.status(f"rendering {width}x{height} {camera} view"):
+        ds = render_sky(
+            lat,
+            lon,
+            time,
+            camera=view,
+            kp=kp,
+            structure=structure,
+            seed=seed,
+            exposure=observer,
+            airglow=airglow,
+            background=background,
+            grid=grid,
+            adaptive=not exact,
+            daylight_ok=daylight_ok,
+        )
+    result = summary(ds)
+    metadata = {
+        "Software": "norrsken",
+        **{
+            key: ds.attrs[key]
+            for key in ("time", "lat", "lon", "kp", "kp_source", "camera", "exposure", "structure", "seed")
+        },
+    }
+    result["files"] = {"png": str(write_png(ds["rgb"].values, out, metadata))}
+    if netcdf is not None:
+        result["files"]["netcdf"] = str(write_netcdf(ds.drop_vars("rgb"), netcdf))
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+        return
+    console.print(
+        f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: Kp {result['kp']:.2f} ({result['kp_source']}), "
+        f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']})",
+        highlight=False,
+    )
+    table = Table(title="brightest in view")
+    for column_name in ("line (nm)", "brightness (kR)", "azimuth (°)", "elevation (°)"):
+        table.add_column(column_name, justify="right")
+    for key, line in result["brightest"].items():
+        table.add_row(key, f"{line['max_r'] / 1e3:.2f}", f"{line['azimuth_deg']:.1f}", f"{line['elevation_deg']:.1f}")
+    console.print(table)
+    for kind, path in result["files"].items():
+        console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -117,6 +117,20 @@ def save_figure(fig, path: str | os.PathLike, **kwargs) -> Path:
     return Path(path)
 
 
+def write_png(rgb: np.ndarray, path: str | os.PathLike, metadata: dict[str, object]) -> Path:
+    """Write an 8-bit RGB image with ``metadata`` as PNG text chunks (strings or JSON)."""
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in metadata.items():
+        info.add_text(key, value if isinstance(value, str) else json.dumps(value))
+    try:
+        Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(path, pnginfo=info)
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    return Path(path)
+
+
 def write_json(obj, path: str | os.PathLike) -> Path:
     """Write ``obj`` as strict JSON (NaN is refused, so callers turn missing values into None)."""
     try:

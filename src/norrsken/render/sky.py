@@ -1,0 +1,217 @@
+"""The sky from the ground: line radiances and a true-colour picture for one camera.
+
+One call composes the chain: the emission field around the observer
+(:func:`norrsken.field.emission_field`), a camera's rays (:mod:`norrsken.render.camera`), the
+ray marcher (:mod:`norrsken.render.raymarch`) and the observer's colour response
+(:mod:`norrsken.color`). The ground below the horizon is black; the sky above it can carry the
+natural dark-sky continuum.
+
+Only the night sky is rendered: with the Sun above -6 deg (civil twilight or day) the scattered
+sunlight would swamp the aurora, so the call refuses unless told otherwise (``daylight_ok``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import xarray as xr
+
+from .. import field as field_module
+from ..color import CameraExposure, Exposure, EyeExposure, line_radiance_to_display, to_uint8
+from ..emission.lines import LINES
+from ..ephemeris import sky_bodies
+from ..errors import NorrskenError
+from ..times import TimeLike, to_utc
+from .camera import AllSkyCamera, Camera
+from .overlay import draw_overlay
+from .raymarch import line_radiance_image
+
+#: Largest picture, pixels: the radiances alone take 36 bytes a pixel, the working arrays as much
+#: again, so this keeps a frame under ~2 GiB.
+MAX_PIXELS = 24_000_000
+#: Highest observer, km (above it the observer is inside the emitting shell: use an orbit view).
+MAX_OBSERVER_KM = 20.0
+#: The Sun must be at least this far below the horizon, deg (end of civil twilight).
+SUN_LIMIT_DEG = -6.0
+
+
+def _check_observer(lat: float, lon: float, altitude_km: float) -> tuple[float, float, float]:
+    for name, value in (("lat", lat), ("lon", lon), ("altitude_km", altitude_km)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise NorrskenError(f"{name} must be a finite number, got {value!r}")
+    if not -90.0 <= lat <= 90.0:
+        raise NorrskenError(f"lat must lie between -90 and 90 degrees, got {lat:g}")
+    if not 0.0 <= altitude_km <= MAX_OBSERVER_KM:
+        raise NorrskenError(
+            f"altitude_km must lie between 0 and {MAX_OBSERVER_KM:g} km for a ground view, got {altitude_km:g}"
+        )
+    return float(lat), float((lon + 180.0) % 360.0 - 180.0), float(altitude_km)
+
+
+def sky(
+    lat: float,
+    lon: float,
+    time: TimeLike,
+    *,
+    camera: Camera | None = None,
+    kp: float | None = None,
+    structure: str = "arcs",
+    seed: int = 0,
+    exposure: Exposure | None = None,
+    airglow: bool = True,
+    background: bool = True,
+    horizon: bool = True,
+    cardinals: bool = True,
+    grid: bool = False,
+    altitude_km: float = 0.0,
+    adaptive: bool = True,
+    daylight_ok: bool = False,
+) -> xr.Dataset:
+    """Render the sky over (``lat``, ``lon``) at ``time`` through ``camera``.
+
+    Parameters
+    ----------
+    lat, lon
+        Observer, degrees (geodetic; the Earth is a sphere here).
+    time
+        Timezone-aware UTC time.
+    camera
+        A :class:`~norrsken.render.camera.PinholeCamera` or
+        :class:`~norrsken.render.camera.AllSkyCamera`; default: all-sky, 1024 x 1024.
+    kp
+        Kp override; default: the embedded history at ``time``.
+    structure
+        ``"arcs"`` (curtains, seeded by ``seed``) or ``"none"`` (the smooth statistical oval).
+    exposure
+        :class:`~norrsken.color.CameraExposure` (default: ISO 3200, f/2.8, 8 s) or
+        :class:`~norrsken.color.EyeExposure`.
+    airglow, background
+        Include the night airglow layers / the dark-sky continuum.
+    horizon, cardinals, grid
+        Overlays drawn into ``rgb``.
+    altitude_km
+        Observer altitude, 0-20 km.
+    adaptive
+        Interpolate pixels between traced neighbours that agree within 2 %
+        (:func:`~norrsken.render.raymarch.line_radiance_image`); False traces every pixel.
+    daylight_ok
+        Render even with the Sun above -6 deg (the sky is then drawn as if it were night).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``brightness_r`` (line, y, x) in Rayleigh (NaN outside an all-sky circle, 0 below the
+        horizon), ``azimuth_deg`` and ``elevation_deg`` (y, x), ``rgb`` (y, x, channel) uint8;
+        attrs: time, place, Kp and its source, the Sun and Moon, camera and exposure (JSON).
+    """
+    lat, lon, altitude_km = _check_observer(lat, lon, altitude_km)
+    moment = to_utc(time)
+    camera = AllSkyCamera(1024, 1024) if camera is None else camera
+    if not isinstance(camera, Camera):
+        raise NorrskenError(f"camera must be a PinholeCamera or an AllSkyCamera, got {type(camera).__name__}")
+    if camera.width * camera.height > MAX_PIXELS:
+        raise NorrskenError(
+            f"a {camera.width}x{camera.height} picture has {camera.width * camera.height / 1e6:.1f} Mpx; "
+            f"the limit is {MAX_PIXELS / 1e6:g} Mpx (about 2 GiB of working memory)"
+        )
+    exposure = CameraExposure() if exposure is None else exposure
+    if not isinstance(exposure, CameraExposure | EyeExposure):
+        raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
+    bodies = sky_bodies(moment, lat, lon, altitude_km)
+    if bodies.sun_elevation_deg > SUN_LIMIT_DEG and not daylight_ok:
+        raise NorrskenError(
+            f"the Sun is {bodies.sun_elevation_deg:.1f} deg above the horizon at {moment:%Y-%m-%d %H:%M} UTC "
+            f"({bodies.darkness}): the aurora cannot be seen before it is {-SUN_LIMIT_DEG:g} deg below; "
+            "pass daylight_ok=True (--daylight-ok) to render the sky as if it were night"
+        )
+
+    emission = field_module.emission_field(moment, lat, lon, kp=kp, structure=structure, seed=seed, airglow=airglow)
+    up = field_module.enu_basis(lat, lon)
+    origin = (field_module.EARTH_RADIUS_KM + altitude_km) * up[2]
+    rays = camera.rays_enu()
+    brightness = line_radiance_image(emission, origin, rays @ up, adaptive=adaptive)
+
+    y, x = np.mgrid[0 : camera.height, 0 : camera.width]
+    azimuth, elevation = camera.pixel_to_direction(x, y)
+    # The geometric horizon of a raised observer dips below 0 deg.
+    dip = math.degrees(math.acos(field_module.EARTH_RADIUS_KM / (field_module.EARTH_RADIUS_KM + altitude_km)))
+    sky_mask = elevation > -dip
+    display = line_radiance_to_display(
+        np.nan_to_num(brightness, nan=0.0), emission.lines, exposure, background=background
+    )
+    display[~sky_mask] = 0.0  # the ground, and the outside of an all-sky circle
+    rgb = to_uint8(display)
+    if horizon or cardinals or grid:
+        rgb = draw_overlay(rgb, camera, horizon=horizon, cardinals=cardinals, grid=grid)
+
+    lines = list(emission.lines)
+    return xr.Dataset(
+        {
+            "brightness_r": (
+                ("line", "y", "x"),
+                np.moveaxis(brightness, -1, 0),
+                {"units": "R", "long_name": "line brightness along the line of sight"},
+            ),
+            "azimuth_deg": (
+                ("y", "x"),
+                azimuth.astype(np.float32),
+                {"units": "degree", "long_name": "azimuth from north through east"},
+            ),
+            "elevation_deg": (
+                ("y", "x"),
+                elevation.astype(np.float32),
+                {"units": "degree", "long_name": "elevation above the horizon"},
+            ),
+            "rgb": (("y", "x", "channel"), rgb, {"long_name": "display sRGB, 8 bit"}),
+        },
+        coords={
+            "line": ("line", lines),
+            "wavelength_nm": ("line", [line.wavelength_nm for line in LINES if line.key in lines], {"units": "nm"}),
+            "channel": ("channel", ["R", "G", "B"]),
+        },
+        attrs={
+            "time": moment.isoformat().replace("+00:00", "Z"),
+            "lat": lat,
+            "lon": lon,
+            "altitude_km": altitude_km,
+            "kp": emission.kp,
+            "kp_source": emission.oval.attrs["kp_source"],
+            "structure": structure,
+            "seed": int(seed),
+            "airglow": int(airglow),
+            "adaptive": int(adaptive),
+            "sun_elevation_deg": bodies.sun_elevation_deg,
+            "darkness": bodies.darkness,
+            "moon_elevation_deg": bodies.moon_elevation_deg,
+            "moon_illumination": bodies.moon_illumination,
+            "camera": json.dumps(camera.describe()),
+            "exposure": json.dumps({"kind": type(exposure).__name__, **_fields(exposure)}),
+            "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
+        },
+    )
+
+
+def _fields(exposure: Exposure) -> dict:
+    return {f.name: getattr(exposure, f.name) for f in dataclasses.fields(exposure)}
+
+
+def summary(ds: xr.Dataset) -> dict:
+    """The numbers behind a picture: brightest radiance of the main lines and where it is."""
+    out = {key: ds.attrs[key] for key in ("time", "lat", "lon", "kp", "kp_source", "structure", "darkness")}
+    out["sun_elevation_deg"] = round(ds.attrs["sun_elevation_deg"], 2)
+    lines = {}
+    for key in ("427.8", "557.7", "630.0"):
+        image = ds["brightness_r"].sel(line=key).values
+        if not np.isfinite(image).any():
+            continue
+        j, i = np.unravel_index(np.nanargmax(image), image.shape)
+        lines[key] = {
+            "max_r": float(image[j, i]),
+            "azimuth_deg": round(float(ds["azimuth_deg"].values[j, i]), 1),
+            "elevation_deg": round(float(ds["elevation_deg"].values[j, i]), 1),
+        }
+    out["brightest"] = lines
+    return out
