@@ -283,6 +283,13 @@ def sky(
         typer.Option("--size", help="WIDTHxHEIGHT in pixels (default 1024x1024 all-sky, 1920x1080 pinhole)."),
     ] = None,
     kp: KpOption = None,
+    f107: Annotated[
+        float | None, typer.Option("--f107", help="F10.7 of the previous day, sfu; default: embedded history.")
+    ] = None,
+    f107a: Annotated[
+        float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")
+    ] = None,
+    ap: Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")] = None,
     structure: Annotated[
         str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
     ] = "arcs",
@@ -333,6 +340,9 @@ def sky(
             time,
             camera=view,
             kp=kp,
+            f107=f107,
+            f107a=f107a,
+            ap=ap,
             structure=structure,
             seed=seed,
             exposure=observer,

@@ -246,6 +246,9 @@ def emission_field(
     centre_lon: float,
     *,
     kp: float | None = None,
+    f107: float | None = None,
+    f107a: float | None = None,
+    ap: float | None = None,
     radius_deg: float | None = None,
     structure: str = "none",
     seed: int = 0,
@@ -263,6 +266,9 @@ def emission_field(
         atmosphere of the emission table is taken there.
     kp
         Kp override; default: the embedded history at ``time``.
+    f107, f107a, ap
+        Overrides of the indices of the table's atmosphere (see
+        :func:`norrsken.emission.emission_table`); default: the embedded history.
     radius_deg
         Angular radius of the grid; default: what a ground observer at the centre can see of the
         shell (:func:`horizon_radius_deg`, 22.0 deg). At most 60 deg.
@@ -287,7 +293,7 @@ def emission_field(
     if not 2.0 <= cell_km <= 50.0:
         raise NorrskenError(f"cell_km must lie between 2 and 50 km, got {cell_km:g}")
     maps = oval_model(moment, kp=kp)
-    table = emission_table(moment, centre_lat, centre_lon)
+    table = emission_table(moment, centre_lat, centre_lon, f107=f107, f107a=f107a, ap=ap)
     packed = _pack(
         maps, table, moment, float(centre_lat), float(centre_lon), radius_deg, cell_km, structure, seed, airglow
     )

@@ -315,9 +315,14 @@ def _fill_between(out, trace, tolerance, floor):
             agree = True
             for k in range(n_lines):
                 a, b, c, d = out[y0, x0, k], out[y0, x1, k], out[y1, x0, k], out[y1, x1, k]
+                # A NaN neighbour (outside an all-sky circle) means trace: max and min would
+                # drop or keep it depending on the order of their arguments.
+                if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
+                    agree = False
+                    break
                 high = max(max(a, b), max(c, d))
                 low = min(min(a, b), min(c, d))
-                if not high - low <= tolerance * high + floor:  # also catches NaN
+                if high - low > tolerance * high + floor:
                     agree = False
                     break
             if agree:

@@ -44,11 +44,13 @@ def _check_observer(lat: float, lon: float, altitude_km: float) -> tuple[float, 
             raise NorrskenError(f"{name} must be a finite number, got {value!r}")
     if not -90.0 <= lat <= 90.0:
         raise NorrskenError(f"lat must lie between -90 and 90 degrees, got {lat:g}")
+    if not -180.0 <= lon < 180.0:
+        lon = (lon + 180.0) % 360.0 - 180.0
     if not 0.0 <= altitude_km <= MAX_OBSERVER_KM:
         raise NorrskenError(
             f"altitude_km must lie between 0 and {MAX_OBSERVER_KM:g} km for a ground view, got {altitude_km:g}"
         )
-    return float(lat), float((lon + 180.0) % 360.0 - 180.0), float(altitude_km)
+    return float(lat), float(lon), float(altitude_km)
 
 
 def sky(
@@ -58,6 +60,9 @@ def sky(
     *,
     camera: Camera | None = None,
     kp: float | None = None,
+    f107: float | None = None,
+    f107a: float | None = None,
+    ap: float | None = None,
     structure: str = "arcs",
     seed: int = 0,
     exposure: Exposure | None = None,
@@ -83,6 +88,9 @@ def sky(
         :class:`~norrsken.render.camera.AllSkyCamera`; default: all-sky, 1024 x 1024.
     kp
         Kp override; default: the embedded history at ``time``.
+    f107, f107a, ap
+        Overrides of the atmosphere's indices (previous day's F10.7, its 81-day mean, daily Ap);
+        default: the embedded history. Outside the history all four indices must be given.
     structure
         ``"arcs"`` (curtains, seeded by ``seed``) or ``"none"`` (the smooth statistical oval).
     exposure
@@ -128,7 +136,9 @@ def sky(
             "pass daylight_ok=True (--daylight-ok) to render the sky as if it were night"
         )
 
-    emission = field_module.emission_field(moment, lat, lon, kp=kp, structure=structure, seed=seed, airglow=airglow)
+    emission = field_module.emission_field(
+        moment, lat, lon, kp=kp, f107=f107, f107a=f107a, ap=ap, structure=structure, seed=seed, airglow=airglow
+    )
     up = field_module.enu_basis(lat, lon)
     origin = (field_module.EARTH_RADIUS_KM + altitude_km) * up[2]
     rays = camera.rays_enu()
