@@ -148,3 +148,47 @@ def test_bad_place_and_time():
         emission_field(TIME, 95.0, 0.0)
     with pytest.raises(NorrskenError, match="timezone"):
         emission_field("2017-01-18T21:00", *TROMSO)
+
+
+def test_seed_must_be_a_non_negative_integer():
+    with pytest.raises(NorrskenError, match="seed"):
+        emission_field(TIME, *TROMSO, structure="arcs", seed=-1)
+
+
+def test_arcs_where_there_is_no_aurora():
+    """A quiet equatorial scene has nothing to structure: the arcs request falls back to no arcs."""
+    field = emission_field(TIME, 0.0, 0.0, kp=0.0, structure="arcs")
+    assert field.packed.arcs.shape[0] == 0 and field.packed.norm == 0.0
+    assert field.energy_flux_erg(0.0, 0.0) == 0.0
+
+
+def test_grid_too_large_is_refused():
+    with pytest.raises(NorrskenError, match="grid"):
+        emission_field(TIME, *TROMSO, radius_deg=60.0, cell_km=2.0)
+
+
+def test_arcs_close_around_the_magnetic_pole():
+    """Near the magnetic pole the scene spans every magnetic longitude; where the longitude jumps
+    from +180 to -180 deg the arcs must continue, not break or sprout fragments."""
+    field = emission_field(TIME, 82.0, -90.0, kp=7.0, structure="arcs", seed=1)
+    packed = field.packed
+    v = packed.cells[..., 3]
+    rows, cols = np.nonzero(np.abs(np.diff(v, axis=1)) > 300.0)
+    assert rows.size > 20  # the grid does wrap around the pole
+    basis = enu_basis(82.0, -90.0)
+
+    def flux_at(cy: np.ndarray, cx: np.ndarray) -> np.ndarray:
+        gy, gx = packed.g0 + cy * packed.dg, packed.g0 + cx * packed.dg
+        direction = gx[:, None] * basis[0] + gy[:, None] * basis[1] + basis[2]
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        out = np.empty(len(cy))
+        _flux_points(packed, np.ascontiguousarray((EARTH_RADIUS_KM + FOOTPRINT_KM) * direction), out)
+        return out
+
+    left = flux_at(rows.astype(float), cols + 0.45)
+    right = flux_at(rows.astype(float), cols + 0.55)
+    lit = (left > 0.01) & (right > 0.01)
+    assert lit.sum() > 10
+    # A tenth of a 10 km cell apart: the flux hardly changes (it jumped before the arcs were
+    # made periodic in magnetic longitude).
+    assert np.median(np.abs(left[lit] / right[lit] - 1.0)) < 0.02

@@ -263,8 +263,9 @@ def test_the_eye_sees_the_sky_grey_and_flat(tromso_arcs):
     # 0.001 (eye) vs 0.75 (camera); luminance p99 / median 2.7 (eye) vs 4.1 (camera).
     # (Not "dimmer": with the default ISO 3200, f/2.8, 8 s the eye's rendering is ~2.3x *brighter*
     # on average; the camera only overtakes it above ~100 kR.)
-    eye = sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0,
-              exposure=EyeExposure(), **NO_OVERLAY)
+    eye = sky(
+        *TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, exposure=EyeExposure(), **NO_OVERLAY
+    )
     assert json.loads(eye.attrs["exposure"])["kind"] == "EyeExposure"
     assert json.loads(tromso_arcs.attrs["exposure"])["kind"] == "CameraExposure"
     visible = tromso_arcs["elevation_deg"].values > 0.0
@@ -282,12 +283,19 @@ def test_the_eye_sees_the_sky_grey_and_flat(tromso_arcs):
 def test_longer_exposure_brightens_the_camera_picture(tromso_smooth):
     # Twice the light (16 s instead of 8 s): linear values double, so the display luminance of the
     # unsaturated sky doubles too (measured 2.000; 8-bit rounding and the highlight shoulder aside).
-    longer = sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="none",
-                 exposure=CameraExposure(exposure_s=16.0), **NO_OVERLAY)
+    longer = sky(
+        *TROMSO,
+        DEMO,
+        camera=AllSkyCamera(128, 128),
+        structure="none",
+        exposure=CameraExposure(exposure_s=16.0),
+        **NO_OVERLAY,
+    )
     visible = tromso_smooth["elevation_deg"].values > 5.0
-    ratio = display_luminance(longer["rgb"].values[visible]).mean() / display_luminance(
-        tromso_smooth["rgb"].values[visible]
-    ).mean()
+    ratio = (
+        display_luminance(longer["rgb"].values[visible]).mean()
+        / display_luminance(tromso_smooth["rgb"].values[visible]).mean()
+    )
     assert 1.8 < ratio < 2.1
 
 
@@ -337,7 +345,7 @@ def test_oversized_picture_is_refused_before_any_work(monkeypatch):
     monkeypatch.setattr(sky_module, "sky_bodies", no_work)
     monkeypatch.setattr(sky_module.field_module, "emission_field", no_work)
     camera = PinholeCamera(6000, 5000, azimuth_deg=0.0, elevation_deg=20.0, fov_deg=60.0)
-    with pytest.raises(NorrskenError, match=r"6000x5000 picture has 30\.0 Mpx; the limit is 24 Mpx"):
+    with pytest.raises(NorrskenError, match=r"6000x5000 picture has 30\.0 Mpx; the limit is 8.5 Mpx"):
         sky(*TROMSO, DEMO, camera=camera)
 
 
@@ -364,8 +372,18 @@ def cli_products(tmp_path_factory):
     out = tmp_path_factory.mktemp("sky")
     png, nc = out / "view.png", out / "view.nc"
     result = run(
-        "sky", "--camera", "pinhole", "--size", "96x64", "--structure", "none",
-        "--out", str(png), "--netcdf", str(nc), "--json",
+        "sky",
+        "--camera",
+        "pinhole",
+        "--size",
+        "96x64",
+        "--structure",
+        "none",
+        "--out",
+        str(png),
+        "--netcdf",
+        str(nc),
+        "--json",
     )
     assert result.exit_code == 0, result.output
     return png, nc, result
@@ -459,3 +477,14 @@ def test_cli_entry_point_usage_errors_are_one_line(monkeypatch, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--seed" in err
+
+
+def test_numpy_scalars_are_accepted_as_coordinates():
+    ds = sky(np.float32(69.65), np.float64(18.96), DEMO, camera=SMALL, structure="none", **NO_OVERLAY)
+    assert ds.attrs["lat"] == pytest.approx(69.65, abs=1e-5)
+
+
+def test_cli_eye_refuses_camera_settings(tmp_path):
+    result = run("sky", "--exposure", "eye", "--iso", "800", "--size", "32x32", "--out", str(tmp_path / "x.png"))
+    assert result.exit_code == 2 and "--exposure camera" in result.stderr
+    assert not (tmp_path / "x.png").exists()

@@ -173,7 +173,9 @@ def demo(
 
     with console.status("rendering the all-sky view over Tromsø (the first run compiles the ray marcher)"):
         allsky = render_sky(*TROMSO, DEMO_TIME)
-    allsky_path = write_png(allsky["rgb"].values, Path(out) / "allsky-tromso-20170118T2100Z.png", {"Software": "norrsken"})
+    allsky_path = write_png(
+        allsky["rgb"].values, Path(out) / "allsky-tromso-20170118T2100Z.png", {"Software": "norrsken"}
+    )
     summary["allsky_tromso"] = sky_summary(allsky)["brightest"]
     summary["files"]["allsky"] = str(allsky_path)
     console.print(f"  wrote all-sky   {allsky_path}", markup=False, highlight=False)
@@ -297,9 +299,9 @@ def sky(
     exposure: Annotated[
         str, typer.Option("--exposure", help="camera (see --iso, --f-number, --seconds) or eye.")
     ] = "camera",
-    iso: Annotated[float, typer.Option("--iso", help="Camera ISO speed.")] = 3200.0,
-    f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 2.8,
-    seconds: Annotated[float, typer.Option("--seconds", help="Camera exposure time, s.")] = 8.0,
+    iso: Annotated[float | None, typer.Option("--iso", help="Camera ISO speed (default 3200).")] = None,
+    f_number: Annotated[float | None, typer.Option("--f-number", help="Camera f-number (default 2.8).")] = None,
+    seconds: Annotated[float | None, typer.Option("--seconds", help="Camera exposure time, s (default 8).")] = None,
     airglow: Annotated[
         bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers (557.7, 630.0).")
     ] = True,
@@ -327,7 +329,13 @@ def sky(
         netcdf = check_output_file(netcdf, ".nc")
     if exposure not in ("camera", "eye"):
         raise NorrskenError(f"unknown exposure {exposure!r}: use camera or eye")
-    observer = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds) if exposure == "camera" else EyeExposure()
+    settings = {"iso": iso, "f_number": f_number, "exposure_s": seconds}
+    if exposure == "eye":
+        if any(value is not None for value in settings.values()):
+            raise NorrskenError("--iso, --f-number and --seconds set a camera; drop them or use --exposure camera")
+        observer = EyeExposure()
+    else:
+        observer = CameraExposure(**{key: value for key, value in settings.items() if value is not None})
     default_size = "1024x1024" if camera == "allsky" else "1920x1080"
     width, height = parse_size(size or default_size)
     view = make_camera(

@@ -3,7 +3,7 @@
 DE421 (Folkner et al. 2008, JPL IOM 343R-08-003) covers 1899-07-29 to 2053-10-08 and ships in
 the ``skyfield-data`` package; skyfield (Rhodes 2019, ascl:1907.024) computes apparent positions
 with its built-in time scale, so nothing is ever downloaded. Observers stand on the WGS84
-ellipsoid; the bodies' positions include refraction-free apparent place (aberration, light time).
+ellipsoid; positions are apparent (light time, aberration, nutation) and without refraction.
 """
 
 from __future__ import annotations

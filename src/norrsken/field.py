@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -70,6 +71,8 @@ KM_PER_DEG = (EARTH_RADIUS_KM + FOOTPRINT_KM) * math.pi / 180.0
 TABLE_STEP_KM = 1.0
 #: Coarse cells (in grid cells) of the empty-space map.
 COARSE = 4
+#: Largest local grid side, cells (2048^2 cells take ~0.2 GB in the kernels' arrays).
+MAX_GRID_CELLS = 2048
 STRUCTURES = ("none", "arcs")
 #: Mean spacing of parallel arcs in magnetic latitude, deg (~130 km; a few arcs across the oval).
 ARC_SPACING_DEG = 1.2
@@ -103,7 +106,8 @@ class PackedField(NamedTuple):
     profile ``line_basis[k]`` (the kernels integrate 4 profiles, not 9 lines). ``arcs`` rows are
     (u0, reach, sigma_deg, amplitude) with ``arc_centre`` / ``arc_rays`` tabulated on v;
     ``arc_mask`` holds per coarse cell the bits of the arcs that reach it or its neighbours, so
-    any other arc is at least ``arc_margin_deg`` of u away.
+    any other arc is at least ``arc_margin_deg`` of u away; ``along_km_per_deg`` converts v to km
+    along the arcs.
     ``airglow`` is the airglow VER (altitude, basis profile) on the table's altitude axis, and
     ``airglow_bands`` the (bottom, top) altitudes outside which each layer is negligible.
     """
@@ -126,6 +130,7 @@ class PackedField(NamedTuple):
     arc_rays: np.ndarray
     arc_mask: np.ndarray
     arc_margin_deg: float
+    along_km_per_deg: float
     v0: float
     dv: float
     diffuse: float
@@ -292,6 +297,8 @@ def emission_field(
         raise NorrskenError(f"radius_deg must lie between 1 and 60 degrees, got {radius_deg:g}")
     if not 2.0 <= cell_km <= 50.0:
         raise NorrskenError(f"cell_km must lie between 2 and 50 km, got {cell_km:g}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise NorrskenError(f"seed must be a non-negative integer, got {seed!r}")
     maps = oval_model(moment, kp=kp)
     table = emission_table(moment, centre_lat, centre_lon, f107=f107, f107a=f107a, ap=ap)
     packed = _pack(
@@ -348,8 +355,11 @@ def _global_sampler(maps: xr.Dataset, table: EmissionTable, moment):
     mean = _table_mean_energy(np.nan_to_num(maps["mean_energy_kev"].values, nan=1.0), flux)
     e_axis = table.mean_energy_kev
     e_index = np.clip(np.log(mean / e_axis[0]) / math.log(e_axis[1] / e_axis[0]), 0.0, e_axis.size - 1.0)
+    # AACGM is undefined in a band near the magnetic equator (NaN there): no flux, and a magnetic
+    # longitude of weight 0 (its unit vector becomes 0 and drops out of the interpolation).
     mlon = np.radians(geomag.mlon_from_mlt(maps["mlt"].values, moment))
-    stack = np.stack([flux, flux * e_index, np.abs(np.nan_to_num(maps["mlat"].values)), np.cos(mlon), np.sin(mlon)])
+    cos_mlon, sin_mlon = np.nan_to_num(np.cos(mlon)), np.nan_to_num(np.sin(mlon))
+    stack = np.stack([flux, flux * e_index, np.abs(np.nan_to_num(maps["mlat"].values)), cos_mlon, sin_mlon])
     stack = np.concatenate([stack, stack[:, :, :1]], axis=2)  # close the longitude circle
     lat0, dlat = float(maps.lat[0]), float(maps.lat[1] - maps.lat[0])
     lon0, dlon = float(maps.lon[0]), float(maps.lon[1] - maps.lon[0])
@@ -366,6 +376,11 @@ def _pack(maps, table, moment, lat_c, lon_c, radius_deg, cell_km, structure, see
     half = math.tan(math.radians(radius_deg))
     dg = cell_km / EARTH_RADIUS_KM
     n = 2 * math.ceil(half / dg) + 1
+    if n > MAX_GRID_CELLS:
+        raise NorrskenError(
+            f"a {radius_deg:g} deg field at {cell_km:g} km cells needs a {n}x{n} grid; the limit is "
+            f"{MAX_GRID_CELLS}x{MAX_GRID_CELLS} (raise cell_km or lower radius_deg)"
+        )
     g = (np.arange(n) - (n - 1) / 2) * dg
     gx, gy = np.meshgrid(g, g)  # rows: north coordinate, columns: east
     direction = gx[..., None] * basis[0] + gy[..., None] * basis[1] + basis[2]
@@ -406,8 +421,10 @@ def _pack(maps, table, moment, lat_c, lon_c, radius_deg, cell_km, structure, see
     pad = (-n) % COARSE
     lit = np.pad(flux > 0.0, ((0, pad), (0, pad)))
     coarse_lit = lit.reshape(lit.shape[0] // COARSE, COARSE, -1, COARSE).any(axis=(1, 3))
-    # The gnomonic grid shrinks toward its rim (radial scale cos^2 of the central angle).
-    coarse_km = COARSE * cell_km * math.cos(math.radians(radius_deg)) ** 2
+    # The gnomonic grid shrinks toward its rim (radial scale cos^2 of the central angle), most
+    # at its corners.
+    corner = math.atan(half * math.sqrt(2.0))
+    coarse_km = COARSE * cell_km * math.cos(corner) ** 2
     if coarse_lit.any():
         clear = ndimage.distance_transform_edt(~coarse_lit) * coarse_km - 1.5 * coarse_km
     else:
@@ -435,6 +452,9 @@ def _pack(maps, table, moment, lat_c, lon_c, radius_deg, cell_km, structure, see
         arc_rays=arcs.rays,
         arc_mask=_arc_mask(cells, arcs),
         arc_margin_deg=coarse_km / KM_PER_DEG,
+        along_km_per_deg=KM_PER_DEG * math.cos(math.radians(float(arcs.rows[:, 0].mean())))
+        if arcs.rows.size
+        else KM_PER_DEG,
         v0=arcs.v0,
         dv=arcs.dv,
         diffuse=DIFFUSE_FRACTION,
@@ -442,7 +462,7 @@ def _pack(maps, table, moment, lat_c, lon_c, radius_deg, cell_km, structure, see
         **_airglow_profile(airglow, line_basis, line_factor, kernel_table.shape[-1]),
         max_step_km=min(12.0, 1.2 * cell_km),
     )
-    if structure == "arcs":
+    if arcs.rows.shape[0]:  # none where the scene has no precipitation at all
         packed = packed._replace(norm=_arc_norm(packed, seed))
     return packed
 
@@ -480,10 +500,12 @@ def _arcs(cells: np.ndarray, structure: str, seed: int) -> _Arcs:
     of three scales (600-2000, 150-400 and 30-80 km along the arc) and field-aligned rays
     (intensity stripes 8-40 km apart along the arc).
     """
-    v_grid_n = 8192
+    # Tabulated on the whole circle of magnetic longitude, with whole numbers of periods, so that
+    # arcs close on themselves where the magnetic pole is in the scene.
+    v_grid_n = 16384
     empty = _Arcs(np.zeros((0, 4)), np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32), 0.0, 1.0)
     # Up to 24 arcs: each has a bit in the int64 candidate masks.
-    flux, u, v = cells[..., 0].ravel(), cells[..., 2].ravel(), cells[..., 3].ravel()
+    flux, u = cells[..., 0].ravel(), cells[..., 2].ravel()
     if structure == "none" or not (flux > 0).any():
         return empty
     rng = np.random.default_rng(seed)
@@ -496,10 +518,13 @@ def _arcs(cells: np.ndarray, structure: str, seed: int) -> _Arcs:
     quantiles = (np.arange(count) + rng.uniform(0.15, 0.85, count)) / count
     u0 = np.interp(quantiles, cdf, u_sorted)
     cos_u = np.cos(np.radians(u0))
-    v_lo, v_hi = float(v[lit].min()) - 1.0, float(v[lit].max()) + 1.0
-    dv = (v_hi - v_lo) / (v_grid_n - 1)
+    v_lo, dv = -180.0, 360.0 / (v_grid_n - 1)
     v_axis = v_lo + dv * np.arange(v_grid_n)
     km_per_deg_v = KM_PER_DEG * cos_u  # along the arc
+
+    def periodic(wavelength_km: float, k: int) -> float:
+        """The wavelength (deg of v) nearest to wavelength_km that divides the circle."""
+        return 360.0 / max(1, round(360.0 * km_per_deg_v[k] / wavelength_km))
 
     centre = np.empty((count, v_grid_n))
     rays = np.empty((count, v_grid_n))
@@ -512,13 +537,13 @@ def _arcs(cells: np.ndarray, structure: str, seed: int) -> _Arcs:
             ((150, 400), (0.04, 0.15)),
             ((30, 80), (0.01, SMALL_FOLD_DEG)),
         ):
-            wavelength_deg = rng.uniform(lam_lo, lam_hi) / km_per_deg_v[k]
+            wavelength_deg = periodic(rng.uniform(lam_lo, lam_hi), k)
             amplitude = rng.uniform(amp_lo, amp_hi)
             fold += amplitude * np.sin(2.0 * np.pi * v_axis / wavelength_deg + rng.uniform(0, 2.0 * np.pi))
             reach += amplitude
         stripes = np.zeros(v_grid_n)
         for _ in range(6):
-            wavelength_deg = rng.uniform(8.0, 40.0) / km_per_deg_v[k]
+            wavelength_deg = periodic(rng.uniform(8.0, 40.0), k)
             stripes += np.sin(2.0 * np.pi * v_axis / wavelength_deg + rng.uniform(0, 2.0 * np.pi))
         ray = np.maximum(1.0 + 0.45 * stripes / math.sqrt(6.0), 0.05)
         sigma_deg = math.exp(rng.uniform(math.log(1.5), math.log(6.0))) / KM_PER_DEG
@@ -613,18 +638,22 @@ def _bilinear(cells, fy, fx):
 
 @njit(cache=True, inline="always")
 def _arc_sum(pf, u, v, candidates):
-    """Sum of the arcs at (u, v), and how far u may move before the sum needs a new look.
+    """Sum of the arcs at (u, v), how far the position across the arcs may move, and that position.
 
     ``candidates`` is the bit mask of the arcs that reach this part of the grid. The second value
     is, outside every arc, the gap in u (deg) to the nearest arc's 3-sigma edge (a lower bound of
     the distance in degrees of magnetic latitude); inside an arc, minus 1.5 sigma (deg): the
     trapezoidal rule with 1.5-sigma steps integrates a Gaussian to ~3e-4 wherever the samples
-    fall (error ~ 2 exp(-2 pi^2 sigma^2 / h^2)).
+    fall (error ~ 2 exp(-2 pi^2 sigma^2 / h^2)). The third is the offset u - centre(v) from the
+    nearest arc within reach (u itself if none): its rate of change along a ray, folds included,
+    is what the integrator turns the second value into a step with.
     """
     total = 0.0
     limit = pf.arc_margin_deg
-    x = (v - pf.v0) / pf.dv
+    across = u
+    nearest = 1.0e9
     nv = pf.arc_centre.shape[1]
+    x = ((v - pf.v0) % 360.0) / pf.dv  # the tables span the circle
     x = min(max(x, 0.0), nv - 1.000001)
     iv = int(x)
     wv = x - iv
@@ -639,6 +668,9 @@ def _arc_sum(pf, u, v, candidates):
             continue
         centre = (1.0 - wv) * pf.arc_centre[k, iv] + wv * pf.arc_centre[k, iv + 1]
         d = abs(u - centre) / sigma
+        if abs(u - centre) < nearest:
+            nearest = abs(u - centre)
+            across = u - centre
         if d < 4.0:
             ray = (1.0 - wv) * pf.arc_rays[k, iv] + wv * pf.arc_rays[k, iv + 1]
             # (1 - d^2/16)^8: within 3 % of exp(-d^2/2) of the peak, zero beyond 4 sigma, no exp.
@@ -650,7 +682,7 @@ def _arc_sum(pf, u, v, candidates):
             limit = min(limit, (d - 3.0) * sigma)
         else:
             inside = min(inside, 1.5 * sigma)
-    return total, (-inside if inside < 1.0e9 else limit)
+    return total, (-inside if inside < 1.0e9 else limit), across
 
 
 @njit(cache=True, inline="always")
@@ -683,10 +715,10 @@ def footprint_cell(pf, x, y, z, altitude):
 def _flux_at_cell(pf, cy, cx):
     """Energy flux and step limits at a footprint's grid position.
 
-    Returns (Q with structure, mean-energy index, horizontal km, arc limit deg, u, v): the
+    Returns (Q with structure, mean-energy index, horizontal km, arc limit deg, across, v): the
     horizontal limit is isotropic (km of footprint motion); the arc limit (see :func:`_arc_sum`,
-    1e9 without arcs) bounds the change of u, which the integrator turns into a step from the
-    rate at which u changes along the ray.
+    1e9 without arcs) bounds the change of ``across`` (the offset from the nearest arc), which the
+    integrator turns into a step from the rate at which it changes along the ray.
     """
     q, qe, u, v = _bilinear(pf.cells, cy, cx)
     jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
@@ -695,8 +727,8 @@ def _flux_at_cell(pf, cy, cx):
     e_index = qe / q
     if pf.norm <= 0.0:
         return q, e_index, pf.max_step_km, 1.0e9, u, v
-    s, arc_limit = _arc_sum(pf, u, v, pf.arc_mask[jy, jx])
-    return q * (pf.diffuse + (1.0 - pf.diffuse) * s / pf.norm), e_index, pf.max_step_km, arc_limit, u, v
+    s, arc_limit, across = _arc_sum(pf, u, v, pf.arc_mask[jy, jx])
+    return q * (pf.diffuse + (1.0 - pf.diffuse) * s / pf.norm), e_index, pf.max_step_km, arc_limit, across, v
 
 
 @njit(cache=True, inline="always")
@@ -713,7 +745,7 @@ def sample(pf, x, y, z, out):
         Footprint displacement per km of altitude change.
     lit : bool
         Whether aurora is present at the footprint (else only airglow can shine).
-    arc_limit, u, v : float
+    arc_limit, across, v : float
         See :func:`_flux_at_cell`.
     """
     r = math.sqrt(x * x + y * y + z * z)

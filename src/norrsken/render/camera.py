@@ -217,9 +217,7 @@ class PinholeCamera(Camera):
         forward = np.array([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)])
         right = np.array([np.cos(az), -np.sin(az), 0.0])
         up = np.cross(right, forward)
-        return np.stack(
-            [np.cos(roll) * right - np.sin(roll) * up, np.sin(roll) * right + np.cos(roll) * up, forward]
-        )
+        return np.stack([np.cos(roll) * right - np.sin(roll) * up, np.sin(roll) * right + np.cos(roll) * up, forward])
 
     def _enu_from_pixel(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         cx, cy = self.centre
@@ -343,4 +341,3 @@ def make_camera(
             raise NorrskenError("an all-sky camera takes a field of view (fov_deg), not a focal length")
         return AllSkyCamera(width, height, fov_deg=180.0 if fov_deg is None else fov_deg)
     raise NorrskenError(f"unknown camera kind {kind!r}: use one of {', '.join(CAMERA_KINDS)}")
-

@@ -71,13 +71,17 @@ def _magnetic_lines(sign: int, time: str, height_km: float):
     """AACGM latitude circles and MLT meridians (with a label position inside the map)."""
     mlt = np.linspace(0, 24, 241)
     circles = [
-        _to_polar(*geomag.aacgm_to_geo(np.full(mlt.shape, sign * m), geomag.mlon_from_mlt(mlt, time), time, height_km), sign)
+        _to_polar(
+            *geomag.aacgm_to_geo(np.full(mlt.shape, sign * m), geomag.mlon_from_mlt(mlt, time), time, height_km), sign
+        )
         for m in (60.0, 70.0, 80.0)
     ]
     meridians = []
     for hour in (0, 6, 12, 18):
         mlat = sign * np.linspace(45, 90, 91)
-        theta, r = _to_polar(*geomag.aacgm_to_geo(mlat, np.full(mlat.shape, geomag.mlon_from_mlt(hour, time)), time, height_km), sign)
+        theta, r = _to_polar(
+            *geomag.aacgm_to_geo(mlat, np.full(mlat.shape, geomag.mlon_from_mlt(hour, time)), time, height_km), sign
+        )
         inside = np.flatnonzero(r <= 90 - MAP_EDGE_LAT - 5)
         meridians.append((hour, theta, r, inside[0] if inside.size else None))
     return circles, meridians
@@ -116,34 +120,70 @@ def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike) -> 
     boundary_polar = _to_polar(boundary["lat"].values, boundary["lon"].values, sign)
     top_energy = float(np.nanmax(np.where(lit, energy[rows], 0.0), initial=1.0))
     panels = [
-        ("Energy flux Q", np.ma.masked_where(~lit, flux[rows]), "erg cm$^{-2}$ s$^{-1}$ (= mW m$^{-2}$)",
-         dict(cmap="inferno", norm=mcolors.LogNorm(FLUX_FLOOR_ERG, max(1.0, float(np.nanmax(flux)))))),
-        ("Mean energy E$_0$", np.ma.masked_where(~lit, energy[rows]), "keV",
-         dict(cmap="viridis", norm=mcolors.Normalize(0, top_energy))),
+        (
+            "Energy flux Q",
+            np.ma.masked_where(~lit, flux[rows]),
+            "erg cm$^{-2}$ s$^{-1}$ (= mW m$^{-2}$)",
+            dict(cmap="inferno", norm=mcolors.LogNorm(FLUX_FLOOR_ERG, max(1.0, float(np.nanmax(flux))))),
+        ),
+        (
+            "Mean energy E$_0$",
+            np.ma.masked_where(~lit, energy[rows]),
+            "keV",
+            dict(cmap="viridis", norm=mcolors.Normalize(0, top_energy)),
+        ),
     ]
     fig = Figure(figsize=(12.5, 6.4), dpi=110, facecolor="white")
     for position, (title, values, units, style) in zip((121, 122), panels, strict=True):
         ax = _polar_axes(fig, position, sign)
-        ax.pcolormesh(*land_edges, np.ma.masked_less(land, 0.5), cmap=mcolors.ListedColormap(["#34463a"]),
-                      shading="flat", zorder=1, rasterized=True)
-        mesh = ax.pcolormesh(theta_e, r_e, values, shading="flat", zorder=2, rasterized=True,
-                             antialiased=False, linewidth=0, **style)
+        ax.pcolormesh(
+            *land_edges,
+            np.ma.masked_less(land, 0.5),
+            cmap=mcolors.ListedColormap(["#34463a"]),
+            shading="flat",
+            zorder=1,
+            rasterized=True,
+        )
+        mesh = ax.pcolormesh(
+            theta_e, r_e, values, shading="flat", zorder=2, rasterized=True, antialiased=False, linewidth=0, **style
+        )
         ax.contour(*land_centres, land, levels=[0.5], colors=["#9fb3a3"], linewidths=0.5, zorder=3)
         for theta, r in circles:
             ax.plot(theta, r, color="w", lw=0.6, ls="--", alpha=0.7, zorder=4)
         for hour, theta, r, label_at in meridians:
             ax.plot(theta, r, color="w", lw=0.6, ls=":", alpha=0.7, zorder=4)
             if label_at is not None:
-                ax.text(theta[label_at], r[label_at], f"{hour:02d} MLT", color="w", fontsize=7,
-                        ha="center", va="center", zorder=6, bbox=dict(fc="#0b1a2e", ec="none", alpha=0.6, pad=1))
-        ax.plot(*boundary_polar, color="#4cc9f0", lw=1.4, zorder=5,
-                label=f"equatorward edge (Q = {boundary.attrs['threshold_erg']:g} erg cm$^{{-2}}$ s$^{{-1}}$)")
+                ax.text(
+                    theta[label_at],
+                    r[label_at],
+                    f"{hour:02d} MLT",
+                    color="w",
+                    fontsize=7,
+                    ha="center",
+                    va="center",
+                    zorder=6,
+                    bbox=dict(fc="#0b1a2e", ec="none", alpha=0.6, pad=1),
+                )
+        ax.plot(
+            *boundary_polar,
+            color="#4cc9f0",
+            lw=1.4,
+            zorder=5,
+            label=f"equatorward edge (Q = {boundary.attrs['threshold_erg']:g} erg cm$^{{-2}}$ s$^{{-1}}$)",
+        )
         for name, (place_lat, place_lon) in _PLACES.items():
             if sign * place_lat > MAP_EDGE_LAT:
                 theta, r = _to_polar(place_lat, place_lon, sign)
                 ax.plot(theta, r, "o", ms=3, color="#ffd166", zorder=7)
-                ax.text(theta, r + 1.5, name, color="#ffd166", fontsize=7, zorder=7,
-                        bbox=dict(fc="#0b1a2e", ec="none", alpha=0.6, pad=1))
+                ax.text(
+                    theta,
+                    r + 1.5,
+                    name,
+                    color="#ffd166",
+                    fontsize=7,
+                    zorder=7,
+                    bbox=dict(fc="#0b1a2e", ec="none", alpha=0.6, pad=1),
+                )
         ax.set_title(title, fontsize=11, pad=14)
         fig.colorbar(mesh, ax=ax, shrink=0.72, pad=0.08).set_label(units)
         ax.legend(loc="lower left", bbox_to_anchor=(-0.12, -0.14), fontsize=7, frameon=False)

@@ -54,7 +54,7 @@ def _polylines(camera: Camera, az_deg: np.ndarray, el_deg: np.ndarray) -> list[l
     keep = near[:-1] & near[1:] & (np.abs(np.diff(x)) <= w / 2) & (np.abs(np.diff(y)) <= h / 2)
     # Runs of kept segments [start, end) join vertices start..end.
     edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(np.int8), [0]])))
-    return [np.column_stack([x[s : e + 1], y[s : e + 1]]).ravel().tolist() for s, e in zip(edges[::2], edges[1::2])]
+    return [np.column_stack([x[s : e + 1], y[s : e + 1]]).ravel().tolist() for s, e in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def _line_samples(start: float, stop: float, step: float) -> np.ndarray:

@@ -15,11 +15,11 @@ spherical Earth (a ray that meets the ground ends there), then VER from
 - horizontally, the footprint (see :mod:`norrsken.field`) may move by at most the field's
   horizontal limit: 12 km in smooth aurora and the distance to the nearest lit cell in dark
   regions, where steps are long (empty space is skipped);
-- near arcs, magnetic latitude u may change by at most the gap to the nearest arc edge, or 1.5
-  sigma inside an arc, and inside an arc the footprint moves at most 4 km along it; the
-  rate at which u and the along-arc position change per km of ray comes from the previous step
-  (rays are straight, so it changes slowly), so rays that run along an arc are not held to the
-  cross-arc resolution;
+- near arcs, the offset from the nearest arc may change by at most the gap to the next arc edge,
+  or 1.5 sigma inside an arc, and inside an arc the footprint moves at most 4 km along it; the
+  rate at which the offset (folds included) and the along-arc position change per km of ray
+  comes from the previous step (rays are straight, so it changes slowly), so rays that run
+  along an arc are not held to the cross-arc resolution;
 - in dark regions the vertical limit is also relaxed to the distance to the nearest airglow layer.
 """
 
@@ -98,7 +98,7 @@ def _airglow_distance(pf, altitude):
 # one inlined copy of the step, compiled to code 1.5x faster than a loop over local variables
 # inlined once per shell segment (measured on the all-sky benchmark).
 _T, _T1, _DX, _DY, _DZ, _X, _Y, _Z = range(8)
-_ALT, _HORIZONTAL, _TILT, _LIT, _ARC, _U, _V, _RATE_U, _RATE_V = range(8, 17)
+_ALT, _HORIZONTAL, _TILT, _LIT, _ARC, _ACROSS, _V, _RATE_ACROSS, _RATE_V = range(8, 17)
 _STATE = 17
 
 
@@ -106,11 +106,11 @@ _STATE = 17
 def _start(pf, origin, st, t0, ver):
     """Put the marcher at distance t0 on its ray and sample there."""
     x, y, z = origin[0] + t0 * st[_DX], origin[1] + t0 * st[_DY], origin[2] + t0 * st[_DZ]
-    altitude, horizontal, tilt, lit, arc_limit, u, v = sample(pf, x, y, z, ver)
+    altitude, horizontal, tilt, lit, arc_limit, across, v = sample(pf, x, y, z, ver)
     st[_T], st[_X], st[_Y], st[_Z] = t0, x, y, z
     st[_ALT], st[_HORIZONTAL], st[_TILT], st[_LIT] = altitude, horizontal, tilt, 1.0 if lit else 0.0
-    st[_ARC], st[_U], st[_V] = arc_limit, u, v
-    st[_RATE_U] = st[_RATE_V] = -1.0  # deg of u, km along arcs, per km of ray: unknown yet
+    st[_ARC], st[_ACROSS], st[_V] = arc_limit, across, v
+    st[_RATE_ACROSS] = st[_RATE_V] = -1.0  # deg across arcs, km along them, per km of ray: unknown yet
 
 
 @njit(cache=True, inline="always")
@@ -132,26 +132,28 @@ def _advance(pf, origin, st, ver_a, ver_b, acc, step_scale):
     if speed > 1e-9:
         step = min(step, horizontal / speed)
     if lit and arc_limit < 1.0e8:
-        du = abs(arc_limit)
-        if st[_RATE_U] < 0.0:
+        du = step_scale * abs(arc_limit)
+        if st[_RATE_ACROSS] < 0.0:
             if speed > 1e-9:  # first step: as if the ray crossed the arcs head-on
-                step = min(step, max(du * KM_PER_DEG / speed, MIN_ARC_STEP_KM))
+                step = min(step, max(du * KM_PER_DEG / speed, step_scale * MIN_ARC_STEP_KM))
         else:
-            arc_step = du / max(st[_RATE_U], 1e-12)
+            arc_step = du / max(st[_RATE_ACROSS], 1e-12)
             if arc_limit < 0.0:  # inside an arc: also resolve its rays along the arc
                 arc_step = min(arc_step, step_scale * ALONG_ARC_STEP_KM / max(st[_RATE_V], 1e-12))
-            step = min(step, max(arc_step, MIN_ARC_STEP_KM))
+            step = min(step, max(arc_step, step_scale * MIN_ARC_STEP_KM))
     step = min(step, st[_T1] - st[_T])
     t = st[_T] + step
     x, y, z = origin[0] + t * dx, origin[1] + t * dy, origin[2] + t * dz
-    u_prev, v_prev = st[_U], st[_V]
-    altitude, horizontal, tilt, lit, arc_limit, u, v = sample(pf, x, y, z, ver_b)
+    across_prev, v_prev = st[_ACROSS], st[_V]
+    altitude, horizontal, tilt, lit, arc_limit, across, v = sample(pf, x, y, z, ver_b)
     if arc_limit < 1.0e8 and step > 0.0:
-        st[_RATE_U] = abs(u - u_prev) / step
-        st[_RATE_V] = abs(v - v_prev) * KM_PER_DEG * math.cos(math.radians(u)) / step
+        # The offset from the nearest arc changes with u and with the arc's folds along v; when the
+        # nearest arc changes, the jump makes one short step.
+        st[_RATE_ACROSS] = abs(across - across_prev) / step
+        st[_RATE_V] = abs(v - v_prev) * pf.along_km_per_deg / step
     st[_T], st[_X], st[_Y], st[_Z] = t, x, y, z
     st[_ALT], st[_HORIZONTAL], st[_TILT], st[_LIT] = altitude, horizontal, tilt, 1.0 if lit else 0.0
-    st[_ARC], st[_U], st[_V] = arc_limit, u, v
+    st[_ARC], st[_ACROSS], st[_V] = arc_limit, across, v
     for k in range(acc.size):
         acc[k] += 0.5 * (ver_a[k] + ver_b[k]) * step
         ver_a[k] = ver_b[k]

@@ -15,13 +15,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 
 import numpy as np
 import xarray as xr
 
 from .. import field as field_module
 from ..color import CameraExposure, Exposure, EyeExposure, line_radiance_to_display, to_uint8
-from ..emission.lines import LINES
+from ..emission.lines import LINES, line_index
 from ..ephemeris import sky_bodies
 from ..errors import NorrskenError
 from ..times import TimeLike, to_utc
@@ -29,9 +30,9 @@ from .camera import AllSkyCamera, Camera
 from .overlay import draw_overlay
 from .raymarch import line_radiance_image
 
-#: Largest picture, pixels: the radiances alone take 36 bytes a pixel, the working arrays as much
-#: again, so this keeps a frame under ~2 GiB.
-MAX_PIXELS = 24_000_000
+#: Largest picture, pixels (a 4K UHD frame fits): a frame takes ~280 bytes a pixel at its peak
+#: (rays, radiances, directions, colour), so this keeps it under ~2.3 GiB.
+MAX_PIXELS = 8_500_000
 #: Highest observer, km (above it the observer is inside the emitting shell: use an orbit view).
 MAX_OBSERVER_KM = 20.0
 #: The Sun must be at least this far below the horizon, deg (end of civil twilight).
@@ -40,8 +41,9 @@ SUN_LIMIT_DEG = -6.0
 
 def _check_observer(lat: float, lon: float, altitude_km: float) -> tuple[float, float, float]:
     for name, value in (("lat", lat), ("lon", lon), ("altitude_km", altitude_km)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise NorrskenError(f"{name} must be a finite number, got {value!r}")
+    lat, lon, altitude_km = float(lat), float(lon), float(altitude_km)
     if not -90.0 <= lat <= 90.0:
         raise NorrskenError(f"lat must lie between -90 and 90 degrees, got {lat:g}")
     if not -180.0 <= lon < 180.0:
@@ -123,7 +125,7 @@ def sky(
     if camera.width * camera.height > MAX_PIXELS:
         raise NorrskenError(
             f"a {camera.width}x{camera.height} picture has {camera.width * camera.height / 1e6:.1f} Mpx; "
-            f"the limit is {MAX_PIXELS / 1e6:g} Mpx (about 2 GiB of working memory)"
+            f"the limit is {MAX_PIXELS / 1e6:g} Mpx (about 2.3 GiB of working memory)"
         )
     exposure = CameraExposure() if exposure is None else exposure
     if not isinstance(exposure, CameraExposure | EyeExposure):
@@ -137,12 +139,21 @@ def sky(
         )
 
     emission = field_module.emission_field(
-        moment, lat, lon, kp=kp, f107=f107, f107a=f107a, ap=ap, structure=structure, seed=seed, airglow=airglow
+        moment,
+        lat,
+        lon,
+        kp=kp,
+        f107=f107,
+        f107a=f107a,
+        ap=ap,
+        radius_deg=field_module.horizon_radius_deg(altitude_km),
+        structure=structure,
+        seed=seed,
+        airglow=airglow,
     )
-    up = field_module.enu_basis(lat, lon)
-    origin = (field_module.EARTH_RADIUS_KM + altitude_km) * up[2]
-    rays = camera.rays_enu()
-    brightness = line_radiance_image(emission, origin, rays @ up, adaptive=adaptive)
+    enu = field_module.enu_basis(lat, lon)
+    origin = (field_module.EARTH_RADIUS_KM + altitude_km) * enu[2]
+    brightness = line_radiance_image(emission, origin, camera.rays_enu() @ enu, adaptive=adaptive)
 
     y, x = np.mgrid[0 : camera.height, 0 : camera.width]
     azimuth, elevation = camera.pixel_to_direction(x, y)
@@ -179,7 +190,7 @@ def sky(
         },
         coords={
             "line": ("line", lines),
-            "wavelength_nm": ("line", [line.wavelength_nm for line in LINES if line.key in lines], {"units": "nm"}),
+            "wavelength_nm": ("line", [LINES[line_index(key)].wavelength_nm for key in lines], {"units": "nm"}),
             "channel": ("channel", ["R", "G", "B"]),
         },
         attrs={
