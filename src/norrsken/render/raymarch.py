@@ -254,7 +254,7 @@ def line_radiance(
 
 #: Adaptive image sampling: a pixel between traced neighbours is interpolated when, for every line,
 #: the neighbours agree within this fraction of the largest of them plus ADAPTIVE_FLOOR_R.
-ADAPTIVE_TOLERANCE = 0.02
+ADAPTIVE_TOLERANCE = 0.05
 ADAPTIVE_FLOOR_R = 1.0
 
 
