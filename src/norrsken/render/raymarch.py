@@ -291,6 +291,7 @@ def line_radiance_image(
 
     trace = np.zeros((height, width), dtype=np.bool_)
     _fill_between(out, trace, ADAPTIVE_TOLERANCE, ADAPTIVE_FLOOR_R)
+    trace &= np.isfinite(rays).all(axis=-1)  # pixels without a ray (outside an all-sky circle) stay NaN
     if trace.any():
         out[trace] = line_radiance(field, origin_ecef_km, rays[trace], step_scale=step_scale)
     return out
