@@ -270,7 +270,7 @@ def line_radiance_image(
 
     With ``adaptive`` (the default) only every other pixel in both directions is traced at first;
     each pixel in between is the mean of its traced neighbours (left-right, up-down or the four
-    diagonals) where those agree within 2 % (+1 R) in every line, and is traced otherwise. Smooth
+    diagonals) where those agree within 5 % (+1 R) in every line, and is traced otherwise. Smooth
     skies cost about a quarter of the rays; edges of arcs, the horizon and the rim of an all-sky
     circle are traced in full. A feature narrower than two pixels that neither neighbour sees can
     be missed: use ``adaptive=False`` for exact per-pixel values.

@@ -105,7 +105,7 @@ def sky(
     altitude_km
         Observer altitude, 0-20 km.
     adaptive
-        Interpolate pixels between traced neighbours that agree within 2 %
+        Interpolate pixels between traced neighbours that agree within 5 %
         (:func:`~norrsken.render.raymarch.line_radiance_image`); False traces every pixel.
     daylight_ok
         Render even with the Sun above -6 deg (the sky is then drawn as if it were night).
