@@ -6,24 +6,13 @@ warm-up call, so the figures are the per-frame cost a renderer pays.
 
 from __future__ import annotations
 
-import statistics
-import time
+import functools
 
 import numpy as np
+from timing import median_seconds
 
 from norrsken.color import CameraExposure, EyeExposure, line_radiance_to_display
 from norrsken.emission.lines import LINE_KEYS
-
-
-def _best(func, repeat: int = 7) -> float:
-    """Median of ``repeat`` timed calls after one warm-up call, seconds."""
-    func()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def main() -> None:
@@ -32,7 +21,9 @@ def main() -> None:
     frame = 10.0 ** rng.uniform(0.0, 6.0, size=(1080, 1920, len(LINE_KEYS)))
     for label, exposure in (("camera", CameraExposure()), ("eye", EyeExposure())):
         for background in (False, True):
-            seconds = _best(lambda: line_radiance_to_display(frame, LINE_KEYS, exposure, background=background))
+            seconds = median_seconds(
+                functools.partial(line_radiance_to_display, frame, LINE_KEYS, exposure, background=background), 7
+            )
             print(f"{label:6s} background={background!s:5s}  1920x1080x{len(LINE_KEYS)}: {seconds * 1e3:7.1f} ms")
 
 

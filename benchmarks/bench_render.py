@@ -11,24 +11,15 @@ from __future__ import annotations
 import functools
 import os
 import resource
-import statistics
 import tempfile
 import time
 
 import numpy as np
+from timing import median_seconds
 
 TIME = "2017-01-18T21:00Z"
 TROMSO = (69.65, 18.96)
 OSLO = (59.91, 10.75)
-
-
-def _median_time(func, repeat: int = 3) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def main() -> None:
@@ -54,14 +45,14 @@ def main() -> None:
     }
     for name, ((lat, lon), camera, target) in views.items():
         for structure in ("none", "arcs"):
-            total = _median_time(functools.partial(sky, lat, lon, TIME, camera=camera, structure=structure))
+            total = median_seconds(functools.partial(sky, lat, lon, TIME, camera=camera, structure=structure))
             field = emission_field(TIME, lat, lon, structure=structure)
             basis = enu_basis(lat, lon)
             rays = camera.rays_enu() @ basis
-            build = _median_time(functools.partial(emission_field, TIME, lat, lon, structure=structure))
-            march = _median_time(functools.partial(line_radiance_image, field, EARTH_RADIUS_KM * basis[2], rays))
+            build = median_seconds(functools.partial(emission_field, TIME, lat, lon, structure=structure))
+            march = median_seconds(functools.partial(line_radiance_image, field, EARTH_RADIUS_KM * basis[2], rays))
             radiance = np.nan_to_num(line_radiance_image(field, EARTH_RADIUS_KM * basis[2], rays))
-            colour = _median_time(
+            colour = median_seconds(
                 functools.partial(line_radiance_to_display, radiance, field.lines, CameraExposure(), background=True)
             )
             verdict = "meets" if total < target else "MISSES"

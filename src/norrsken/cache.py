@@ -16,6 +16,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import platformdirs
@@ -76,18 +77,31 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         log.info("cache file %s unreadable (%s); rebuilding", path, exc)
     arrays = build()
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".npz")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
+        write_atomic(path, lambda fh: np.savez(fh, **arrays))
     except OSError as exc:
         log.info("could not write cache file %s (%s)", path, exc)
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
     return arrays
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file so that no reader ever sees it half written: ``write`` fills a private
+    temporary file in the same folder, which then replaces ``path`` in one rename.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (the temporary file is removed).
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _source_digest() -> str:

@@ -40,6 +40,11 @@ KpOption = Annotated[
     typer.Option("--kp", help="Kp override (0-9); default: Kp of --time from the embedded CelesTrak history."),
 ]
 HemisphereOption = Annotated[str, typer.Option("--hemisphere", help="north or south.")]
+F107Option = Annotated[
+    float | None, typer.Option("--f107", help="F10.7 of the previous day, sfu; default: embedded history.")
+]
+F107aOption = Annotated[float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")]
+ApOption = Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")]
 
 
 def friendly(func: F) -> F:
@@ -200,13 +205,9 @@ def column_command(
     lat: Annotated[float, typer.Option("--lat", help="Geodetic latitude, degrees (default Tromso).")] = 69.6,
     lon: Annotated[float, typer.Option("--lon", help="Longitude, degrees east (default Tromso).")] = 19.0,
     time: TimeOption = DEMO_TIME,
-    f107: Annotated[
-        float | None, typer.Option("--f107", help="F10.7 of the previous day, sfu; default: embedded history.")
-    ] = None,
-    f107a: Annotated[
-        float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")
-    ] = None,
-    ap: Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")] = None,
+    f107: F107Option = None,
+    f107a: F107aOption = None,
+    ap: ApOption = None,
     spectrum: Annotated[
         str, typer.Option("--spectrum", help="maxwellian, kappa (kappa = 4), gaussian (10 % wide) or monoenergetic.")
     ] = "maxwellian",
@@ -285,13 +286,9 @@ def sky(
         typer.Option("--size", help="WIDTHxHEIGHT in pixels (default 1024x1024 all-sky, 1920x1080 pinhole)."),
     ] = None,
     kp: KpOption = None,
-    f107: Annotated[
-        float | None, typer.Option("--f107", help="F10.7 of the previous day, sfu; default: embedded history.")
-    ] = None,
-    f107a: Annotated[
-        float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")
-    ] = None,
-    ap: Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")] = None,
+    f107: F107Option = None,
+    f107a: F107aOption = None,
+    ap: ApOption = None,
     structure: Annotated[
         str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
     ] = "arcs",

@@ -16,9 +16,8 @@ from importlib import resources
 
 import numpy as np
 
-from .errors import OutOfRangeError
 from .geomag import check_latitude
-from .times import TimeLike, to_utc
+from .times import TimeLike, check_within, to_utc
 
 #: Dates the packaged DE421 covers (start inclusive, end exclusive).
 EPHEMERIS_DATES = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(2053, 10, 1, tzinfo=dt.UTC))
@@ -38,12 +37,7 @@ def _skyfield():
 
 def _time(time: TimeLike):
     moment = to_utc(time)
-    start, end = EPHEMERIS_DATES
-    if not start <= moment < end:
-        raise OutOfRangeError(
-            f"Sun and Moon positions are available from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d} "
-            f"(JPL DE421), not at {moment:%Y-%m-%d %H:%M} UTC"
-        )
+    check_within(moment, EPHEMERIS_DATES, "Sun and Moon positions (JPL DE421)")
     timescale, _ = _skyfield()
     return timescale.from_datetime(moment)
 

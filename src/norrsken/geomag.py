@@ -22,7 +22,7 @@ import numpy as np
 
 from .cache import cache_key, cached_arrays
 from .errors import NorrskenError, OutOfRangeError
-from .times import TimeLike, to_utc
+from .times import TimeLike, check_within, to_utc
 
 #: Reference altitude of the oval models and of the emission peak, km.
 DEFAULT_HEIGHT_KM = 110.0
@@ -62,12 +62,7 @@ def _check_height(height_km: float) -> float:
 
 
 def _check_date(time: dt.datetime) -> None:
-    start, end = AACGM_DATES
-    if not start <= time < end:
-        raise OutOfRangeError(
-            f"AACGM-v2 magnetic coordinates are defined from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}, "
-            f"not at {time:%Y-%m-%d %H:%M} UTC"
-        )
+    check_within(time, AACGM_DATES, "AACGM-v2 magnetic coordinates")
 
 
 class _Collect(logging.Handler):
@@ -284,12 +279,7 @@ def field_direction(
     import ppigrf
 
     time = to_utc(time)
-    start, end = IGRF_DATES
-    if not start <= time < end:
-        raise OutOfRangeError(
-            f"the IGRF field direction is defined from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}, "
-            f"not at {time:%Y-%m-%d %H:%M} UTC"
-        )
+    check_within(time, IGRF_DATES, "the IGRF field direction")
     lat, lon = np.broadcast_arrays(check_latitude(lat), np.asarray(lon, dtype=float))
     b = np.stack(
         [np.asarray(c)[0] for c in ppigrf.igrf(lon, lat, _check_height(height_km), time.replace(tzinfo=None))], axis=-1

@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from .errors import NorrskenError
+from .errors import NorrskenError, OutOfRangeError
 
 TimeLike = dt.datetime | np.datetime64 | str
 
@@ -66,3 +66,13 @@ def to_utc(time: TimeLike) -> dt.datetime:
             )
         return time.astimezone(dt.UTC)
     raise NorrskenError(f"unsupported time type {type(time).__name__}: use datetime, datetime64 or str")
+
+
+def check_within(time: dt.datetime, dates: tuple[dt.datetime, dt.datetime], what: str) -> None:
+    """Raise :class:`OutOfRangeError` unless ``dates[0] <= time < dates[1]``; ``what`` names the data."""
+    start, end = dates
+    if not start <= time < end:
+        raise OutOfRangeError(
+            f"{what}: available from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}, "
+            f"not at {time:%Y-%m-%d %H:%M} UTC"
+        )
