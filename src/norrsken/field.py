@@ -615,6 +615,12 @@ def _bilinear(cells, fy, fx):
     iy, ix = int(fy), int(fx)
     wy, wx = fy - iy, fx - ix
     w00, w01, w10, w11 = (1 - wy) * (1 - wx), (1 - wy) * wx, wy * (1 - wx), wy * wx
+    # Magnetic longitude jumps by 360 deg on the far side of a magnetic pole: unwrap the corners
+    # onto the first one before weighting.
+    v00, v01, v10, v11 = cells[iy, ix, 3], cells[iy, ix + 1, 3], cells[iy + 1, ix, 3], cells[iy + 1, ix + 1, 3]
+    v01 += 360.0 if v00 - v01 > 180.0 else (-360.0 if v00 - v01 < -180.0 else 0.0)
+    v10 += 360.0 if v00 - v10 > 180.0 else (-360.0 if v00 - v10 < -180.0 else 0.0)
+    v11 += 360.0 if v00 - v11 > 180.0 else (-360.0 if v00 - v11 < -180.0 else 0.0)
     # Scalar indexing only: array views in a hot loop cost reference counting.
     return (
         w00 * cells[iy, ix, 0]
@@ -629,10 +635,7 @@ def _bilinear(cells, fy, fx):
         + w01 * cells[iy, ix + 1, 2]
         + w10 * cells[iy + 1, ix, 2]
         + w11 * cells[iy + 1, ix + 1, 2],
-        w00 * cells[iy, ix, 3]
-        + w01 * cells[iy, ix + 1, 3]
-        + w10 * cells[iy + 1, ix, 3]
-        + w11 * cells[iy + 1, ix + 1, 3],
+        w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11,
     )
 
 
