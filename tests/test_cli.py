@@ -48,8 +48,15 @@ def test_oval_geojson(oval_products):
     _, summary = oval_products
     collection = json.loads(Path(summary["files"]["boundary"]).read_text())
     assert collection["type"] == "FeatureCollection"
-    hemispheres = {f["properties"]["hemisphere"]: f for f in collection["features"]}
-    assert set(hemispheres) == {"north", "south"}
+    edges = [f for f in collection["features"] if f["properties"]["name"].startswith("equatorward edge")]
+    views = {f["properties"]["hemisphere"]: f for f in collection["features"] if "view line" in f["properties"]["name"]}
+    hemispheres = {f["properties"]["hemisphere"]: f for f in edges}
+    assert set(hemispheres) == set(views) == {"north", "south"}
+    for hemisphere, view in views.items():  # the view line runs a view distance equatorward of the edge
+        sign = 1 if hemisphere == "north" else -1
+        view_lat = np.array([p[1] for line in view["geometry"]["coordinates"] for p in line]) * sign
+        edge_lat = np.array([p[1] for line in hemispheres[hemisphere]["geometry"]["coordinates"] for p in line]) * sign
+        assert view_lat.min() < edge_lat.min() - 6.0 and view["properties"]["distance_deg"] == pytest.approx(6.68, abs=0.01)
     for hemisphere, feature in hemispheres.items():
         assert feature["geometry"]["type"] == "MultiLineString"
         points = np.array([p for line in feature["geometry"]["coordinates"] for p in line])

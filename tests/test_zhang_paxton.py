@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from norrsken.precipitation import boundary_geographic, equatorward_boundary, hemispheric_power_gw, oval
+from norrsken.precipitation import (
+    boundary_geographic,
+    equatorward_boundary,
+    hemispheric_power_gw,
+    oval,
+    products,
+    view_line,
+)
 from norrsken.precipitation import zhang_paxton as zp
 from norrsken.errors import NorrskenError
 from norrsken.geomag import EARTH_RADIUS_KM
@@ -136,3 +143,41 @@ def test_mean_energy_below_the_first_bin_is_held_not_extrapolated():
     _, energy_0 = zp.evaluate(GRID_MLAT, GRID_MLT, 0.0)
     _, energy_first = zp.evaluate(GRID_MLAT, GRID_MLT, 0.75)
     np.testing.assert_array_equal(energy_0, energy_first)
+
+
+def _view(kp: float, hemisphere: str = "north"):
+    boundary = boundary_geographic(lambda mlat, mlt: zp.evaluate(mlat, mlt, kp)[0], "2017-01-18T21:00Z", hemisphere)
+    return boundary, view_line(boundary)
+
+
+EUROPE = slice(-10.0, 40.0)
+
+
+def test_view_line_over_europe_moves_with_kp():
+    # Europe is near magnetic midnight at 21 UTC: a great storm is seen from the Alps, a quiet
+    # night only from the far north.
+    _, storm = _view(9.0)
+    _, quiet = _view(1.0)
+    assert float(storm["lat"].sel(lon=EUROPE).min()) < 50.0
+    assert float(quiet["lat"].sel(lon=EUROPE).min()) > 60.0
+
+
+@pytest.mark.parametrize("hemisphere", ["north", "south"])
+def test_view_line_lies_one_view_distance_equatorward_of_the_edge(hemisphere):
+    boundary, view = _view(3.0, hemisphere)
+    gamma = products.view_distance_deg()
+    assert gamma == pytest.approx(6.68, abs=0.01)  # 110 km seen 5 deg above the horizon: 740 km
+    sign = 1.0 if hemisphere == "north" else -1.0
+    ok = np.isfinite(boundary["lat"].values)
+    edge_lat, edge_lon = boundary["lat"].values[ok], boundary["lon"].values[ok]
+    at_edge = view["lat"].sel(lon=(np.round(edge_lon) + 180.0) % 360.0 - 180.0, method="nearest").values
+    # The edge point's own small circle reaches gamma down its meridian; other points may reach
+    # farther. (0.15 deg: the edge longitude is rounded to the 1-deg output grid.)
+    assert np.all(sign * at_edge <= sign * edge_lat - gamma + 0.15)
+    # ... and nowhere farther than the whole oval shifted by gamma allows.
+    assert np.nanmin(sign * view["lat"].values) >= np.nanmin(sign * boundary["lat"].values) - gamma - 1e-6
+
+
+def test_view_geometry_is_checked():
+    with pytest.raises(NorrskenError, match="view geometry"):
+        products.view_distance_deg(110.0, 95.0)

@@ -43,7 +43,9 @@ HemisphereOption = Annotated[str, typer.Option("--hemisphere", help="north or so
 F107Option = Annotated[
     float | None, typer.Option("--f107", help="F10.7 of the previous day, sfu; default: embedded history.")
 ]
-F107aOption = Annotated[float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")]
+F107aOption = Annotated[
+    float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")
+]
 ApOption = Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")]
 
 
@@ -65,7 +67,7 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
     """Compute and write the oval products; return the oval Dataset and a summary with the files."""
     from .geomag import hemisphere_sign
     from .io import boundary_feature, prepare_output_dir, write_geojson, write_netcdf
-    from .precipitation import boundary_geographic, oval, zhang_paxton
+    from .precipitation import boundary_geographic, oval, view_line, zhang_paxton
     from .precipitation.products import oval_summary
     from .render.maps import plot_oval
     from .times import to_utc
@@ -81,17 +83,22 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
         return zhang_paxton.evaluate(mlat, mlt, kp_value)[0]
 
     boundaries = {h: boundary_geographic(flux_of, moment, h, threshold_erg=threshold) for h in ("north", "south")}
+    views = {h: view_line(b) for h, b in boundaries.items()}
     out = prepare_output_dir(out)
     properties = {"time": ds.attrs["time"], "kp": kp_value, "model": ds.attrs["model"]}
     stamp = f"{moment:%Y%m%dT%H%M%SZ}" if moment.second else f"{moment:%Y%m%dT%H%MZ}"
     if kp is not None:
         stamp += f"-kp{kp_value:g}"
     files = {
-        "map": plot_oval(ds, boundaries[hemisphere], out / f"oval-{hemisphere}-{stamp}.png"),
+        "map": plot_oval(ds, boundaries[hemisphere], out / f"oval-{hemisphere}-{stamp}.png", view=views[hemisphere]),
         "boundary": write_geojson(
             [
                 boundary_feature(b, {"name": f"equatorward edge of the auroral oval ({h})", **properties})
                 for h, b in boundaries.items()
+            ]
+            + [
+                boundary_feature(v, {"name": f"view line: aurora low on the horizon ({h})", **properties})
+                for h, v in views.items()
             ],
             out / f"oval-boundary-{stamp}.geojson",
         ),

@@ -1,4 +1,4 @@
-"""Quantities derived from any oval model: hemispheric power and the equatorward boundary."""
+"""Quantities derived from any oval model: hemispheric power, the equatorward boundary, the view line."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ MIN_ABS_MLAT = 40.0
 #: faintest aurora a dark-adapted observer notices. At Kp 3 it puts the midnight edge near 60.6 deg
 #: MLAT, close to the DMSP diffuse-aurora boundary (Gussenhoven et al. 1983, JGR 88, 5692).
 BOUNDARY_FLUX_ERG = 0.5
+#: The view line's geometry: the oval's edge seen where its light is brightest, at the green peak
+#: near 110 km (physics.md 10.2), at least 5 deg above the horizon. Below ~5 deg the light crosses
+#: ~10 air masses (Kasten & Young 1989, Appl. Opt. 28, 4735) and terrain and haze hide it.
+VIEW_HEIGHT_KM = geomag.DEFAULT_HEIGHT_KM
+VIEW_ELEVATION_DEG = 5.0
 
 
 def cell_area_km2(lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndarray:
@@ -109,7 +114,9 @@ def boundary_geographic(
     """
     sign = geomag.hemisphere_sign(hemisphere)
     if not (np.isfinite(threshold_erg) and threshold_erg > 0):
-        raise NorrskenError(f"boundary threshold must be a positive, finite energy flux, got {threshold_erg:g} erg cm-2 s-1")
+        raise NorrskenError(
+            f"boundary threshold must be a positive, finite energy flux, got {threshold_erg:g} erg cm-2 s-1"
+        )
     mlt = np.arange(0.0, 24.0, mlt_step_h)
     mlat = sign * equatorward_boundary(flux_of, mlt, threshold_erg)
     lat, lon = geomag.aacgm_to_geo(mlat, geomag.mlon_from_mlt(mlt, time), time, height_km)
@@ -121,6 +128,85 @@ def boundary_geographic(
         },
         coords={"mlt": ("mlt", mlt, {"units": "hour"})},
         attrs={"hemisphere": hemisphere, "threshold_erg": threshold_erg, "height_km": height_km},
+    )
+
+
+def view_distance_deg(height_km: float = VIEW_HEIGHT_KM, min_elevation_deg: float = VIEW_ELEVATION_DEG) -> float:
+    """Central angle (deg) from an observer to a point at ``height_km`` seen at ``min_elevation_deg``.
+
+    On a sphere of radius R: gamma = acos(R cos(e) / (R + h)) - e; 6.7 deg (740 km) for 110 km at
+    5 deg.
+    """
+    if not (0.0 < height_km <= 1000.0 and 0.0 <= min_elevation_deg < 90.0):
+        raise NorrskenError(
+            f"view geometry needs 0 < height <= 1000 km and 0 <= elevation < 90 deg, "
+            f"got {height_km:g} km and {min_elevation_deg:g} deg"
+        )
+    radius = geomag.EARTH_RADIUS_KM
+    elevation = np.radians(min_elevation_deg)
+    return float(np.degrees(np.arccos(radius * np.cos(elevation) / (radius + height_km)) - elevation))
+
+
+def view_line(
+    boundary: xr.Dataset,
+    *,
+    height_km: float = VIEW_HEIGHT_KM,
+    min_elevation_deg: float = VIEW_ELEVATION_DEG,
+    lon_step_deg: float = 1.0,
+) -> xr.Dataset:
+    """The view line: per longitude, the farthest latitude from the pole at which the oval is seen.
+
+    An observer sees the aurora low over the poleward horizon where some point of the oval's
+    equatorward edge (at ``height_km``) stands at least ``min_elevation_deg`` above the horizon,
+    i.e. lies within the central angle :func:`view_distance_deg` (everything poleward of the edge
+    is aurora too). For each longitude the line is the southernmost such latitude (northernmost in
+    the south): the minimum, over the edge's points p, of the latitude where the small circle of
+    that radius around p crosses the meridian.
+
+    Parameters
+    ----------
+    boundary
+        Output of :func:`boundary_geographic` (NaN points are skipped).
+    height_km, min_elevation_deg
+        The viewing geometry.
+    lon_step_deg
+        Spacing of the output longitudes.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``lat`` on ``lon`` (-180 to 180, exclusive); NaN where no edge point is in reach. attrs:
+        hemisphere, height_km, min_elevation_deg, distance_deg, threshold_erg.
+    """
+    sign = geomag.hemisphere_sign(boundary.attrs["hemisphere"])
+    gamma = np.radians(view_distance_deg(height_km, min_elevation_deg))
+    lon = np.arange(-180.0, 180.0, lon_step_deg)
+    ok = np.isfinite(boundary["lat"].values) & np.isfinite(boundary["lon"].values)
+    # Work in the northern frame (mirror the south), then map back.
+    phi_p = np.radians(sign * boundary["lat"].values[ok])[:, None]
+    dlon = np.radians(lon[None, :] - boundary["lon"].values[ok][:, None])
+    # Along the great circle of this meridian (phi in (-180, 180] deg; only |phi| <= 90 is the
+    # meridian itself), cos(gamma) = sin(phi) sin(phi_p) + cos(phi) cos(phi_p) cos(dlon)
+    # = rho cos(phi - delta): the circle around p covers delta -+ acos(cos(gamma) / rho).
+    a, b = np.sin(phi_p), np.cos(phi_p) * np.cos(dlon)
+    rho = np.hypot(a, b)
+    half = np.arccos(np.clip(np.cos(gamma) / np.maximum(rho, 1e-300), -1.0, 1.0))
+    delta = np.arctan2(a, b)
+    low, high = delta - half, delta + half
+    on_meridian = (np.cos(gamma) <= rho) & (low <= np.pi / 2) & (high >= -np.pi / 2)
+    lowest = np.where(on_meridian, np.maximum(low, -np.pi / 2), np.inf)
+    south = lowest.min(axis=0, initial=np.inf)
+    lat = np.where(np.isfinite(south), sign * np.degrees(south), np.nan)
+    return xr.Dataset(
+        {"lat": ("lon", lat, {"units": "degree_north", "long_name": "view line"})},
+        coords={"lon": ("lon", lon, {"units": "degree_east"})},
+        attrs={
+            "hemisphere": boundary.attrs["hemisphere"],
+            "height_km": float(height_km),
+            "min_elevation_deg": float(min_elevation_deg),
+            "distance_deg": float(np.degrees(gamma)),
+            "threshold_erg": boundary.attrs["threshold_erg"],
+        },
     )
 
 

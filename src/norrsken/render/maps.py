@@ -87,7 +87,7 @@ def _magnetic_lines(sign: int, time: str, height_km: float):
     return circles, meridians
 
 
-def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike) -> Path:
+def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike, *, view: xr.Dataset | None = None) -> Path:
     """Write a two-panel polar map (energy flux, mean energy) of an oval to a PNG.
 
     Parameters
@@ -98,6 +98,9 @@ def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike) -> 
         Output of :func:`norrsken.precipitation.boundary_geographic`; its hemisphere is mapped.
     path
         PNG file to write.
+    view
+        Optional output of :func:`norrsken.precipitation.view_line` for the same hemisphere, drawn
+        dashed.
 
     Returns
     -------
@@ -171,6 +174,19 @@ def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike) -> 
             zorder=5,
             label=f"equatorward edge (Q = {boundary.attrs['threshold_erg']:g} erg cm$^{{-2}}$ s$^{{-1}}$)",
         )
+        if view is not None:
+            ax.plot(
+                *_to_polar(
+                    np.append(view["lat"].values, view["lat"].values[:1]),
+                    np.append(view["lon"].values, view["lon"].values[:1]),
+                    sign,
+                ),
+                color="#f72585",
+                lw=1.2,
+                ls="--",
+                zorder=5,
+                label=f"view line (edge {view.attrs['min_elevation_deg']:g}° above the horizon)",
+            )
         for name, (place_lat, place_lon) in _PLACES.items():
             if sign * place_lat > MAP_EDGE_LAT:
                 theta, r = _to_polar(place_lat, place_lon, sign)
