@@ -50,7 +50,7 @@ from scipy import ndimage
 
 from . import geomag
 from .emission.lines import line_index
-from .emission.table import EmissionTable, _table_mean_energy, emission_table
+from .emission.table import EmissionTable, emission_table, table_mean_energy
 from .errors import NorrskenError
 from .geomag import EARTH_RADIUS_KM
 from .precipitation import oval as oval_model
@@ -328,13 +328,13 @@ def _kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndar
     1e-4); in the present chemistry 391.4, 427.8, 470.9 and the 1PG band share the N2+ profile,
     636.4 follows 630.0 and 844.6 follows 777.4.
     """
-    altitudes = np.arange(SHELL_KM[0], SHELL_KM[1] + 0.5 * TABLE_STEP_KM, TABLE_STEP_KM)
-    resampled = table._resampled(altitudes).astype(float)  # (line, E0, Q, z)
+    # The basis is found on the table itself, and only its profiles are resampled.
+    ver = table.ver_per_flux.astype(float)  # (line, E0, Q, z)
     basis: list[int] = []
     line_basis, line_factor = [], []
-    for k, profile in enumerate(resampled):
+    for k, profile in enumerate(ver):
         for b, candidate in enumerate(basis):
-            reference = resampled[candidate]
+            reference = ver[candidate]
             factor = profile.sum() / reference.sum() if reference.sum() > 0 else 0.0
             scale = max(np.abs(profile).max(), 1e-300)
             if factor > 0 and np.abs(profile - factor * reference).max() <= 1e-4 * scale:
@@ -345,14 +345,15 @@ def _kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndar
             line_basis.append(len(basis))
             line_factor.append(1.0)
             basis.append(k)
-    kernel_table = np.ascontiguousarray(resampled[basis].transpose(1, 2, 3, 0), dtype=np.float32)
+    altitudes = np.arange(SHELL_KM[0], SHELL_KM[1] + 0.5 * TABLE_STEP_KM, TABLE_STEP_KM)
+    kernel_table = np.ascontiguousarray(table.resampled(altitudes, basis).transpose(1, 2, 3, 0))
     return kernel_table, np.array(line_basis), np.array(line_factor)
 
 
 def _global_sampler(maps: xr.Dataset, table: EmissionTable, moment):
     """Bilinear sampling of the global maps (Q, Q * E0 index, |mlat|, cos/sin mlon) at lat/lon."""
     flux = np.where(maps["energy_flux_erg"].values >= MIN_FLUX_ERG, maps["energy_flux_erg"].values, 0.0)
-    mean = _table_mean_energy(np.nan_to_num(maps["mean_energy_kev"].values, nan=1.0), flux)
+    mean = table_mean_energy(np.nan_to_num(maps["mean_energy_kev"].values, nan=1.0), flux)
     e_axis = table.mean_energy_kev
     e_index = np.clip(np.log(mean / e_axis[0]) / math.log(e_axis[1] / e_axis[0]), 0.0, e_axis.size - 1.0)
     # AACGM is undefined in a band near the magnetic equator (NaN there): no flux, and a magnetic

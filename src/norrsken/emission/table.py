@@ -105,7 +105,7 @@ class EmissionTable:
         table = self.ver_per_flux[line_index(line)]
         flux = check_energy_flux(energy_flux_erg, allow_zero=True)
         mean, flux, alt = np.broadcast_arrays(
-            _table_mean_energy(mean_energy_kev, flux), flux, self._check_altitudes(altitude_km)
+            table_mean_energy(mean_energy_kev, flux), flux, self._check_altitudes(altitude_km)
         )
         out = np.empty(mean.shape)
         _interpolate_points(
@@ -137,7 +137,7 @@ class EmissionTable:
         mean_energy_kev, energy_flux_erg
             2-D maps (n_lat, n_lon) of the same shape; where the flux is 0 the mean energy is ignored
             (it may be NaN). Mean energies below 0.1 keV take the table's softest spectrum (see
-            :func:`_table_mean_energy`).
+            :func:`table_mean_energy`).
         altitude_km
             1-D output altitudes within the table.
         out
@@ -155,14 +155,14 @@ class EmissionTable:
             raise NorrskenError(
                 f"mean energy and flux maps must be 2-D of one shape, got {mean.shape} and {flux.shape}"
             )
-        mean = _table_mean_energy(mean, flux)
+        mean = table_mean_energy(mean, flux)
         alt = self._check_altitudes(np.atleast_1d(altitude_km))
         shape = (len(self.lines), *mean.shape, alt.size)
         if out is None:
             out = np.empty(shape, dtype=np.float32)
         elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise NorrskenError(f"out must be a C-contiguous float32 array of shape {shape}")
-        resampled = self._resampled(alt)
+        resampled = self.resampled(alt)
         with PARALLEL_KERNEL_LOCK:
             _fill_map(
                 resampled,
@@ -176,16 +176,19 @@ class EmissionTable:
             )
         return out
 
-    def _resampled(self, altitude_km: np.ndarray) -> np.ndarray:
-        """The table linearly interpolated to other altitudes, float32 (lines, E, Q, z_out)."""
+    def resampled(self, altitude_km: np.ndarray, lines: list[int] | None = None) -> np.ndarray:
+        """The table linearly interpolated to other altitudes, float32 (lines, E, Q, z_out).
+
+        ``lines`` picks rows of :attr:`ver_per_flux` by index (default all).
+        """
         upper = np.clip(np.searchsorted(self.altitude_km, altitude_km, side="right"), 1, self.altitude_km.size - 1)
         lower = upper - 1
         weight = (altitude_km - self.altitude_km[lower]) / (self.altitude_km[upper] - self.altitude_km[lower])
-        table = self.ver_per_flux
+        table = self.ver_per_flux if lines is None else self.ver_per_flux[lines]
         return np.ascontiguousarray(table[..., lower] * (1.0 - weight) + table[..., upper] * weight, dtype=np.float32)
 
 
-def _table_mean_energy(mean_energy_kev, energy_flux_erg) -> np.ndarray:
+def table_mean_energy(mean_energy_kev, energy_flux_erg) -> np.ndarray:
     """Mean energies as the table uses them: checked where the flux is positive, soft ones raised.
 
     Oval models reach below 0.1 keV in their tails (Zhang & Paxton at Kp 9: ~0.05 keV under a few
