@@ -12,7 +12,6 @@ import hashlib
 import logging
 import os
 import tempfile
-import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +24,6 @@ log = logging.getLogger(__name__)
 
 #: Bump when the layout of any cached file changes.
 CACHE_FORMAT = "1"
-#: Held around every parallel numba kernel call: numba's default (workqueue) threading layer must
-#: not be entered from two Python threads at once.
-PARALLEL_KERNEL_LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:

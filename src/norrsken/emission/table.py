@@ -19,12 +19,13 @@ import datetime as dt
 import functools
 import json
 import math
+import threading
 
 import numpy as np
 from numba import njit, prange
 
 from ..atmosphere import Atmosphere, atmosphere, msis_indices
-from ..cache import PARALLEL_KERNEL_LOCK, cache_key, cached_arrays
+from ..cache import cache_key, cached_arrays
 from ..errors import NorrskenError, OutOfRangeError
 from ..geomag import check_latitude
 from ..times import TimeLike, to_utc
@@ -46,6 +47,9 @@ TABLE_MEAN_ENERGY_KEV = np.exp(
 #: in Q through n_e, most for 630.0 nm).
 TABLE_ENERGY_FLUX_ERG = np.logspace(-3.0, 3.0, 19)
 _ARRAYS = ("mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "lines")
+#: Held around the parallel map kernel: numba's default (workqueue) threading layer must not be
+#: entered from two Python threads at once.
+_MAP_LOCK = threading.Lock()
 #: Rounding of the atmosphere inputs that key a table (and are used to build it).
 LAT_STEP_DEG, LON_STEP_DEG = 5.0, 15.0
 
@@ -163,7 +167,7 @@ class EmissionTable:
         elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise NorrskenError(f"out must be a C-contiguous float32 array of shape {shape}")
         resampled = self.resampled(alt)
-        with PARALLEL_KERNEL_LOCK:
+        with _MAP_LOCK:
             _fill_map(
                 resampled,
                 math.log(self.mean_energy_kev[0]),
