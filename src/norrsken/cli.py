@@ -380,7 +380,8 @@ def sky(
         return
     console.print(
         f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: Kp {result['kp']:.2f} ({result['kp_source']}), "
-        f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']})",
+        f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']}), Moon {result['moon_elevation_deg']:.1f}° "
+        f"({100 * result['moon_illumination']:.0f} % lit)",
         highlight=False,
     )
     table = Table(title="brightest in view")

@@ -223,6 +223,8 @@ def summary(ds: xr.Dataset) -> dict:
     """The numbers behind a picture: brightest radiance of the main lines and where it is."""
     out = {key: ds.attrs[key] for key in ("time", "lat", "lon", "kp", "kp_source", "structure", "darkness")}
     out["sun_elevation_deg"] = round(ds.attrs["sun_elevation_deg"], 2)
+    out["moon_elevation_deg"] = round(ds.attrs["moon_elevation_deg"], 2)
+    out["moon_illumination"] = round(ds.attrs["moon_illumination"], 3)
     lines = {}
     for key in ("427.8", "557.7", "630.0"):
         image = ds["brightness_r"].sel(line=key).values
