@@ -240,9 +240,7 @@ def enu_basis(lat_deg: float, lon_deg: float) -> np.ndarray:
 
 def horizon_radius_deg(observer_altitude_km: float = 0.0) -> float:
     """Central angle from an observer to the farthest point of the shell top it can see, deg."""
-    top = EARTH_RADIUS_KM + SHELL_KM[1]
-    own = EARTH_RADIUS_KM + max(observer_altitude_km, 0.0)
-    return math.degrees(math.acos(EARTH_RADIUS_KM / top) + math.acos(min(EARTH_RADIUS_KM / own, 1.0)))
+    return geomag.central_angle_deg(SHELL_KM[1]) + geomag.central_angle_deg(max(observer_altitude_km, 0.0))
 
 
 def emission_field(
@@ -287,9 +285,7 @@ def emission_field(
         Grid spacing at the tangent point, 2-50 km.
     """
     moment = to_utc(time)
-    geomag.check_latitude(centre_lat)
-    if not math.isfinite(float(centre_lon)):
-        raise NorrskenError(f"longitude must be finite, got {centre_lon}")
+    basis = enu_basis(centre_lat, centre_lon)  # checks the centre
     if structure not in STRUCTURES:
         raise NorrskenError(f"unknown structure {structure!r}: use one of {', '.join(STRUCTURES)}")
     radius_deg = horizon_radius_deg() if radius_deg is None else float(radius_deg)
@@ -301,9 +297,7 @@ def emission_field(
         raise NorrskenError(f"seed must be a non-negative integer, got {seed!r}")
     maps = oval_model(moment, kp=kp)
     table = emission_table(moment, centre_lat, centre_lon, f107=f107, f107a=f107a, ap=ap)
-    packed = _pack(
-        maps, table, moment, float(centre_lat), float(centre_lon), radius_deg, cell_km, structure, seed, airglow
-    )
+    packed = _pack(maps, table, moment, basis, radius_deg, cell_km, structure, seed, airglow)
     return EmissionField(
         time=moment,
         kp=float(maps.attrs["kp"]),
@@ -372,8 +366,7 @@ def _global_sampler(maps: xr.Dataset, table: EmissionTable, moment):
     return sample
 
 
-def _pack(maps, table, moment, lat_c, lon_c, radius_deg, cell_km, structure, seed, airglow) -> PackedField:
-    basis = enu_basis(lat_c, lon_c)
+def _pack(maps, table, moment, basis, radius_deg, cell_km, structure, seed, airglow) -> PackedField:
     half = math.tan(math.radians(radius_deg))
     dg = cell_km / EARTH_RADIUS_KM
     n = 2 * math.ceil(half / dg) + 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import math
 
 import numpy as np
 
@@ -29,6 +30,19 @@ DEFAULT_HEIGHT_KM = 110.0
 #: Mean Earth radius, km (IUGG mean radius R1 = 6371.0 km, Moritz 2000, J. Geodesy 74, 128): the
 #: one radius of norrsken's spherical Earth (gravity, oval cell areas, rendering).
 EARTH_RADIUS_KM = 6371.0
+
+
+def central_angle_deg(height_km: float, elevation_deg: float = 0.0) -> float:
+    """Central angle (deg) between a ground observer and a point at ``height_km`` that it sees at
+    ``elevation_deg``, on the sphere: acos(R cos(e) / (R + h)) - e.
+
+    With e = 0 it is also the dip of the horizon seen from ``height_km``, and the angle from there
+    to its horizon.
+    """
+    elevation = math.radians(elevation_deg)
+    return math.degrees(math.acos(EARTH_RADIUS_KM * math.cos(elevation) / (EARTH_RADIUS_KM + height_km)) - elevation)
+
+
 #: Dates the aacgmv2 >= 2.7 coefficients cover (gufm1 from 1590, IGRF-14 with its secular
 #: variation to 2030), start inclusive, end exclusive.
 AACGM_DATES = (dt.datetime(1590, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))

@@ -142,9 +142,7 @@ def view_distance_deg(height_km: float = VIEW_HEIGHT_KM, min_elevation_deg: floa
             f"view geometry needs 0 < height <= 1000 km and 0 <= elevation < 90 deg, "
             f"got {height_km:g} km and {min_elevation_deg:g} deg"
         )
-    radius = geomag.EARTH_RADIUS_KM
-    elevation = np.radians(min_elevation_deg)
-    return float(np.degrees(np.arccos(radius * np.cos(elevation) / (radius + height_km)) - elevation))
+    return geomag.central_angle_deg(height_km, min_elevation_deg)
 
 
 def view_line(

@@ -80,7 +80,8 @@ def _enu_from_direction(az_deg: np.ndarray, el_deg: np.ndarray) -> np.ndarray:
     return np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
 
 
-def _direction_from_enu(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def direction_from_enu(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth in [0, 360) and elevation (deg) of ENU vectors (..., 3)."""
     east, north, up = v[..., 0], v[..., 1], v[..., 2]
     horizontal = np.hypot(east, north)
     # atan2 keeps full precision near the zenith, where arcsin(up) would not.
@@ -128,7 +129,7 @@ class Camera(ABC):
             Azimuth in [0, 360) and elevation; NaN outside the imaged field.
         """
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        az, el = _direction_from_enu(self._enu_from_pixel(x, y))
+        az, el = direction_from_enu(self._enu_from_pixel(x, y))
         return np.asarray(az), np.asarray(el)  # arrays (0-d for scalars), never numpy scalars
 
     def direction_to_pixel(self, az_deg: npt.ArrayLike, el_deg: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:

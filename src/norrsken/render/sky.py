@@ -25,8 +25,9 @@ from ..color import CameraExposure, Exposure, EyeExposure, line_radiance_to_disp
 from ..emission.lines import LINES, line_index
 from ..ephemeris import sky_bodies
 from ..errors import NorrskenError
+from ..geomag import central_angle_deg, check_latitude
 from ..times import TimeLike, to_utc
-from .camera import AllSkyCamera, Camera
+from .camera import AllSkyCamera, Camera, direction_from_enu
 from .overlay import draw_overlay
 from .raymarch import line_radiance_image
 
@@ -43,9 +44,7 @@ def _check_observer(lat: float, lon: float, altitude_km: float) -> tuple[float, 
     for name, value in (("lat", lat), ("lon", lon), ("altitude_km", altitude_km)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise NorrskenError(f"{name} must be a finite number, got {value!r}")
-    lat, lon, altitude_km = float(lat), float(lon), float(altitude_km)
-    if not -90.0 <= lat <= 90.0:
-        raise NorrskenError(f"lat must lie between -90 and 90 degrees, got {lat:g}")
+    lat, lon, altitude_km = float(check_latitude(lat, "lat")), float(lon), float(altitude_km)
     if not -180.0 <= lon < 180.0:
         lon = (lon + 180.0) % 360.0 - 180.0
     if not 0.0 <= altitude_km <= MAX_OBSERVER_KM:
@@ -153,13 +152,12 @@ def sky(
     )
     enu = field_module.enu_basis(lat, lon)
     origin = (field_module.EARTH_RADIUS_KM + altitude_km) * enu[2]
-    brightness = line_radiance_image(emission, origin, camera.rays_enu() @ enu, adaptive=adaptive)
+    rays = camera.rays_enu()
+    brightness = line_radiance_image(emission, origin, rays @ enu, adaptive=adaptive)
 
-    y, x = np.mgrid[0 : camera.height, 0 : camera.width]
-    azimuth, elevation = camera.pixel_to_direction(x, y)
+    azimuth, elevation = direction_from_enu(rays)
     # The geometric horizon of a raised observer dips below 0 deg.
-    dip = math.degrees(math.acos(field_module.EARTH_RADIUS_KM / (field_module.EARTH_RADIUS_KM + altitude_km)))
-    sky_mask = elevation > -dip
+    sky_mask = elevation > -central_angle_deg(altitude_km)
     display = line_radiance_to_display(
         np.nan_to_num(brightness, nan=0.0), emission.lines, exposure, background=background
     )
