@@ -181,3 +181,6 @@ def test_view_line_lies_one_view_distance_equatorward_of_the_edge(hemisphere):
 def test_view_geometry_is_checked():
     with pytest.raises(NorrskenError, match="view geometry"):
         products.view_distance_deg(110.0, 95.0)
+    boundary, _ = _view(3.0)
+    with pytest.raises(NorrskenError, match="lon_step_deg"):
+        view_line(boundary, lon_step_deg=0.0)

@@ -177,6 +177,8 @@ def view_line(
         hemisphere, height_km, min_elevation_deg, distance_deg, threshold_erg.
     """
     sign = geomag.hemisphere_sign(boundary.attrs["hemisphere"])
+    if not 0.0 < lon_step_deg <= 90.0:
+        raise NorrskenError(f"lon_step_deg must lie in (0, 90], got {lon_step_deg:g}")
     gamma = np.radians(view_distance_deg(height_km, min_elevation_deg))
     lon = np.arange(-180.0, 180.0, lon_step_deg)
     ok = np.isfinite(boundary["lat"].values) & np.isfinite(boundary["lon"].values)
