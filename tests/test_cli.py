@@ -115,16 +115,29 @@ def test_unwritable_output_dir(tmp_path):
     assert "cannot write to output folder" in result.stderr
 
 
-def test_demo_writes_the_oval_products(tmp_path):
+def test_demo_finds_the_iss_moment_and_writes_every_product(tmp_path):
     result = run("demo", "--out", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
-    written = {p.name for p in (tmp_path / "demo").iterdir()}
-    assert {"summary.json", "oval-north-20170118T2100Z.png", "oval-20170118T2100Z.nc",
-            "column-tromso-20170118T2100Z.png", "allsky-tromso-20170118T2100Z.png"} <= written
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
-    assert summary["time"] == "2017-01-18T21:00:00Z"
+    # The moment comes from the orbit: the ISS in the dark over Europe, the aurora to the north.
+    iss = summary["iss"]
+    assert iss["time"].startswith("2017-01-18T")
+    assert 35.0 <= iss["lat"] <= 52.0 and -25.0 <= iss["lon"] <= 45.0
+    assert 380.0 < iss["altitude_km"] < 430.0
+    assert iss["power_in_view_gw"] > 5.0
+    assert abs((iss["camera"]["azimuth_deg"] + 180.0) % 360.0 - 180.0) < 45.0
+    assert iss["brightest"]["557.7"]["max_r"] > 20e3
+    stamp = iss["time"].replace("-", "").replace(":", "")[:13] + "Z"
+    written = {p.name for p in (tmp_path / "demo").iterdir()}
+    assert {
+        "summary.json", "summary.md", f"oval-north-{stamp}.png", f"oval-{stamp}.nc",
+        f"column-tromso-{stamp}.png", f"allsky-tromso-{stamp}.png", f"iss-{stamp}.png",
+    } <= written
+    markdown = (tmp_path / "demo" / "summary.md").read_text()
+    for needle in (iss["time"], "Kp", "Hemispheric power", "557.7", "Tromsø"):
+        assert needle in markdown
+    assert summary["time"] == iss["time"]
     overhead = summary["overhead_tromso"]
-    assert overhead["energy_flux_erg"] > 1.0  # Tromso sits under the evening oval at Kp 3+
     green, blue = overhead["lines"]["557.7"], overhead["lines"]["427.8"]
     assert green["brightness_r"] > 1000 and 100 < green["peak_altitude_km"] < 130
     assert 3 < green["brightness_r"] / blue["brightness_r"] < 6

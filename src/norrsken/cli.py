@@ -152,23 +152,60 @@ def oval(
         _print_oval_summary(summary)
 
 
+DEMO_DAY = ("2017-01-18T00:00Z", "2017-01-19T00:00Z")
+#: "Over or near Europe": the sub-satellite box searched for the demo's moment (lat, lat, lon, lon).
+EUROPE = (35.0, 72.0, -25.0, 45.0)
+
+
 @app.command()
 @friendly
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo products.")] = Path("norrsken-demo"),
 ) -> None:
-    """The seed scene: 2017-01-18 21:00 UTC over Northern Europe, Kp from the embedded history."""
+    """The seed scene: the ISS over Europe in the dark on 2017-01-18, the aurora above the cities."""
+    import time as clock
+
+    from . import orbit, planner
     from .emission.column import column, plot
     from .emission.column import summary as column_summary
+    from .io import prepare_output_dir, write_png
+    from .render.camera import PinholeCamera
+    from .render.orbital import DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
+    from .render.orbital import summary as orbit_summary
+    from .render.sky import sky as render_sky
+    from .render.sky import summary as sky_summary
 
-    console.print(f"[bold]norrsken demo[/]: the aurora of {DEMO_TIME} over Northern Europe")
-    ds, summary = _oval_products(DEMO_TIME, None, "north", out, BOUNDARY_FLUX_ERG)
+    started = clock.perf_counter()
+    out = prepare_output_dir(out)
+
+    def step(number: int, text: str) -> None:
+        console.print(f"[bold cyan][{number}/5][/] {text}  [dim]({clock.perf_counter() - started:.0f} s)[/]")
+
+    console.print("[bold]norrsken demo[/]: the ISS over Europe on the night of 2017-01-18")
+    step(1, "searching the day for the ISS in the dark over Europe with the aurora in view")
+    satellite = orbit.iss(DEMO_DAY[0])
+    with console.status("scoring the ISS orbit minute by minute"):
+        chances = planner.opportunities(satellite, *DEMO_DAY, step_s=60.0, region=EUROPE)
+    passes = planner.best_per_pass(chances)
+    if not passes:
+        raise NorrskenError("no dark ISS pass over Europe with the aurora in view on 2017-01-18")
+    best = passes[0]
+    moment = best.time.isoformat().replace("+00:00", "Z")
+    stamp = f"{best.time:%Y%m%dT%H%MZ}"
+    console.print(
+        f"  best of {len(passes)} passes: {moment}, ISS over {best.lat_deg:.1f}°, {best.lon_deg:.1f}° at "
+        f"{best.altitude_km:.0f} km, {best.power_gw:.1f} GW of aurora in view toward azimuth {best.azimuth_deg:.0f}°",
+        highlight=False,
+    )
+
+    step(2, "the oval of that moment: map, edge, view line, data")
+    ds, summary = _oval_products(moment, None, "north", out, BOUNDARY_FLUX_ERG)
     _print_oval_summary(summary)
     # The light overhead Tromso: the oval's electrons at that spot through the emission physics.
     here = ds.sel(lat=TROMSO[0], lon=TROMSO[1], method="nearest")
     flux, mean = float(here["energy_flux_erg"]), float(here["mean_energy_kev"])
-    overhead = column(mean, flux, DEMO_TIME, *TROMSO)
-    profile = plot(overhead, Path(out) / "column-tromso-20170118T2100Z.png")
+    overhead = column(mean, flux, moment, *TROMSO)
+    profile = plot(overhead, out / f"column-tromso-{stamp}.png")
     lines = column_summary(overhead)["lines"]
     summary["overhead_tromso"] = {"energy_flux_erg": flux, "mean_energy_kev": mean, "lines": lines}
     summary["files"]["column"] = str(profile)
@@ -177,22 +214,85 @@ def demo(
         + ", ".join(f"{key} nm {lines[key]['brightness_r'] / 1e3:.2f} kR" for key in ("557.7", "427.8", "630.0")),
         highlight=False,
     )
-    console.print(f"  wrote column    {profile}", markup=False, highlight=False)
-    # The same moment as an all-sky camera in Tromso sees it.
-    from .io import write_png
-    from .render.sky import sky as render_sky
-    from .render.sky import summary as sky_summary
 
-    with console.status("rendering the all-sky view over Tromsø (the first run compiles the ray marcher)"):
-        allsky = render_sky(*TROMSO, DEMO_TIME)
-    allsky_path = write_png(
-        allsky["rgb"].values, Path(out) / "allsky-tromso-20170118T2100Z.png", {"Software": "norrsken"}
+    step(3, "the astronaut's view toward the aurora, 1920x1080 (the first run compiles the ray marcher)")
+    camera = PinholeCamera(
+        1920,
+        1080,
+        azimuth_deg=round(best.azimuth_deg),
+        elevation_deg=limb_elevation(1920, 1080, DEFAULT_FOCAL_LENGTH_MM, best.altitude_km),
+        focal_length_mm=DEFAULT_FOCAL_LENGTH_MM,
     )
+    with console.status("rendering the view from the ISS"):
+        view = orbit_view(moment, best.lat_deg, best.lon_deg, best.altitude_km, camera=camera)
+    orbit_path = write_png(view["rgb"].values, out / f"iss-{stamp}.png", {"Software": "norrsken", "time": moment})
+    summary["iss"] = {**orbit_summary(view), "power_in_view_gw": best.power_gw, "tle_epoch": satellite.epoch.isoformat()}
+    summary["files"]["iss"] = str(orbit_path)
+
+    step(4, "the same moment from Tromsø, all-sky")
+    with console.status("rendering the all-sky view over Tromsø"):
+        allsky = render_sky(*TROMSO, moment)
+    allsky_path = write_png(allsky["rgb"].values, out / f"allsky-tromso-{stamp}.png", {"Software": "norrsken"})
     summary["allsky_tromso"] = sky_summary(allsky)["brightest"]
     summary["files"]["allsky"] = str(allsky_path)
-    console.print(f"  wrote all-sky   {allsky_path}", markup=False, highlight=False)
-    summary_path = write_json(summary, Path(out) / "summary.json")
-    console.print(f"  wrote summary   {summary_path}", markup=False, highlight=False)
+
+    step(5, "summary")
+    summary["files"]["summary_json"] = str(out / "summary.json")
+    summary["files"]["summary_md"] = str(out / "summary.md")
+    write_json(summary, out / "summary.json")
+    (out / "summary.md").write_text(_demo_markdown(summary, best, passes), encoding="utf-8")
+    table = Table(title=f"norrsken demo: {moment}", show_header=False)
+    for kind, path in summary["files"].items():
+        table.add_row(kind, path)
+    console.print(table, markup=False)
+    console.print(f"done in {clock.perf_counter() - started:.0f} s; open {out / 'summary.md'}", highlight=False)
+
+
+def _demo_markdown(summary: dict, best, passes) -> str:
+    """The demo's summary.md: the moment, the ISS, Kp, hemispheric power and the brightest lines."""
+    iss = summary["iss"]
+
+    def lines(brightest: dict) -> str:
+        return "\n".join(
+            f"| {key} | {line['max_r'] / 1e3:.1f} | {line['azimuth_deg']:.0f} | {line['elevation_deg']:.1f} |"
+            for key, line in brightest.items()
+        )
+
+    header = "| line (nm) | brightest (kR) | azimuth (°) | elevation (°) |\n|---|---|---|---|\n"
+    others = "\n".join(
+        f"- {item.time:%H:%M} UTC over {item.lat_deg:.1f}°, {item.lon_deg:.1f}°: {item.power_gw:.1f} GW in view"
+        for item in passes[1:6]
+    )
+    files = "\n".join(f"- {kind}: `{path}`" for kind, path in summary["files"].items())
+    return f"""# norrsken demo: the ISS over Europe, {iss['time']}
+
+The moment was found by scoring the ISS orbit of 2017-01-18 minute by minute (packaged TLE of
+epoch {iss['tle_epoch']}): the ISS in the Earth's shadow over Europe, with the most auroral power
+in view.
+
+- **Time:** {iss['time']}
+- **ISS:** {iss['lat']:.2f}° N, {iss['lon']:.2f}° E, {iss['altitude_km']:.0f} km; limb {iss['limb_depression_deg']:.1f}° below the horizontal
+- **Kp:** {summary['kp']:.2f} ({summary['kp_source']})
+- **Hemispheric power (north):** {summary['hemispheric_power_gw']:.1f} GW; in view of the ISS: {best.power_gw:.1f} GW
+- **Camera:** {iss['camera']['focal_length_mm']:g} mm full frame, {iss['camera']['width']}x{iss['camera']['height']}, azimuth {iss['camera']['azimuth_deg']:.0f}°, elevation {iss['camera']['elevation_deg']:.1f}°
+- **Moon:** {iss['moon_elevation_deg']:.1f}° from the ISS's horizontal, {100 * iss['moon_illumination']:.0f} % lit
+
+## Brightest line radiances seen from the ISS
+
+{header}{lines(iss['brightest'])}
+
+## Brightest line radiances in the all-sky view from Tromsø
+
+{header}{lines(summary['allsky_tromso'])}
+
+## Other dark passes over Europe that day
+
+{others or '- none'}
+
+## Files
+
+{files}
+"""
 
 
 @app.command("column")
@@ -382,6 +482,146 @@ def sky(
         f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: Kp {result['kp']:.2f} ({result['kp_source']}), "
         f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']}), Moon {result['moon_elevation_deg']:.1f}° "
         f"({100 * result['moon_illumination']:.0f} % lit)",
+        highlight=False,
+    )
+    table = Table(title="brightest in view")
+    for column_name in ("line (nm)", "brightness (kR)", "azimuth (°)", "elevation (°)"):
+        table.add_column(column_name, justify="right")
+    for key, line in result["brightest"].items():
+        table.add_row(key, f"{line['max_r'] / 1e3:.2f}", f"{line['azimuth_deg']:.1f}", f"{line['elevation_deg']:.1f}")
+    console.print(table)
+    for kind, path in result["files"].items():
+        console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
+
+
+LOOKS = {"north": 0.0, "east": 90.0, "south": 180.0, "west": 270.0}
+
+
+def _satellite(tle: Path | None, name: str | None, time: str):
+    """The element set for ``time``: the packaged ISS sets, or those of ``tle`` (one satellite)."""
+    from . import orbit
+
+    if tle is None:
+        if name is not None:
+            raise NorrskenError("--name picks a satellite from a --tle file; without --tle the ISS is used")
+        return orbit.iss(time)
+    sets = orbit.load_tles(tle)
+    if name is not None:
+        sets = [item for item in sets if item.name.lower() == name.lower()]
+        if not sets:
+            raise NorrskenError(f"no satellite named {name!r} in {str(tle)!r}")
+    if len({item.catalog_number for item in sets}) > 1:
+        names = sorted({item.name for item in sets})
+        raise NorrskenError(f"{str(tle)!r} holds several satellites ({', '.join(names[:5])}...): pick one with --name")
+    return orbit.select(sets, time)
+
+
+def _parse_target(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        lat, lon = (float(part) for part in parts)
+    except ValueError:
+        raise NorrskenError(f"--target must look like LAT,LON in degrees, e.g. 62.5,15, got {text!r}") from None
+    return lat, lon
+
+
+@app.command("orbit")
+@friendly
+def orbit_command(
+    time: TimeOption = DEMO_TIME,
+    iss: Annotated[bool, typer.Option("--iss", help="The International Space Station (default; packaged TLEs).")] = True,
+    tle: Annotated[Path | None, typer.Option("--tle", help="A TLE file (2- or 3-line sets) instead of the ISS.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")] = None,
+    look: Annotated[
+        str, typer.Option("--look", help="north, east, south, west, or an azimuth in degrees (limb framing).")
+    ] = "north",
+    el: Annotated[
+        float | None,
+        typer.Option("--el", help="Elevation of the view centre above the local horizontal, deg (negative: down)."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Point the camera at LAT,LON on the ground instead of --look.")
+    ] = None,
+    focal_length: Annotated[float, typer.Option("--focal-length", help="Lens focal length, mm (full frame).")] = 24.0,
+    size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT in pixels.")] = "1920x1080",
+    iso: Annotated[float, typer.Option("--iso", help="Camera ISO speed.")] = 6400.0,
+    f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 1.4,
+    seconds: Annotated[float, typer.Option("--seconds", help="Exposure time, s.")] = 0.5,
+    kp: KpOption = None,
+    structure: Annotated[
+        str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
+    ] = "arcs",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the arcs.")] = 0,
+    cities: Annotated[bool, typer.Option("--cities/--no-cities", help="City lights.")] = True,
+    stars: Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")] = True,
+    airglow: Annotated[bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers.")] = True,
+    exact: Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("norrsken-orbit.png"),
+    netcdf: Annotated[
+        Path | None, typer.Option("--netcdf", help="Also write line radiances (R) and continuum layers as NetCDF.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """The astronaut's picture: the aurora, the night Earth and the stars from a satellite (the ISS by default)."""
+    from . import orbit
+    from .color import CameraExposure
+    from .io import check_output_file, write_netcdf, write_png
+    from .render.camera import PinholeCamera, parse_size
+    from .render.orbital import limb_elevation, look_at, orbit_view
+    from .render.orbital import summary as orbit_summary
+
+    out = check_output_file(out, ".png")
+    if netcdf is not None:
+        netcdf = check_output_file(netcdf, ".nc")
+    if not iss and tle is None:
+        raise NorrskenError("give --tle FILE, or leave --iss on")
+    satellite = _satellite(tle, name, time)
+    state = orbit.states(satellite, time)
+    lat, lon, alt = (float(state[key]) for key in ("lat_deg", "lon_deg", "altitude_km"))
+    width, height = parse_size(size)
+    if target is not None:
+        if el is not None:
+            raise NorrskenError("--target sets the pointing: drop --el")
+        azimuth, elevation = look_at(lat, lon, alt, *_parse_target(target))
+    else:
+        try:
+            azimuth = LOOKS[look] if look in LOOKS else float(look)
+        except ValueError:
+            raise NorrskenError(f"--look must be one of {', '.join(LOOKS)} or an azimuth in degrees, got {look!r}") from None
+        elevation = limb_elevation(width, height, focal_length, alt) if el is None else el
+    camera = PinholeCamera(width, height, azimuth_deg=azimuth, elevation_deg=elevation, focal_length_mm=focal_length)
+    exposure = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds)
+    with console.status(f"rendering the view from {satellite.name} ({width}x{height})"):
+        ds = orbit_view(
+            time, lat, lon, alt, camera=camera, kp=kp, structure=structure, seed=seed, exposure=exposure,
+            airglow=airglow, cities=cities, stars=stars, adaptive=not exact,
+        )
+    result = orbit_summary(ds)
+    result["satellite"] = {
+        "name": satellite.name,
+        "tle_epoch": satellite.epoch.isoformat().replace("+00:00", "Z"),
+        "sun_above_limb_deg": round(float(state["sun_above_limb_deg"]), 2),
+        "in_shadow": not bool(state["sunlit"]),
+    }
+    metadata = {"Software": "norrsken", "satellite": satellite.name, **{
+        key: ds.attrs[key] for key in ("time", "lat", "lon", "altitude_km", "kp", "kp_source", "camera", "exposure")
+    }}
+    result["files"] = {"png": str(write_png(ds["rgb"].values, out, metadata))}
+    if netcdf is not None:
+        result["files"]["netcdf"] = str(write_netcdf(ds.drop_vars("rgb"), netcdf))
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+        return
+    _print_orbit_summary(result)
+
+
+def _print_orbit_summary(result: dict) -> None:
+    sat = result["satellite"]
+    light = "in the Earth's shadow" if sat["in_shadow"] else "in sunlight (the day side will be overexposed)"
+    console.print(
+        f"[bold]{result['time']}[/] {sat['name']} over {result['lat']:.2f}°, {result['lon']:.2f}° at "
+        f"{result['altitude_km']:.0f} km, {light} (Sun {sat['sun_above_limb_deg']:+.1f}° from the limb); "
+        f"Kp {result['kp']:.2f} ({result['kp_source']}); limb {result['limb_depression_deg']:.1f}° below the horizontal",
         highlight=False,
     )
     table = Table(title="brightest in view")

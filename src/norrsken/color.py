@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import numbers
 from collections.abc import Callable, Sequence
 
@@ -175,6 +176,11 @@ class EyeExposure:
 Exposure = CameraExposure | EyeExposure
 
 
+def describe_exposure(exposure: Exposure) -> dict:
+    """The kind and settings of an exposure, for metadata."""
+    return {"kind": type(exposure).__name__, **dataclasses.asdict(exposure)}
+
+
 def _air_to_vacuum_nm(wavelength_nm: np.ndarray) -> np.ndarray:
     """Vacuum wavelength of an air wavelength, standard air (Edlen 1966, Metrologia 2, 71)."""
     wavelength_nm = np.asarray(wavelength_nm, dtype=float)
@@ -301,18 +307,54 @@ def _sensor_response(wavelength_nm: np.ndarray, ir_cut: bool) -> np.ndarray:
     return response
 
 
-def _d65_on_grid() -> tuple[np.ndarray, np.ndarray]:
-    """Wavelengths (nm) and D65 spectral radiance scaled to 1 cd m^-2 (W m^-2 sr^-1 nm^-1)."""
-    wavelengths = _GRID.wavelengths
-    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(_GRID).values
+#: Continuum light sources, by name: CIE spectra from colour-science (CIE 15:2018 tables).
+#: ``daylight``: D65 (the neutral reference, sunlit ground, the dark-sky continuum); ``sodium``: HP1,
+#: the standard high-pressure sodium lamp (CCT 1950 K), most European street lighting until the
+#: 2010s; ``led``: LED-B3, a phosphor-converted white LED (CCT 4100 K). ``moonlight`` is sunlight
+#: reddened by the lunar reflectance, which rises steadily from blue to red (Lane & Irvine 1973,
+#: AJ 78, 267): taken as a 4100 K Planckian. Stars are Planckians, ``"planck:<kelvin>"``.
+_CIE_CONTINUA = {"daylight": "D65", "sodium": "HP1", "led": "LED-B3"}
+_MOONLIGHT_K = 4100.0
+
+
+def _check_continua(names: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(names, str):
+        raise NorrskenError(f"continua must be a sequence of spectrum names, not the string {names!r}")
+    names = tuple(names)
+    for name in names:
+        _spectrum_on_grid(name)  # raises for an unknown name
+    return names
+
+
+@functools.lru_cache(maxsize=64)
+def _spectrum_on_grid(name: str) -> np.ndarray:
+    """Spectral radiance (W m^-2 sr^-1 nm^-1) of 1 cd m^-2 of a named continuum, on the 5 nm grid."""
+    if name in _CIE_CONTINUA:
+        spectrum = colour.SDS_ILLUMINANTS[_CIE_CONTINUA[name]].copy().align(_GRID).values
+    elif name == "moonlight" or name.startswith("planck:"):
+        kelvin = _MOONLIGHT_K if name == "moonlight" else _planck_kelvin(name)
+        spectrum = colour.sd_blackbody(kelvin, _GRID).values
+    else:
+        raise NorrskenError(
+            f"unknown continuum {name!r}: use one of {', '.join([*_CIE_CONTINUA, 'moonlight'])} or 'planck:<kelvin>'"
+        )
     ybar = _CMFS.copy().align(_GRID).values[:, 1]
-    return wavelengths, d65 / (K_M * np.sum(d65 * ybar) * _GRID.interval)
+    return spectrum / (K_M * np.sum(spectrum * ybar) * _GRID.interval)
 
 
-def _d65_photons() -> tuple[np.ndarray, np.ndarray]:
-    """Wavelengths (nm) and photons s^-1 m^-2 sr^-1 per grid step of D65 at 1 cd m^-2."""
-    wavelengths, d65 = _d65_on_grid()
-    return wavelengths, d65 / _joules_per_photon(wavelengths) * _GRID.interval
+def _planck_kelvin(name: str) -> float:
+    try:
+        kelvin = float(name.removeprefix("planck:"))
+    except ValueError:
+        kelvin = math.nan
+    if not 1000.0 <= kelvin <= 50000.0:
+        raise NorrskenError(f"a Planckian continuum needs a temperature from 1000 to 50000 K, got {name!r}")
+    return kelvin
+
+
+def _photons(name: str) -> np.ndarray:
+    """Photons s^-1 m^-2 sr^-1 per grid step of 1 cd m^-2 of a named continuum."""
+    return _spectrum_on_grid(name) / _joules_per_photon(_GRID.wavelengths) * _GRID.interval
 
 
 @functools.lru_cache(maxsize=1)
@@ -322,8 +364,7 @@ def _camera_profile() -> tuple[np.ndarray, np.ndarray]:
     The matrix maps white-balanced camera RGB to linear sRGB, fitted over the 24 ColorChecker
     patches under D65 (see :func:`_fit_colour_correction`).
     """
-    wavelengths, d65 = _d65_on_grid()
-    _, photons = _d65_photons()
+    wavelengths, d65, photons = _GRID.wavelengths, _spectrum_on_grid("daylight"), _photons("daylight")
     response = _sensor_response(wavelengths, ir_cut=True)
     white = photons @ response
     reflectances = np.array([
@@ -361,38 +402,43 @@ def _fit_colour_correction(camera: np.ndarray, target: np.ndarray) -> np.ndarray
 
 
 @functools.lru_cache(maxsize=32)
-def _camera_table(keys: tuple[str, ...], ir_cut: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Linear sRGB per Rayleigh of each line (n_lines, 3) and of the sky background (3,).
+def _camera_table(keys: tuple[str, ...], continua: tuple[str, ...], ir_cut: bool) -> np.ndarray:
+    """Linear sRGB per Rayleigh of each line, then per cd m^-2 of each continuum, shape (n, 3).
 
     Units: luminance of an equally bright neutral D65 surface, cd m^-2.
     """
     white, matrix = _camera_profile()
     lines = _per_component(keys, lambda nm: PHOTONS_PER_RAYLEIGH * _sensor_response(nm, ir_cut))
-    wavelengths, photons = _d65_photons()
-    sky = SKY_LUMINANCE_CD * photons @ _sensor_response(wavelengths, ir_cut)
-    return (lines / white) @ matrix.T, (sky / white) @ matrix.T
+    response = _sensor_response(_GRID.wavelengths, ir_cut)
+    sources = np.array([_photons(name) @ response for name in continua]).reshape(-1, 3)
+    return (np.vstack([lines, sources]) / white) @ matrix.T
 
 
 @functools.lru_cache(maxsize=32)
-def _eye_table(keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Per Rayleigh of each line (n_lines, 4) and for the sky (4,): linear sRGB in cd m^-2, scotopic cd m^-2."""
+def _eye_table(keys: tuple[str, ...], continua: tuple[str, ...]) -> np.ndarray:
+    """Per Rayleigh of each line, then per cd m^-2 of each continuum, shape (n, 4): linear sRGB in
+    cd m^-2 and scotopic cd m^-2."""
     lines = np.column_stack([_xyz_table(keys) @ _XYZ_TO_SRGB.T, _scotopic_table(keys)])
-    wavelengths, d65 = _d65_on_grid()
-    sky_xyz = K_M * (d65 * _GRID.interval) @ _CMFS.copy().align(_GRID).values
-    sky_scotopic = K_PRIME_M * np.sum(d65 * _SCOTOPIC.copy().align(_GRID).values) * _GRID.interval
-    sky = SKY_LUMINANCE_CD * np.append(sky_xyz @ _XYZ_TO_SRGB.T, sky_scotopic)
-    return lines, sky
+    cmfs = _CMFS.copy().align(_GRID).values
+    scotopic = _SCOTOPIC.copy().align(_GRID).values
+    sources = [
+        np.append(K_M * _GRID.interval * (_spectrum_on_grid(name) @ cmfs) @ _XYZ_TO_SRGB.T,
+                  K_PRIME_M * _GRID.interval * (_spectrum_on_grid(name) @ scotopic))
+        for name in continua
+    ]
+    return np.vstack([lines, *sources])
 
 
 def _channels(radiance: np.ndarray, table: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
-    """Channel-first float32 product of radiances (..., n) and a table (n, k), plus ``offset`` (k,).
+    """Channel-first float32 product of radiances (..., n) and a table (n + 1, k) whose last row,
+    if ``offset``, is the sky background's, added to every pixel.
 
     Channel-first rows are contiguous, so the element-wise steps that follow run at full speed.
     """
     flat = radiance.reshape(-1, radiance.shape[-1])
-    channels = table.T @ flat.T
-    if offset is not None:
-        channels += offset[:, None]
+    channels = table[: flat.shape[1]].T @ flat.T
+    if offset:
+        channels += SKY_LUMINANCE_CD * table[-1][:, None]
     return channels.astype(np.float32)
 
 
@@ -447,8 +493,11 @@ def line_radiance_to_display(
     exposure: Exposure,
     *,
     background: bool = False,
+    continuum_cd: np.ndarray | None = None,
+    continua: Sequence[str] = (),
 ) -> np.ndarray:
-    """Display sRGB of line radiances, as a camera records them or a dark-adapted eye sees them.
+    """Display sRGB of line radiances and continuum sources, as a camera records them or a
+    dark-adapted eye sees them.
 
     Parameters
     ----------
@@ -461,6 +510,12 @@ def line_radiance_to_display(
         The observer (see their docstrings for the models).
     background : bool
         Add the natural dark-sky continuum (V = 22.0 mag arcsec^-2, 1.7e-4 cd m^-2, D65 spectrum).
+    continuum_cd : numpy.ndarray, optional
+        Luminances (cd m^-2) of continuum sources, shape (..., n_continua) with the leading shape
+        of ``brightness_r``: city lights, moonlit ground, stars. Finite and non-negative.
+    continua : sequence of str
+        The spectrum of each source: ``"daylight"`` (D65), ``"moonlight"``, ``"sodium"`` (CIE HP1),
+        ``"led"`` (CIE LED-B3) or ``"planck:<kelvin>"``.
 
     Returns
     -------
@@ -484,13 +539,24 @@ def line_radiance_to_display(
     # min and max propagate NaN, which fails both comparisons: one pass each refuses NaN, inf and < 0.
     if radiance.size and not (radiance.min() >= 0.0 and radiance.max() < np.inf):
         raise NorrskenError("brightness_r must be finite and non-negative (Rayleigh)")
+    sources = _check_continua(continua)
+    if sources or continuum_cd is not None:
+        continuum = np.asarray(continuum_cd, dtype=float)
+        if continuum.shape != (*radiance.shape[:-1], len(sources)):
+            raise NorrskenError(
+                f"continuum_cd must have shape {(*radiance.shape[:-1], len(sources))} (one luminance per "
+                f"continuum name), got {continuum.shape}"
+            )
+        if continuum.size and not (continuum.min() >= 0.0 and continuum.max() < np.inf):
+            raise NorrskenError("continuum_cd must be finite and non-negative (cd m^-2)")
+        radiance = np.concatenate([radiance, continuum], axis=-1)
+    # The sky background is one more continuum, added to every pixel.
+    names = (*sources, "daylight")
     if isinstance(exposure, CameraExposure):
-        lines, sky = _camera_table(keys, exposure.ir_cut)
-        scale = exposure.linear_per_cd_m2
-        linear = _channels(radiance, lines * scale, sky * scale if background else None)
+        table = _camera_table(keys, names, exposure.ir_cut) * exposure.linear_per_cd_m2
+        linear = _channels(radiance, table, background)
     elif isinstance(exposure, EyeExposure):
-        lines, sky = _eye_table(keys)
-        linear = _eye_linear(_channels(radiance, lines, sky if background else None))
+        linear = _eye_linear(_channels(radiance, _eye_table(keys, names), background))
     else:
         raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
     return _encode(linear).reshape(*radiance.shape[:-1], 3)

@@ -12,15 +12,22 @@ import atexit
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from importlib import resources
 
 import numpy as np
 
+from .errors import NorrskenError
 from .geomag import check_latitude
 from .times import TimeLike, check_within, to_utc
 
 #: Dates the packaged DE421 covers (start inclusive, end exclusive).
 EPHEMERIS_DATES = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(2053, 10, 1, tzinfo=dt.UTC))
+_EPHEMERIS_DATES64 = tuple(np.datetime64(date.replace(tzinfo=None), "us") for date in EPHEMERIS_DATES)
+_NS_PER_DAY = 86_400 * 10**9
+
+#: One time, or a 1-D sequence or array of them.
+TimesLike = TimeLike | Sequence[TimeLike] | np.ndarray
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,11 +42,55 @@ def _skyfield():
     return loader.timescale(builtin=True), ephemeris
 
 
-def _time(time: TimeLike):
-    moment = to_utc(time)
-    check_within(moment, EPHEMERIS_DATES, "Sun and Moon positions (JPL DE421)")
-    timescale, _ = _skyfield()
-    return timescale.from_datetime(moment)
+def timescale():
+    """skyfield's ``Timescale`` with its built-in UT1 and leap-second tables (never downloads)."""
+    return _skyfield()[0]
+
+
+def time_array(times: TimesLike) -> np.ndarray:
+    """Times as a UTC ``datetime64[ns]`` array, each checked against the dates DE421 covers.
+
+    Parameters
+    ----------
+    times
+        One time or a 1-D sequence or array of them, each in a form
+        :func:`norrsken.times.to_utc` accepts; ``datetime64`` arrays are checked without a Python
+        loop.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``datetime64[ns]``: 0-d for one time, 1-D for a sequence.
+
+    Raises
+    ------
+    NorrskenError
+        For naive, unparseable or NaT times, and for empty or multi-dimensional input.
+    OutOfRangeError
+        For a time outside 1900-01-01 to 2053-09-30.
+    """
+    stamps = np.asarray(times)
+    if stamps.ndim > 1:
+        raise NorrskenError(f"times must be one time or a 1-D sequence, got an array of shape {stamps.shape}")
+    if not stamps.size:
+        raise NorrskenError("no times given")
+    if stamps.dtype.kind != "M":
+        # Objects and strings one by one: to_utc refuses naive times and converts offsets.
+        converted = [np.datetime64(to_utc(time).replace(tzinfo=None), "us") for time in stamps.ravel()]
+        stamps = np.array(converted).reshape(stamps.shape)
+    first, end = _EPHEMERIS_DATES64
+    # Checked before the cast to nanoseconds, which would wrap dates beyond 2262 silently.
+    bad = np.isnat(stamps) | (stamps < first) | (stamps >= end)
+    if bad.any():
+        check_within(to_utc(stamps[bad][0]), EPHEMERIS_DATES, "Sun and Moon positions (JPL DE421)")
+    return stamps.astype("datetime64[ns]")
+
+
+def skyfield_time(times: TimesLike):
+    """A skyfield ``Time`` for ``times`` (see :func:`time_array`), an array ``Time`` for a sequence."""
+    days, ns = np.divmod(time_array(times).astype("int64"), _NS_PER_DAY)
+    # Whole days and the second of the day, so that skyfield applies each day's leap seconds.
+    return timescale().utc(1970, 1, 1 + days, 0, 0, ns / 1e9)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +131,7 @@ def sky_bodies(time: TimeLike, lat: float, lon: float, altitude_km: float = 0.0)
     from skyfield.api import wgs84
 
     check_latitude(lat)
-    t = _time(time)
+    t = skyfield_time(to_utc(time))  # to_utc: exactly one time
     _, eph = _skyfield()
     here = eph["earth"] + wgs84.latlon(float(lat), float(lon), elevation_m=1000.0 * float(altitude_km))
     sun = here.at(t).observe(eph["sun"]).apparent()
@@ -96,11 +147,36 @@ def sky_bodies(time: TimeLike, lat: float, lon: float, altitude_km: float = 0.0)
     )
 
 
-def sun_direction_ecef(time: TimeLike) -> np.ndarray:
-    """Unit vector from the Earth's centre to the Sun, Earth-fixed (ITRS) coordinates."""
+def icrs_to_ecef(time: TimeLike) -> np.ndarray:
+    """Rotation matrix (3, 3) from ICRS axes to Earth-fixed ITRS axes at one time: ``R @ v_icrs``.
+
+    Precession, nutation and Earth rotation as skyfield applies them (no polar motion).
+    """
     from skyfield.framelib import itrs
 
-    t = _time(time)
+    return itrs.rotation_at(skyfield_time(to_utc(time)))
+
+
+def body_position_ecef_km(body: str, times: TimesLike) -> np.ndarray:
+    """Apparent position of the Sun or the Moon from the Earth's centre, Earth-fixed (ITRS), km.
+
+    Parameters
+    ----------
+    body
+        ``"sun"`` or ``"moon"``.
+    times
+        One time or a 1-D sequence of times (see :func:`time_array`); one skyfield call for all.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (3,) for one time, (n, 3) for n times.
+    """
+    from skyfield.framelib import itrs
+
+    if body not in ("sun", "moon"):
+        raise NorrskenError(f"unknown body {body!r}: use 'sun' or 'moon'")
+    t = skyfield_time(times)
     _, eph = _skyfield()
-    vector = eph["earth"].at(t).observe(eph["sun"]).apparent().frame_xyz(itrs).km
-    return np.asarray(vector) / np.linalg.norm(vector)
+    km = eph["earth"].at(t).observe(eph[body]).apparent().frame_xyz(itrs).km
+    return np.moveaxis(km, 0, -1)

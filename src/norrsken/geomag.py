@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import logging
 import math
+import numbers
 
 import numpy as np
 
@@ -58,6 +59,20 @@ def check_latitude(lat: np.ndarray | float, name: str = "latitude") -> np.ndarra
     if bad.any():
         raise NorrskenError(f"{name} must lie between -90 and 90 degrees, got {arr[bad].flat[0]:g}")
     return arr
+
+
+def check_place(
+    lat: float, lon: float, altitude_km: float, altitude_range_km: tuple[float, float], view: str
+) -> tuple[float, float, float]:
+    """A place checked for a ``view`` (e.g. "a ground view"): finite numbers, latitude in range,
+    altitude within ``altitude_range_km``; longitude returned wrapped to [-180, 180)."""
+    for name, value in (("lat", lat), ("lon", lon), ("altitude_km", altitude_km)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise NorrskenError(f"{name} must be a finite number, got {value!r}")
+    low, high = altitude_range_km
+    if not low <= altitude_km <= high:
+        raise NorrskenError(f"altitude_km must lie between {low:g} and {high:g} km for {view}, got {altitude_km:g}")
+    return float(check_latitude(lat, "lat")), (float(lon) + 180.0) % 360.0 - 180.0, float(altitude_km)
 
 
 def hemisphere_sign(hemisphere: str) -> int:

@@ -40,6 +40,8 @@ SIZE_RANGE_PX = (16, 8192)
 PINHOLE_FOV_RANGE_DEG = (0.5, 170.0)
 FOCAL_LENGTH_RANGE_MM = (1.0, 5000.0)
 SENSOR_WIDTH_RANGE_MM = (1.0, 100.0)
+#: Width of a full-frame (35 mm format) sensor, mm.
+FULL_FRAME_WIDTH_MM = 36.0
 #: Full field across an all-sky image circle, degrees; above 180 the fisheye sees below the horizon.
 ALLSKY_FOV_RANGE_DEG = (10.0, 220.0)
 CAMERA_KINDS = ("allsky", "pinhole")
@@ -171,7 +173,7 @@ class PinholeCamera(Camera):
     elevation_deg: float
     fov_deg: float | None = None
     focal_length_mm: float | None = None
-    sensor_width_mm: float = 36.0
+    sensor_width_mm: float = FULL_FRAME_WIDTH_MM
     roll_deg: float = 0.0
 
     def __post_init__(self) -> None:

@@ -12,20 +12,17 @@ sunlight would swamp the aurora, so the call refuses unless told otherwise (``da
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
-import numbers
 
 import numpy as np
 import xarray as xr
 
 from .. import field as field_module
-from ..color import CameraExposure, Exposure, EyeExposure, line_radiance_to_display, to_uint8
+from ..color import CameraExposure, Exposure, EyeExposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
 from ..ephemeris import sky_bodies
 from ..errors import NorrskenError
-from ..geomag import central_angle_deg, check_latitude
+from ..geomag import central_angle_deg, check_place
 from ..times import TimeLike, to_utc
 from .camera import AllSkyCamera, Camera, direction_from_enu
 from .overlay import draw_overlay
@@ -38,20 +35,6 @@ MAX_PIXELS = 8_500_000
 MAX_OBSERVER_KM = 20.0
 #: The Sun must be at least this far below the horizon, deg (end of civil twilight).
 SUN_LIMIT_DEG = -6.0
-
-
-def _check_observer(lat: float, lon: float, altitude_km: float) -> tuple[float, float, float]:
-    for name, value in (("lat", lat), ("lon", lon), ("altitude_km", altitude_km)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise NorrskenError(f"{name} must be a finite number, got {value!r}")
-    lat, lon, altitude_km = float(check_latitude(lat, "lat")), float(lon), float(altitude_km)
-    if not -180.0 <= lon < 180.0:
-        lon = (lon + 180.0) % 360.0 - 180.0
-    if not 0.0 <= altitude_km <= MAX_OBSERVER_KM:
-        raise NorrskenError(
-            f"altitude_km must lie between 0 and {MAX_OBSERVER_KM:g} km for a ground view, got {altitude_km:g}"
-        )
-    return float(lat), float(lon), float(altitude_km)
 
 
 def sky(
@@ -116,7 +99,7 @@ def sky(
         horizon), ``azimuth_deg`` and ``elevation_deg`` (y, x), ``rgb`` (y, x, channel) uint8;
         attrs: time, place, Kp and its source, the Sun and Moon, camera and exposure (JSON).
     """
-    lat, lon, altitude_km = _check_observer(lat, lon, altitude_km)
+    lat, lon, altitude_km = check_place(lat, lon, altitude_km, (0.0, MAX_OBSERVER_KM), "a ground view")
     moment = to_utc(time)
     camera = AllSkyCamera(1024, 1024) if camera is None else camera
     if not isinstance(camera, Camera):
@@ -207,14 +190,10 @@ def sky(
             "moon_elevation_deg": bodies.moon_elevation_deg,
             "moon_illumination": bodies.moon_illumination,
             "camera": json.dumps(camera.describe()),
-            "exposure": json.dumps({"kind": type(exposure).__name__, **_fields(exposure)}),
+            "exposure": json.dumps(describe_exposure(exposure)),
             "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
         },
     )
-
-
-def _fields(exposure: Exposure) -> dict:
-    return {f.name: getattr(exposure, f.name) for f in dataclasses.fields(exposure)}
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -223,6 +202,12 @@ def summary(ds: xr.Dataset) -> dict:
     out["sun_elevation_deg"] = round(ds.attrs["sun_elevation_deg"], 2)
     out["moon_elevation_deg"] = round(ds.attrs["moon_elevation_deg"], 2)
     out["moon_illumination"] = round(ds.attrs["moon_illumination"], 3)
+    out["brightest"] = brightest_lines(ds)
+    return out
+
+
+def brightest_lines(ds: xr.Dataset) -> dict:
+    """For 427.8, 557.7 and 630.0 nm: the brightest pixel's radiance (R) and its direction."""
     lines = {}
     for key in ("427.8", "557.7", "630.0"):
         image = ds["brightness_r"].sel(line=key).values
@@ -234,5 +219,4 @@ def summary(ds: xr.Dataset) -> dict:
             "azimuth_deg": round(float(ds["azimuth_deg"].values[j, i]), 1),
             "elevation_deg": round(float(ds["elevation_deg"].values[j, i]), 1),
         }
-    out["brightest"] = lines
-    return out
+    return lines

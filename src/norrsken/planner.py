@@ -1,0 +1,203 @@
+"""Aurora photo opportunities from orbit: when a satellite is in the dark with the aurora in sight.
+
+For each time step the satellite's state comes from :mod:`norrsken.orbit`. While it is in the
+Earth's shadow, the statistical oval of that moment (:func:`norrsken.precipitation.oval`, 1 deg
+grid) is summed over the part of the 110 km emission sphere the satellite can see: the auroral
+power in view (GW), and the power-weighted direction of that light in the satellite's local
+frame (where to point the camera). The score of a moment is the power in view; a pass is a
+stretch of consecutive dark steps with aurora in view, and its best moment is its highest score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import xarray as xr
+
+from . import geomag, orbit
+from .errors import NorrskenError
+from .field import EARTH_RADIUS_KM, enu_basis, unit_vectors
+from .precipitation import oval
+from .precipitation.products import cell_area_km2
+from .render.camera import direction_from_enu
+from .times import TimeLike, to_utc
+
+#: Height of the light the planner looks for: the green peak (physics.md 10.2), km.
+AURORA_HEIGHT_KM = geomag.DEFAULT_HEIGHT_KM
+#: In the dark: the Sun's centre at least this far below the Earth's limb as seen from the
+#: satellite, deg. Just past the shadow's edge the sunlit limb and the station's own structure
+#: still glare; 2 deg is ~30 s of flight.
+SHADOW_MARGIN_DEG = 2.0
+#: Resolution of the oval in the planner, deg (a 1 deg oval keeps the power in view within ~1 %
+#: of the 0.5 deg one while costing a quarter).
+OVAL_RESOLUTION_DEG = 1.0
+#: Largest number of steps of one call.
+MAX_STEPS = 20_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Opportunity:
+    """The best moment of one pass.
+
+    Attributes
+    ----------
+    time : datetime
+        UTC.
+    lat_deg, lon_deg, altitude_km : float
+        Sub-satellite point and altitude.
+    power_gw : float
+        Auroral power in view, GW (the score).
+    azimuth_deg, elevation_deg : float
+        Power-weighted direction of the aurora in the satellite's local frame: where to point.
+    pass_start, pass_end : datetime
+        The stretch of dark steps with aurora in view this moment belongs to.
+    """
+
+    time: dt.datetime
+    lat_deg: float
+    lon_deg: float
+    altitude_km: float
+    power_gw: float
+    azimuth_deg: float
+    elevation_deg: float
+    pass_start: dt.datetime
+    pass_end: dt.datetime
+
+
+def time_steps(start: TimeLike, end: TimeLike, step_s: float) -> np.ndarray:
+    """UTC times from ``start`` to ``end`` (inclusive where it falls on a step), datetime64[s]."""
+    first, last = to_utc(start), to_utc(end)
+    if last < first:
+        raise NorrskenError(f"the end ({last:%Y-%m-%d %H:%M}) lies before the start ({first:%Y-%m-%d %H:%M})")
+    if not step_s > 0.0:
+        raise NorrskenError(f"the time step must be positive, got {step_s!r} s")
+    count = int((last - first).total_seconds() // step_s) + 1
+    if count > MAX_STEPS:
+        raise NorrskenError(f"{count} steps of {step_s:g} s; at most {MAX_STEPS} per call: use a longer step")
+    origin = np.datetime64(first.replace(tzinfo=None), "ms")
+    return origin + (np.arange(count) * step_s * 1e3).astype("timedelta64[ms]")
+
+
+def aurora_in_view(time: TimeLike, lat: float, lon: float, altitude_km: float, kp: float | None = None) -> tuple[float, float, float]:
+    """Auroral power in view of a satellite (GW) and its power-weighted azimuth and elevation (deg)."""
+    maps = oval(time, kp=kp, resolution_deg=OVAL_RESOLUTION_DEG)
+    flux = maps["energy_flux_erg"].values
+    lit = flux > 0.0
+    grid_lat, grid_lon = np.meshgrid(maps["lat"].values, maps["lon"].values, indexing="ij")
+    radius = EARTH_RADIUS_KM + AURORA_HEIGHT_KM
+    points = radius * unit_vectors(grid_lat[lit], grid_lon[lit])
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
+    # In sight: within the two horizon distances (satellite's and the light's) of each other.
+    reach = np.radians(geomag.central_angle_deg(altitude_km) + geomag.central_angle_deg(AURORA_HEIGHT_KM))
+    seen = points @ enu[2] > radius * np.cos(reach)
+    if not seen.any():
+        return 0.0, float("nan"), float("nan")
+    area = cell_area_km2(maps["lat"].values, maps["lon"].values, radius)[lit][seen]
+    power = flux[lit][seen] * area * 1e3  # erg cm^-2 s^-1 = 1e3 W km^-2
+    lines = points[seen] - origin
+    lines /= np.linalg.norm(lines, axis=1, keepdims=True)
+    azimuth, elevation = direction_from_enu((power @ lines) @ enu.T)
+    return float(power.sum() / 1e9), float(azimuth), float(elevation)
+
+
+def opportunities(
+    satellite: orbit.Satellite,
+    start: TimeLike,
+    end: TimeLike,
+    *,
+    step_s: float = 60.0,
+    kp: float | None = None,
+    region: tuple[float, float, float, float] | None = None,
+) -> xr.Dataset:
+    """Auroral power in view of ``satellite`` at each step from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    region
+        (lat_min, lat_max, lon_min, lon_max), degrees: only steps with the sub-satellite point in
+        this box are scored (longitudes from -180 to 180; lon_min > lon_max wraps over 180).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``time``: ``lat_deg``, ``lon_deg``, ``altitude_km``, ``sun_above_limb_deg``, ``dark``
+        (the Sun at least :data:`SHADOW_MARGIN_DEG` below the limb), ``power_gw`` (0 in daylight),
+        ``azimuth_deg`` and ``elevation_deg`` of the aurora (NaN without any in view).
+    """
+    times = time_steps(start, end, step_s)
+    states = orbit.states(satellite, times)
+    dark = states["sun_above_limb_deg"].values < -SHADOW_MARGIN_DEG
+    scored = dark & _in_region(states["lat_deg"].values, states["lon_deg"].values, region)
+    power = np.zeros(times.size)
+    azimuth = np.full(times.size, np.nan)
+    elevation = np.full(times.size, np.nan)
+    for i in np.flatnonzero(scored):
+        power[i], azimuth[i], elevation[i] = aurora_in_view(
+            times[i].item().replace(tzinfo=dt.UTC),
+            float(states["lat_deg"][i]),
+            float(states["lon_deg"][i]),
+            float(states["altitude_km"][i]),
+            kp,
+        )
+    return xr.Dataset(
+        {
+            "lat_deg": ("time", states["lat_deg"].values, {"units": "degree_north"}),
+            "lon_deg": ("time", states["lon_deg"].values, {"units": "degree_east"}),
+            "altitude_km": ("time", states["altitude_km"].values, {"units": "km"}),
+            "sun_above_limb_deg": ("time", states["sun_above_limb_deg"].values, {"units": "degree"}),
+            "dark": ("time", dark),
+            "scored": ("time", scored, {"long_name": "dark and inside the region"}),
+            "power_gw": ("time", power, {"units": "GW", "long_name": "auroral power in view"}),
+            "azimuth_deg": ("time", azimuth, {"units": "degree"}),
+            "elevation_deg": ("time", elevation, {"units": "degree"}),
+        },
+        coords={"time": ("time", times.astype("datetime64[ns]"))},
+        attrs={"satellite": satellite.name, "step_s": float(step_s), "aurora_height_km": AURORA_HEIGHT_KM},
+    )
+
+
+def _in_region(lat: np.ndarray, lon: np.ndarray, region: tuple[float, float, float, float] | None) -> np.ndarray:
+    if region is None:
+        return np.ones(lat.shape, dtype=bool)
+    if len(region) != 4 or not all(np.isfinite(region)):
+        raise NorrskenError(f"a region is four finite numbers lat_min, lat_max, lon_min, lon_max, got {region!r}")
+    lat_min, lat_max, lon_min, lon_max = (float(value) for value in region)
+    geomag.check_latitude([lat_min, lat_max], "region latitude")
+    if lat_min >= lat_max:
+        raise NorrskenError(f"the region's lat_min ({lat_min:g}) must lie below its lat_max ({lat_max:g})")
+    inside_lon = (lon >= lon_min) & (lon <= lon_max) if lon_min <= lon_max else (lon >= lon_min) | (lon <= lon_max)
+    return (lat >= lat_min) & (lat <= lat_max) & inside_lon
+
+
+def best_per_pass(ds: xr.Dataset, min_power_gw: float = 0.0) -> list[Opportunity]:
+    """The best moment of each pass (consecutive scored steps with more than ``min_power_gw`` in
+    view), ranked by power, best first."""
+    good = ds["scored"].values & (ds["power_gw"].values > min_power_gw)
+    # Runs of consecutive good steps.
+    edges = np.diff(np.concatenate([[0], good.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    times = ds["time"].values.astype("datetime64[ms]")
+
+    def utc(value: np.datetime64) -> dt.datetime:
+        return value.item().replace(tzinfo=dt.UTC)
+
+    found = []
+    for first, stop in zip(starts, ends, strict=True):
+        i = first + int(np.argmax(ds["power_gw"].values[first:stop]))
+        found.append(
+            Opportunity(
+                time=utc(times[i]),
+                lat_deg=float(ds["lat_deg"][i]),
+                lon_deg=float(ds["lon_deg"][i]),
+                altitude_km=float(ds["altitude_km"][i]),
+                power_gw=float(ds["power_gw"][i]),
+                azimuth_deg=float(ds["azimuth_deg"][i]),
+                elevation_deg=float(ds["elevation_deg"][i]),
+                pass_start=utc(times[first]),
+                pass_end=utc(times[stop - 1]),
+            )
+        )
+    return sorted(found, key=lambda item: item.power_gw, reverse=True)

@@ -1,0 +1,386 @@
+"""The Earth and sky around the aurora, as continuum luminances (cd m^-2) seen along rays.
+
+The aurora and the airglow are line emissions, integrated by :mod:`norrsken.render.raymarch`.
+Everything else in a picture taken from orbit is a continuum light source with a spectrum of its
+own (see :func:`norrsken.color.line_radiance_to_display`):
+
+- the ground (a sphere of :data:`~norrsken.field.EARTH_RADIUS_KM`): land and ocean from the
+  packaged land mask, lit by the Sun (through twilight) and by the Moon;
+- city lights: every city of the packaged GeoNames list (15 000 inhabitants and more) is a
+  Gaussian pool of light whose output grows with population, high-pressure sodium mixed with
+  white LED, switched on after sunset;
+- stars from the Hipparcos catalogue, hidden behind the Earth and dimmed near the limb;
+- the Moon's disc.
+
+No atmosphere scatters or absorbs here besides that dimming of stars: from orbit the line of sight
+to the night ground crosses little air, and the aurora is optically thin. The ground is
+Lambertian, luminance = albedo * illuminance / pi.
+
+Point-like sources (cities, stars) are splatted in image space: each is an elliptical Gaussian
+whose shape follows the local projection, convolved with the pixel (a box of variance 1/12 px^2
+per axis) so that a source smaller than a pixel keeps its flux instead of being missed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+
+import numpy as np
+from numba import njit
+
+from ..errors import NorrskenError
+from ..field import EARTH_RADIUS_KM, unit_vectors
+from ..land import land_fraction
+from .camera import Camera, direction_from_enu
+from .catalogs import bright_stars, cities, star_illuminance_lux
+
+#: Continua of the scene, in the order of the ``continuum_cd`` axis (names of norrsken.color).
+#: Stars are sorted into Planckian bins (K), their flux shared between the two nearest in 1/T.
+STAR_BINS_K = (3000.0, 4000.0, 5000.0, 6000.0, 7500.0, 10000.0, 20000.0)
+CONTINUA = ("daylight", "moonlight", "sodium", "led", *(f"planck:{kelvin:g}" for kelvin in STAR_BINS_K))
+_DAYLIGHT, _MOONLIGHT, _SODIUM, _LED, _FIRST_STAR = range(5)
+
+#: Lambertian albedos: ocean at night ~0.06 (Payne 1972, J. Atmos. Sci. 29, 959, at high Sun
+#: elevation), land 0.25 (a mix of forest, field and snow in winter; bare snow reaches 0.8).
+OCEAN_ALBEDO = 0.06
+LAND_ALBEDO = 0.25
+#: Luminous solar constant: 133.8 klux at 1 AU (Darula, Kittler & Gueymard 2005, Solar Energy 79, 559).
+SOLAR_ILLUMINANCE_LUX = 133.8e3
+#: Clear-sky horizontal illuminance at the ground against the Sun's elevation (deg, lux) through
+#: twilight: about 700 lx at sunset, 3.4 lx at the end of civil, 8e-3 lx at the end of nautical
+#: twilight and 6e-4 lx at night (Bond & Henderson 1963, "The conquest of darkness", as tabulated
+#: in the US Naval Observatory's twilight notes); log-interpolated, and 133.8 klx sin(el) by day.
+_TWILIGHT = (
+    np.array([-18.0, -12.0, -6.0, -3.0, 0.0, 3.0]),
+    np.log10([6e-4, 8e-3, 3.4, 50.0, 700.0, 133.8e3 * math.sin(math.radians(3.0))]),
+)
+#: Illuminance of the Moon outside the atmosphere at phase angle alpha (deg):
+#: 10^(-0.4 (3.84 + 0.026 |alpha| + 4e-9 alpha^4)) foot-candles, 0.31 lx at full Moon
+#: (Krisciunas & Schaefer 1991, PASP 103, 1033, eq. 8; 1 fc = 10.764 lx).
+_LUX_PER_FOOTCANDLE = 10.764
+#: Mean angular radius of the Moon's disc, deg (its mean distance 384 400 km, radius 1737.4 km).
+MOON_RADIUS_DEG = math.degrees(math.asin(1737.4 / 384400.0))
+
+#: City lights. Upward luminous intensity per inhabitant, cd: calibrated so that a city of a million
+#: reaches ~0.15 cd m^-2 at its centre, the luminance of ~60 nW cm^-2 sr^-1 in the VIIRS day/night
+#: band for a sodium spectrum (typical of European city centres in the annual composites:
+#: Elvidge et al. 2017, Int. J. Remote Sens. 38, 5860; ~400 lm per W of band radiance for HP1),
+#: i.e. ~60 lm of upward light per inhabitant.
+CITY_CANDELA_PER_PERSON = 20.0
+#: The pool of light: a Gaussian of sigma = 2.5 km (population / 1e5)^(1/3), 1.3 km for a town of
+#: 15 000 and 9 km for Saint Petersburg, so the central luminance grows as population^(1/3): urban
+#: areas grow slower than their population (Batty 2008, Science 319, 769; area ~ N^(2/3)).
+CITY_SIGMA_KM = 2.5
+CITY_SIGMA_EXPONENT = 1.0 / 3.0
+#: A town closer than this many sigma to a more populous city's centre is one of its districts.
+DISTRICT_SIGMA = 1.5
+#: Share of white LED in street lighting: ~5 % in 2015, growing by ~6 points a year as cities
+#: retrofitted (e.g. Kyba et al. 2017, Sci. Adv. 3, e1701528 on the spectral shift), at most 90 %;
+#: each city's share scatters by +-0.15 around the year's mean, fixed by its GeoNames id.
+LED_SHARE_2015 = 0.05
+LED_SHARE_PER_YEAR = 0.06
+#: City lights switch on as the Sun sets: off with the Sun above 0 deg, full below -6 deg.
+LIGHTS_ON_DEG = (0.0, -6.0)
+
+#: Stars fainter than this are not drawn (a 1 s exposure at f/1.4 from orbit records about this).
+STAR_LIMIT_MAG = 7.0
+#: Star image: a Gaussian of this sigma, px (lens and tracking blur of a hand-held frame).
+STAR_PSF_PX = 0.8
+#: Stars whose line of sight grazes the Earth below this height are hidden, and dimmed linearly
+#: up to STAR_CLEAR_KM (most extinction happens in the lowest scale heights).
+STAR_HIDDEN_KM = 15.0
+STAR_CLEAR_KM = 40.0
+#: Gaussians are drawn out to this many sigma.
+_REACH_SIGMA = 4.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Illumination:
+    """Where the Sun and Moon are: Earth-fixed unit vectors and the Moon's illuminance.
+
+    Attributes
+    ----------
+    sun_ecef, moon_ecef : numpy.ndarray
+        Unit vectors from the Earth's centre (the Earth is small next to their distances, so the
+        same direction serves every point of the scene).
+    moon_lux : float
+        Illuminance from the Moon outside the atmosphere, lux.
+    year : float
+        Decimal year (for the LED share of city lights).
+    """
+
+    sun_ecef: np.ndarray
+    moon_ecef: np.ndarray
+    moon_lux: float
+    year: float
+
+
+def moon_illuminance_lux(illuminated_fraction: float) -> float:
+    """Illuminance from the Moon outside the atmosphere, lux, for its illuminated fraction (0-1)."""
+    if not 0.0 <= illuminated_fraction <= 1.0:
+        raise NorrskenError(f"the illuminated fraction must lie in [0, 1], got {illuminated_fraction!r}")
+    alpha = math.degrees(math.acos(2.0 * illuminated_fraction - 1.0))
+    return _LUX_PER_FOOTCANDLE * 10.0 ** (-0.4 * (3.84 + 0.026 * alpha + 4e-9 * alpha**4))
+
+
+def ground_distance_km(origin_ecef_km: np.ndarray, rays_ecef: np.ndarray) -> np.ndarray:
+    """Distance along each unit ray to the ground sphere, km; NaN for rays that miss it."""
+    b = rays_ecef @ origin_ecef_km
+    c = origin_ecef_km @ origin_ecef_km - EARTH_RADIUS_KM**2
+    disc = b * b - c
+    with np.errstate(invalid="ignore"):
+        t = -b - np.sqrt(disc)
+    return np.where((disc > 0.0) & (t > 0.0), t, np.nan)
+
+
+def _sample_land(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Bilinear land fraction at points (the packaged mask at 0.1 deg)."""
+    grid_lat, grid_lon, fraction = land_fraction(0.1)
+    step = grid_lat[0] - grid_lat[1]
+    fy = np.clip((grid_lat[0] - lat) / step, 0.0, fraction.shape[0] - 1.0)
+    fx = ((lon - grid_lon[0]) / step) % fraction.shape[1]
+    y0, x0 = np.minimum(fy.astype(int), fraction.shape[0] - 2), fx.astype(int)
+    x1 = (x0 + 1) % fraction.shape[1]
+    wy, wx = fy - y0, fx - x0
+    top = fraction[y0, x0] * (1 - wx) + fraction[y0, x1] * wx
+    bottom = fraction[y0 + 1, x0] * (1 - wx) + fraction[y0 + 1, x1] * wx
+    return top * (1 - wy) + bottom * wy
+
+
+def ground_luminance(points_ecef_km: np.ndarray, light: Illumination) -> np.ndarray:
+    """Sunlit and moonlit luminance of the ground at points on the sphere, cd m^-2, shape (N, 2)."""
+    up = points_ecef_km / np.linalg.norm(points_ecef_km, axis=-1, keepdims=True)
+    lat = np.degrees(np.arcsin(np.clip(up[:, 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(up[:, 1], up[:, 0]))
+    land = _sample_land(lat, lon)
+    albedo = OCEAN_ALBEDO + (LAND_ALBEDO - OCEAN_ALBEDO) * land
+    sun_elevation = np.degrees(np.arcsin(np.clip(up @ light.sun_ecef, -1.0, 1.0)))
+    sun_lux = np.where(
+        sun_elevation > _TWILIGHT[0][-1],
+        SOLAR_ILLUMINANCE_LUX * np.sin(np.radians(np.maximum(sun_elevation, 0.0))),
+        10.0 ** np.interp(sun_elevation, *_TWILIGHT, left=-np.inf),
+    )
+    moon_lux = light.moon_lux * np.maximum(up @ light.moon_ecef, 0.0)
+    return np.stack([sun_lux, moon_lux], axis=-1) * (albedo / np.pi)[:, None]
+
+
+def led_share(year: float, geonameid: np.ndarray) -> np.ndarray:
+    """Share of white LED in each city's light in ``year`` (see :data:`LED_SHARE_PER_YEAR`)."""
+    mean = LED_SHARE_2015 + LED_SHARE_PER_YEAR * (year - 2015.0)
+    # A fixed pseudo-random offset per city (Knuth's multiplicative hash of its id).
+    offset = ((np.asarray(geonameid, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(1000)) / 1000.0 - 0.5
+    return np.clip(mean + 0.3 * offset, 0.0, 0.9)
+
+
+def city_sigma_km(population: np.ndarray) -> np.ndarray:
+    """Radius (Gaussian sigma) of a city's pool of light, km."""
+    return CITY_SIGMA_KM * (np.asarray(population, dtype=float) / 1e5) ** CITY_SIGMA_EXPONENT
+
+
+@functools.lru_cache(maxsize=1)
+def light_sources() -> np.ndarray:
+    """Indices into :func:`~norrsken.render.catalogs.cities` of the cities that make their own pool
+    of light.
+
+    GeoNames also lists the districts of large cities (Kallio in Helsinki, Sodermalm in Stockholm)
+    with their own populations, which the city's population already counts. A town whose centre
+    lies within DISTRICT_SIGMA of a more populous city's light pool is taken as such a district
+    and left out; separate towns of an agglomeration (Espoo, 16 km from Helsinki) stay.
+    """
+    from scipy.spatial import cKDTree
+
+    towns = cities()
+    centre = EARTH_RADIUS_KM * unit_vectors(towns.lat_deg, towns.lon_deg)
+    sigma = city_sigma_km(towns.population)
+    pairs = cKDTree(centre).query_pairs(DISTRICT_SIGMA * float(sigma.max()), output_type="ndarray")
+    # Cities are sorted by population, largest first: in each pair the lower index is the larger.
+    big, small = pairs.min(axis=1), pairs.max(axis=1)
+    distance = np.linalg.norm(centre[big] - centre[small], axis=1)
+    district = np.zeros(sigma.size, dtype=bool)
+    district[small[distance < DISTRICT_SIGMA * sigma[big]]] = True
+    return np.flatnonzero(~district)
+
+
+def city_peak_cd(population: np.ndarray) -> np.ndarray:
+    """Luminance at the centre of a city's pool of light, cd m^-2."""
+    sigma_m = 1e3 * city_sigma_km(population)
+    return CITY_CANDELA_PER_PERSON * np.asarray(population, dtype=float) / (2.0 * np.pi * sigma_m**2)
+
+
+def _pixels(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates of ECEF direction vectors (any length), NaN behind the camera."""
+    azimuth, elevation = direction_from_enu(vectors_ecef @ enu.T)
+    return camera.direction_to_pixel(azimuth, elevation)
+
+
+def city_lights(camera: Camera, origin_ecef_km: np.ndarray, enu: np.ndarray, light: Illumination) -> np.ndarray:
+    """Sodium and LED luminance of city lights in each pixel, cd m^-2, shape (H, W, 2).
+
+    Parameters
+    ----------
+    camera
+        The camera, oriented in the observer's local frame.
+    origin_ecef_km
+        The observer, ECEF km.
+    enu
+        The observer's East, North, Up unit vectors (rows), ECEF.
+    light
+        Sun and Moon (the lights are on where the Sun has set).
+    """
+    image = np.zeros((camera.height, camera.width, 2), dtype=np.float32)
+    towns = cities()
+    sources = light_sources()
+    up = unit_vectors(towns.lat_deg[sources], towns.lon_deg[sources])
+    # A point of the sphere is in sight when it lies above the observer's horizon plane.
+    seen = EARTH_RADIUS_KM * (up @ origin_ecef_km) > EARTH_RADIUS_KM**2 * (1.0 + 1e-9)
+    sun_elevation = np.degrees(np.arcsin(np.clip(up @ light.sun_ecef, -1.0, 1.0)))
+    switched = np.clip((LIGHTS_ON_DEG[0] - sun_elevation) / (LIGHTS_ON_DEG[0] - LIGHTS_ON_DEG[1]), 0.0, 1.0)
+    lit = seen & (switched > 0.0)
+    if not lit.any():
+        return image
+    keep, up, switched = sources[lit], up[lit], switched[lit]
+    centre = EARTH_RADIUS_KM * up
+    sigma = city_sigma_km(towns.population[keep])
+    # Local east and north at each city, to map its pool of light into the image.
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east, axis=1, keepdims=True)
+    north = np.cross(up, east)
+    x0, y0 = _pixels(camera, enu, centre - origin_ecef_km)
+    xe, ye = _pixels(camera, enu, centre + sigma[:, None] * east - origin_ecef_km)
+    xn, yn = _pixels(camera, enu, centre + sigma[:, None] * north - origin_ecef_km)
+    share = led_share(light.year, towns.geonameid[keep])
+    peak = city_peak_cd(towns.population[keep]) * switched
+    weights = peak[:, None] * np.column_stack([1.0 - share, share])
+    _splat_projected(image, x0, y0, xe - x0, ye - y0, xn - x0, yn - y0, weights)
+    return image
+
+
+def _splat_projected(image, x0, y0, ex, ey, nx, ny, weights) -> None:
+    """Splat Gaussians whose 1-sigma axes project to the pixel vectors (ex, ey) and (nx, ny)."""
+    ok = np.isfinite(x0 + y0 + ex + ey + nx + ny)
+    cxx = ex**2 + nx**2 + 1.0 / 12.0
+    cyy = ey**2 + ny**2 + 1.0 / 12.0
+    cxy = ex * ey + nx * ny
+    # Peak after the pixel convolution: the Gaussian's flux is kept.
+    sharp = np.abs(ex * ny - ey * nx)
+    with np.errstate(invalid="ignore"):
+        gain = sharp / np.sqrt(cxx * cyy - cxy**2)
+    reach = _REACH_SIGMA * np.sqrt(np.maximum(cxx, cyy))
+    # The linear map of a source's shape holds only near its centre: a source far off the frame
+    # (a pinhole stretches directions toward 90 deg off-axis without bound) would be smeared over
+    # the whole picture. Sources are small (a city is at most ~1.5 deg across from orbit), so one
+    # that would cover more than half the frame is such an artefact and is left out.
+    on_image = (
+        ok
+        & (reach < max(image.shape[:2]) / 2)
+        & (x0 + reach > -0.5)
+        & (x0 - reach < image.shape[1] - 0.5)
+        & (y0 + reach > -0.5)
+        & (y0 - reach < image.shape[0] - 0.5)
+    )
+    index = np.flatnonzero(on_image)
+    _splat(
+        image,
+        x0[index],
+        y0[index],
+        cxx[index],
+        cxy[index],
+        cyy[index],
+        reach[index],
+        np.ascontiguousarray(weights[index] * gain[index, None], dtype=np.float32),
+    )
+
+
+@njit(cache=True)
+def _splat(image, x0, y0, cxx, cxy, cyy, reach, weights):
+    """Add weights * exp(-q / 2) around each (x0, y0), q the Mahalanobis distance under the
+    covariance ((cxx, cxy), (cxy, cyy)), out to ``reach`` pixels."""
+    height, width, channels = image.shape
+    for k in range(x0.size):
+        det = cxx[k] * cyy[k] - cxy[k] * cxy[k]
+        ixx, ixy, iyy = cyy[k] / det, -cxy[k] / det, cxx[k] / det
+        limit = _REACH_SIGMA * _REACH_SIGMA
+        for y in range(max(0, int(math.floor(y0[k] - reach[k]))), min(height, int(math.ceil(y0[k] + reach[k])) + 1)):
+            dy = y - y0[k]
+            for x in range(max(0, int(math.floor(x0[k] - reach[k]))), min(width, int(math.ceil(x0[k] + reach[k])) + 1)):
+                dx = x - x0[k]
+                q = ixx * dx * dx + 2.0 * ixy * dx * dy + iyy * dy * dy
+                if q < limit:
+                    g = math.exp(-0.5 * q)
+                    for c in range(channels):
+                        image[y, x, c] += weights[k, c] * g
+
+
+def _star_bin_weights(temperature_k: np.ndarray) -> np.ndarray:
+    """Share of each star's light in each Planckian bin, linear in 1/T between neighbours."""
+    inverse = 1.0 / np.asarray(STAR_BINS_K)[::-1]  # increasing
+    t = np.clip(1.0 / np.asarray(temperature_k, dtype=float), inverse[0], inverse[-1])
+    upper = np.clip(np.searchsorted(inverse, t), 1, inverse.size - 1)
+    f = (t - inverse[upper - 1]) / (inverse[upper] - inverse[upper - 1])
+    weights = np.zeros((t.size, inverse.size))
+    rows = np.arange(t.size)
+    weights[rows, upper - 1] = 1.0 - f
+    weights[rows, upper] = f
+    return weights[:, ::-1]  # back to the order of STAR_BINS_K
+
+
+def star_light(
+    camera: Camera, origin_ecef_km: np.ndarray, enu: np.ndarray, icrs_to_ecef: np.ndarray
+) -> np.ndarray:
+    """Luminance of the stars in each pixel, cd m^-2, one channel per Planckian bin (H, W, n_bins).
+
+    Parameters
+    ----------
+    icrs_to_ecef
+        Rotation matrix from ICRS (the catalogue) to the Earth-fixed frame at the picture's time.
+    """
+    image = np.zeros((camera.height, camera.width, len(STAR_BINS_K)), dtype=np.float32)
+    stars = bright_stars(STAR_LIMIT_MAG)
+    direction = stars.direction_icrs @ icrs_to_ecef.T
+    # Height of the line of sight's closest approach to the Earth (stars ahead of the observer).
+    along = direction @ origin_ecef_km
+    closest = np.sqrt(np.maximum(origin_ecef_km @ origin_ecef_km - along**2, 0.0))
+    grazing = np.where(along < 0.0, closest - EARTH_RADIUS_KM, np.linalg.norm(origin_ecef_km) - EARTH_RADIUS_KM)
+    clear = np.clip((grazing - STAR_HIDDEN_KM) / (STAR_CLEAR_KM - STAR_HIDDEN_KM), 0.0, 1.0)
+    x0, y0 = _pixels(camera, enu, direction)
+    # Solid angle of the pixel at the star: a pinhole pixel subtends cos^3(off-axis) / f^2.
+    solid_angle = _pixel_solid_angle(camera, x0, y0)
+    lux = star_illuminance_lux(stars.v_mag) * clear
+    weights = (lux / solid_angle / (2.0 * np.pi * STAR_PSF_PX**2))[:, None] * _star_bin_weights(stars.temperature_k)
+    sigma = np.full_like(x0, STAR_PSF_PX)
+    zero = np.zeros_like(x0)
+    visible = clear > 0.0
+    weights = np.where(visible[:, None], weights, 0.0)
+    _splat_projected(image, x0, y0, sigma, zero, zero, sigma, weights)
+    return image
+
+
+def _pixel_solid_angle(camera: Camera, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Solid angle of the pixel at (x, y), sr, from the directions of its corners' midpoints."""
+    def enu(dx: float, dy: float) -> np.ndarray:
+        az, el = camera.pixel_to_direction(np.nan_to_num(x) + dx, np.nan_to_num(y) + dy)
+        az, el = np.radians(az), np.radians(el)
+        return np.stack([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)], axis=-1)
+
+    horizontal = enu(0.5, 0.0) - enu(-0.5, 0.0)
+    vertical = enu(0.0, 0.5) - enu(0.0, -0.5)
+    return np.linalg.norm(np.cross(horizontal, vertical), axis=-1)
+
+
+def moon_disc(
+    camera: Camera, origin_ecef_km: np.ndarray, enu: np.ndarray, light: Illumination
+) -> np.ndarray:
+    """Luminance of the Moon's disc in each pixel, cd m^-2 (H, W): its illuminance spread evenly over
+    the disc (the phase is not drawn), zero where the Earth hides it."""
+    image = np.zeros((camera.height, camera.width), dtype=np.float32)
+    if not math.isfinite(ground_distance_km(origin_ecef_km, light.moon_ecef[None, :])[0]):
+        x0, y0 = _pixels(camera, enu, light.moon_ecef[None, :])
+        if np.isfinite(x0[0]):
+            radius_px = MOON_RADIUS_DEG * math.sqrt(1.0 / _pixel_solid_angle(camera, x0, y0)[0]) * math.pi / 180.0
+            solid_angle = math.pi * math.radians(MOON_RADIUS_DEG) ** 2
+            yy, xx = np.mgrid[0 : camera.height, 0 : camera.width]
+            inside = np.hypot(xx - x0[0], yy - y0[0]) <= radius_px
+            image[inside] = light.moon_lux / solid_angle
+    return image
