@@ -1,6 +1,7 @@
 """The command line: products written, numbers printed, and bad input met with one clear line."""
 
 import json
+import math
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -194,3 +195,206 @@ def test_entry_point_usage_errors_are_one_line(monkeypatch, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--kp" in err
+
+
+# --- norrsken orbit ---------------------------------------------------------------------------
+
+#: Small, smooth renders: each call is ~1-3 s once numba's kernels are compiled.
+ORBIT = ("orbit", "--size", "160x90", "--structure", "none", "--no-stars")
+#: The demo's moment: the ISS in the dark over Poland with the aurora to the north.
+ISS_DARK = "2017-01-18T23:59Z"
+# The packaged set of epoch 2017-01-18 04:01:19 UTC, copied from src/norrsken/data/iss_tle.txt.
+ISS_LINE1 = "1 25544U 98067A   17018.16759178  .00002139  00000-0  39647-4 0  9999"
+ISS_LINE2 = "2 25544  51.6445  66.1799 0007746  95.7219  10.7210 15.54083144 38425"
+
+
+def _with_checksum(line: str) -> str:
+    body = line[:68]
+    return body + str(sum(int(c) if c.isdigit() else c == "-" for c in body) % 10)
+
+
+def _tle_files(folder: Path) -> None:
+    """Element sets for the --tle tests: one good set, two broken ones, two satellites, and the ISS
+    elements moved to epochs past the AACGM (2031) and DE421 (2054) ranges."""
+    other = [_with_checksum(line.replace("25544", "20580")) for line in (ISS_LINE1, ISS_LINE2)]
+    texts = {
+        "iss.tle": ["ISS (ZARYA)", ISS_LINE1, ISS_LINE2],
+        "checksum.tle": ["ISS (ZARYA)", ISS_LINE1[:68] + "0", ISS_LINE2],
+        "short.tle": ["ISS (ZARYA)", ISS_LINE1, ISS_LINE2[:60]],
+        "two.tle": ["ISS (ZARYA)", ISS_LINE1, ISS_LINE2, "OTHER", *other],
+        "2031.tle": ["LATER", _with_checksum(ISS_LINE1.replace("17018.", "31018.")), ISS_LINE2],
+        "2054.tle": ["MUCH LATER", _with_checksum(ISS_LINE1.replace("17018.", "54018.")), ISS_LINE2],
+    }
+    for name, lines in texts.items():
+        (folder / name).write_text("\n".join(lines) + "\n")
+
+
+def _orbit_json(tmp_path: Path, *args: str) -> dict:
+    result = run(*ORBIT, "--out", str(tmp_path / "orbit.png"), "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_orbit_json_summary_and_png(tmp_path):
+    from norrsken.orbit import iss, states
+    from norrsken.render.orbital import limb_elevation
+
+    summary = _orbit_json(tmp_path, "--time", ISS_DARK)
+    satellite = summary["satellite"]
+    assert satellite["name"] == "ISS (ZARYA)" and satellite["tle_epoch"].startswith("2017-01-18T04:01:19")
+    assert satellite["in_shadow"] is True and satellite["sun_above_limb_deg"] < -30.0
+    state = states(iss(ISS_DARK), ISS_DARK)
+    assert summary["lat"] == pytest.approx(float(state.lat_deg))
+    assert summary["lon"] == pytest.approx(float(state.lon_deg))
+    assert 400.0 < summary["altitude_km"] < 420.0
+    # The default pointing: north, with the limb a third of the way down the picture.
+    camera = summary["camera"]
+    assert (camera["width"], camera["height"], camera["focal_length_mm"]) == (160, 90, 24.0)
+    assert camera["azimuth_deg"] == 0.0
+    assert camera["elevation_deg"] == pytest.approx(limb_elevation(160, 90, 24.0, summary["altitude_km"]))
+    assert set(summary["brightest"]) >= {"557.7", "427.8", "630.0"}
+    green = summary["brightest"]["557.7"]
+    assert green["max_r"] > 10e3 and abs((green["azimuth_deg"] + 180.0) % 360.0 - 180.0) < 45.0
+    image = mpimg.imread(summary["files"]["png"])
+    assert Path(summary["files"]["png"]) == tmp_path / "orbit.png"
+    assert image.shape[:2] == (90, 160) and image[..., :3].max() > 0.5
+
+
+def test_orbit_target_points_the_camera_at_it(tmp_path):
+    # At 23:58:40 UTC the ISS is over 51.0 N, 20.1 E: 60 N, 20 E lies almost due north.
+    summary = _orbit_json(tmp_path, "--time", "2017-01-18T23:58:40Z", "--target", "60,20")
+    camera = summary["camera"]
+    assert abs((camera["azimuth_deg"] + 180.0) % 360.0 - 180.0) < 1.0
+    # Independently, on the 6371 km sphere: the initial great-circle bearing, and the depression of
+    # a ground point seen from r = R + h across a central angle c, atan2(R cos c - r, R sin c).
+    lat1, lon1, lat2, lon2 = map(math.radians, (summary["lat"], summary["lon"], 60.0, 20.0))
+    bearing = math.degrees(
+        math.atan2(
+            math.sin(lon2 - lon1) * math.cos(lat2),
+            math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1),
+        )
+    )
+    central = math.acos(
+        math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    )
+    radius = 6371.0
+    depression = math.degrees(
+        math.atan2(radius * math.cos(central) - (radius + summary["altitude_km"]), radius * math.sin(central))
+    )
+    assert (camera["azimuth_deg"] - bearing + 180.0) % 360.0 - 180.0 == pytest.approx(0.0, abs=0.05)
+    assert camera["elevation_deg"] == pytest.approx(depression, abs=0.05)
+    assert -30.0 < camera["elevation_deg"] < -20.0
+
+
+def test_orbit_from_a_tle_file(tmp_path):
+    from norrsken.orbit import iss, states
+
+    _tle_files(tmp_path)
+    summary = _orbit_json(tmp_path, "--time", ISS_DARK, "--no-iss", "--tle", str(tmp_path / "iss.tle"))
+    assert summary["satellite"]["name"] == "ISS (ZARYA)" and summary["satellite"]["in_shadow"] is True
+    state = states(iss(ISS_DARK), ISS_DARK)  # the same elements as the packaged set of that day
+    assert summary["lat"] == pytest.approx(float(state.lat_deg))
+    assert summary["lon"] == pytest.approx(float(state.lon_deg))
+
+
+def test_orbit_picks_a_satellite_from_a_file_by_name(tmp_path):
+    _tle_files(tmp_path)
+    # --name is case-insensitive; the other satellite flies the ISS's elements under catalog 20580.
+    summary = _orbit_json(tmp_path, "--time", ISS_DARK, "--tle", str(tmp_path / "two.tle"), "--name", "other")
+    assert summary["satellite"]["name"] == "OTHER"
+
+
+def test_orbit_netcdf_and_terminal_summary(tmp_path):
+    result = run(
+        *ORBIT, "--time", ISS_DARK, "--look", "west", "--el", "-30",
+        "--out", str(tmp_path / "west.png"), "--netcdf", str(tmp_path / "west.nc"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())  # rich wraps lines at the terminal width
+    assert "ISS (ZARYA)" in text and "in the Earth's shadow" in text and "557.7" in text
+    assert "wrote png" in text and "wrote netcdf" in text
+    with xr.open_dataset(tmp_path / "west.nc", engine="h5netcdf") as ds:
+        assert set(ds.data_vars) >= {"brightness_r", "continuum_cd"}
+        assert "rgb" not in ds.data_vars
+        assert ds["brightness_r"].dims == ("line", "y", "x") and ds["brightness_r"].shape[1:] == (90, 160)
+        assert ds["brightness_r"].attrs["units"] == "R" and ds["continuum_cd"].attrs["units"] == "cd m-2"
+        assert "557.7" in ds["line"].values.tolist()
+        camera = json.loads(ds.attrs["camera"])
+        assert camera["azimuth_deg"] == 270.0 and camera["elevation_deg"] == -30.0
+        assert float(ds["brightness_r"].min()) >= 0.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tle", "{dir}/checksum.tle"], "checksum.tle line 2: checksum digit is 0, the line sums to 9"),
+        (["--tle", "{dir}/short.tle"], "short.tle line 3: an element line has 69 characters, this one has 60"),
+        (["--tle", "{dir}/two.tle"], "holds several satellites (ISS (ZARYA), OTHER): pick one with --name"),
+        (["--tle", "{dir}/two.tle", "--name", "HST"], "no satellite named 'HST' in"),
+        (["--tle", "{dir}/missing.tle"], "cannot read TLE file"),
+        (["--name", "ISS (ZARYA)"], "--name picks a satellite from a --tle file"),
+        (["--no-iss"], "give --tle FILE, or leave --iss on"),
+        (["--look", "up"], "--look must be one of north, east, south, west or an azimuth in degrees, got 'up'"),
+        (["--target", "60"], "--target must look like LAT,LON in degrees"),
+        (["--target", "60,20,0"], "--target must look like LAT,LON in degrees"),
+        (["--target", "north"], "--target must look like LAT,LON in degrees"),
+        (["--target", "-60,20"], "the target (-60.00, 20.00) lies beyond the Earth's limb"),
+        (["--target", "60,20", "--el", "-10"], "--target sets the pointing: drop --el"),
+        (["--size", "160by90"], "image size must look like WIDTHxHEIGHT"),
+        (["--size", "8x8"], "width must be from 16 to 8192 pixels, got 8"),
+        (["--focal-length", "0"], "focal_length_mm must be from 1 to 5000 mm, got 0"),
+        (["--focal-length", "nan"], "focal_length_mm must be from 1 to 5000 mm, got nan"),
+        (["--focal-length", "0", "--el", "-10"], "focal_length_mm must be from 1 to 5000 mm, got 0"),
+        (["--el", "120"], "elevation_deg must be from -90 to 90 deg, got 120"),
+        (["--time", "2017-01-18T23:59"], "no timezone"),
+        # The ISS elements moved to 2031 and 2054 epochs (no warning about the epoch distance).
+        (["--tle", "{dir}/2031.tle", "--time", "2031-01-18T12:00Z", "--kp", "3"], "AACGM-v2 magnetic coordinates"),
+        (["--tle", "{dir}/2031.tle", "--time", "2031-01-18T12:00Z"], "no embedded space weather"),
+        (["--tle", "{dir}/2054.tle", "--time", "2054-01-18T12:00Z"], "Sun and Moon positions (JPL DE421)"),
+        (["--out", "{dir}/orbit.jpg"], "must end in .png"),
+        (["--netcdf", "{dir}/orbit.png"], "must end in .nc"),
+    ],
+)
+def test_orbit_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    _tle_files(tmp_path)
+    out = tmp_path / "never.png"
+    args = [arg.replace("{dir}", str(tmp_path)) for arg in args]
+    result = run(*ORBIT, "--time", ISS_DARK, "--out", str(out), *args)
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+    assert not out.exists()  # inputs are checked before anything is rendered or written
+
+
+def test_orbit_far_from_every_tle_epoch_warns(tmp_path):
+    # The packaged set nearest to 2019-06-01 is that of 2017-05-24, 737 days away: one warning
+    # line on stderr, and the picture is still made.
+    result = run(*ORBIT, "--time", "2019-06-01T00:00Z", "--json", "--out", str(tmp_path / "far.png"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().startswith("warning:")
+    assert "737.1 days away (2017-05-24 21:32 UTC): SGP4 positions degrade" in " ".join(result.stderr.split())
+    assert json.loads(result.stdout)["satellite"]["tle_epoch"].startswith("2017-05-24")
+    # Far outside DE421 the warning comes first, then the error (exit 2).
+    result = run(*ORBIT, "--time", "1899-06-01T00:00Z", "--out", str(tmp_path / "never.png"))
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and lines[0].startswith("warning:") and "days away" in result.stderr
+    assert "Sun and Moon positions (JPL DE421)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_orbit_epoch_warning_reaches_the_users_terminal(tmp_path):
+    """Outside pytest, too, the warning is one line on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONWARNINGS"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "norrsken.cli", *ORBIT, "--time", "2019-06-01T00:00Z", "--out", str(tmp_path / "a.png")],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr.startswith("warning: the element set of ISS (ZARYA) nearest to 2019-06-01 00:00 UTC")
+    assert "Traceback" not in completed.stderr
+    assert (tmp_path / "a.png").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import NorrskenError
+from .errors import NorrskenError, NorrskenWarning
 from .io import write_json
 from .precipitation.products import BOUNDARY_FLUX_ERG
 
@@ -50,12 +51,24 @@ ApOption = Annotated[float | None, typer.Option("--ap", help="Daily Ap; default:
 
 
 def friendly(func: F) -> F:
-    """Turn bad-input errors into one line on stderr and exit code 2, never a traceback."""
+    """Turn bad-input errors into one line on stderr and exit code 2, never a traceback, and
+    norrsken's warnings (e.g. a TLE far from its epoch) into one ``warning:`` line each."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        python_shows = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, NorrskenWarning):
+                err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+            else:
+                python_shows(message, category, filename, lineno, file, line)
+
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", NorrskenWarning)
+                warnings.showwarning = show
+                return func(*args, **kwargs)
         except NorrskenError as exc:
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
@@ -512,7 +525,8 @@ def _satellite(tle: Path | None, name: str | None, time: str):
             raise NorrskenError(f"no satellite named {name!r} in {str(tle)!r}")
     if len({item.catalog_number for item in sets}) > 1:
         names = sorted({item.name for item in sets})
-        raise NorrskenError(f"{str(tle)!r} holds several satellites ({', '.join(names[:5])}...): pick one with --name")
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise NorrskenError(f"{str(tle)!r} holds several satellites ({shown}): pick one with --name")
     return orbit.select(sets, time)
 
 
@@ -529,7 +543,7 @@ def _parse_target(text: str) -> tuple[float, float]:
 @friendly
 def orbit_command(
     time: TimeOption = DEMO_TIME,
-    iss: Annotated[bool, typer.Option("--iss", help="The International Space Station (default; packaged TLEs).")] = True,
+    iss: Annotated[bool, typer.Option("--iss/--no-iss", help="The International Space Station (default; packaged TLEs).")] = True,
     tle: Annotated[Path | None, typer.Option("--tle", help="A TLE file (2- or 3-line sets) instead of the ISS.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")] = None,
     look: Annotated[

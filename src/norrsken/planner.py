@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import numbers
 
 import numpy as np
 import xarray as xr
@@ -33,6 +34,10 @@ SHADOW_MARGIN_DEG = 2.0
 #: Resolution of the oval in the planner, deg (a 1 deg oval keeps the power in view within ~1 %
 #: of the 0.5 deg one while costing a quarter).
 OVAL_RESOLUTION_DEG = 1.0
+#: Least auroral power in view that makes a pass (GW): the oval model's tail never quite reaches
+#: zero, so without a floor a satellite over the tropics would "see" 1e-7 GW. 0.5 GW is ~1 % of a
+#: quiet hemisphere's power (HP ~ 40 GW at Kp 3).
+MIN_POWER_GW = 0.5
 #: Largest number of steps of one call.
 MAX_STEPS = 20_000
 
@@ -67,12 +72,12 @@ class Opportunity:
 
 
 def time_steps(start: TimeLike, end: TimeLike, step_s: float) -> np.ndarray:
-    """UTC times from ``start`` to ``end`` (inclusive where it falls on a step), datetime64[s]."""
+    """UTC times from ``start`` to ``end`` (inclusive where it falls on a step), datetime64[ms]."""
     first, last = to_utc(start), to_utc(end)
     if last < first:
         raise NorrskenError(f"the end ({last:%Y-%m-%d %H:%M}) lies before the start ({first:%Y-%m-%d %H:%M})")
-    if not step_s > 0.0:
-        raise NorrskenError(f"the time step must be positive, got {step_s!r} s")
+    if isinstance(step_s, bool) or not isinstance(step_s, numbers.Real) or not 1.0 <= step_s <= 86400.0:
+        raise NorrskenError(f"the time step must be a number of seconds from 1 to 86400, got {step_s!r}")
     count = int((last - first).total_seconds() // step_s) + 1
     if count > MAX_STEPS:
         raise NorrskenError(f"{count} steps of {step_s:g} s; at most {MAX_STEPS} per call: use a longer step")
@@ -162,17 +167,19 @@ def opportunities(
 def _in_region(lat: np.ndarray, lon: np.ndarray, region: tuple[float, float, float, float] | None) -> np.ndarray:
     if region is None:
         return np.ones(lat.shape, dtype=bool)
-    if len(region) != 4 or not all(np.isfinite(region)):
+    if len(region) != 4 or not all(isinstance(value, numbers.Real) and np.isfinite(value) for value in region):
         raise NorrskenError(f"a region is four finite numbers lat_min, lat_max, lon_min, lon_max, got {region!r}")
     lat_min, lat_max, lon_min, lon_max = (float(value) for value in region)
     geomag.check_latitude([lat_min, lat_max], "region latitude")
+    if not (-180.0 <= lon_min <= 180.0 and -180.0 <= lon_max <= 180.0):
+        raise NorrskenError(f"region longitudes must lie from -180 to 180 degrees, got {lon_min:g} and {lon_max:g}")
     if lat_min >= lat_max:
         raise NorrskenError(f"the region's lat_min ({lat_min:g}) must lie below its lat_max ({lat_max:g})")
     inside_lon = (lon >= lon_min) & (lon <= lon_max) if lon_min <= lon_max else (lon >= lon_min) | (lon <= lon_max)
     return (lat >= lat_min) & (lat <= lat_max) & inside_lon
 
 
-def best_per_pass(ds: xr.Dataset, min_power_gw: float = 0.0) -> list[Opportunity]:
+def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Opportunity]:
     """The best moment of each pass (consecutive scored steps with more than ``min_power_gw`` in
     view), ranked by power, best first."""
     good = ds["scored"].values & (ds["power_gw"].values > min_power_gw)

@@ -70,7 +70,9 @@ def _epstein(params: np.ndarray, colat: np.ndarray) -> np.ndarray:
 
 
 def _bin_value(quantity: str, kp_bin: int, basis: np.ndarray, colat: np.ndarray) -> np.ndarray:
-    params = basis @ _coefficients()[quantity][kp_bin]  # (..., 4)
+    # einsum, not @: a (n, 13) x (13, 4) product is too small for BLAS, whose threads cost 100x
+    # more than the product when other work keeps the cores busy.
+    params = np.einsum("...j,jk->...k", basis, _coefficients()[quantity][kp_bin])  # (..., 4)
     return _epstein(params, colat)
 
 

@@ -58,7 +58,7 @@ def _check_pixels(name: str, value: object) -> int:
     return int(value)
 
 
-def _check_number(name: str, value: object, valid: tuple[float, float] | None = None, unit: str = "deg") -> float:
+def check_number(name: str, value: object, valid: tuple[float, float] | None = None, unit: str = "deg") -> float:
     """``value`` as a float, finite and (if ``valid`` is given) inside it, or a NorrskenError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise NorrskenError(f"{name} must be a number, got {value!r}")
@@ -179,16 +179,16 @@ class PinholeCamera(Camera):
     def __post_init__(self) -> None:
         self._check_size()
         set_ = functools.partial(object.__setattr__, self)
-        set_("azimuth_deg", float(_wrap_azimuth(_check_number("azimuth_deg", self.azimuth_deg))))
-        set_("elevation_deg", _check_number("elevation_deg", self.elevation_deg, (-90.0, 90.0)))
-        set_("roll_deg", _check_number("roll_deg", self.roll_deg))
-        set_("sensor_width_mm", _check_number("sensor_width_mm", self.sensor_width_mm, SENSOR_WIDTH_RANGE_MM, "mm"))
+        set_("azimuth_deg", float(_wrap_azimuth(check_number("azimuth_deg", self.azimuth_deg))))
+        set_("elevation_deg", check_number("elevation_deg", self.elevation_deg, (-90.0, 90.0)))
+        set_("roll_deg", check_number("roll_deg", self.roll_deg))
+        set_("sensor_width_mm", check_number("sensor_width_mm", self.sensor_width_mm, SENSOR_WIDTH_RANGE_MM, "mm"))
         if (self.fov_deg is None) == (self.focal_length_mm is None):
             raise NorrskenError("give exactly one of fov_deg and focal_length_mm for a pinhole camera")
         if self.fov_deg is not None:
-            set_("fov_deg", _check_number("fov_deg", self.fov_deg, PINHOLE_FOV_RANGE_DEG))
+            set_("fov_deg", check_number("fov_deg", self.fov_deg, PINHOLE_FOV_RANGE_DEG))
         else:
-            set_("focal_length_mm", _check_number("focal_length_mm", self.focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm"))
+            set_("focal_length_mm", check_number("focal_length_mm", self.focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm"))
             lo, hi = PINHOLE_FOV_RANGE_DEG
             if not lo <= self.horizontal_fov_deg <= hi:
                 raise NorrskenError(
@@ -260,7 +260,7 @@ class AllSkyCamera(Camera):
 
     def __post_init__(self) -> None:
         self._check_size()
-        object.__setattr__(self, "fov_deg", _check_number("fov_deg", self.fov_deg, ALLSKY_FOV_RANGE_DEG))
+        object.__setattr__(self, "fov_deg", check_number("fov_deg", self.fov_deg, ALLSKY_FOV_RANGE_DEG))
 
     @property
     def radius_px(self) -> float:

@@ -25,7 +25,7 @@ from ..ephemeris import body_position_ecef_km, icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
 from ..geomag import central_angle_deg, check_place
 from ..times import TimeLike, to_utc
-from .camera import FULL_FRAME_WIDTH_MM, Camera, PinholeCamera, direction_from_enu
+from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera, check_number, direction_from_enu
 from .raymarch import line_radiance_image
 from .scene import (
     CONTINUA,
@@ -59,6 +59,7 @@ def limb_depression_deg(altitude_km: float) -> float:
 def limb_elevation(width: int, height: int, focal_length_mm: float, altitude_km: float) -> float:
     """Elevation of a full-frame camera's axis that puts the limb a third of the way down the
     picture (the usual framing: space and the aurora above, the night Earth below)."""
+    focal_length_mm = check_number("focal_length_mm", focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm")
     half_height_mm = FULL_FRAME_WIDTH_MM * height / width / 2.0
     # Rows are spaced evenly in tan(angle) on a pinhole: the row a sixth of the height above the
     # centre lies at atan(tan(half fov) / 3) above the axis.

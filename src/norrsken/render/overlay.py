@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import NorrskenError
-from .camera import AllSkyCamera, Camera, _check_number
+from .camera import AllSkyCamera, Camera, check_number
 
 HORIZON_RGBA = (215, 215, 215, 170)
 GRID_RGBA = (200, 200, 200, 90)
@@ -113,8 +113,8 @@ def draw_overlay(
         got = f"{rgb.dtype} array of shape {rgb.shape}" if isinstance(rgb, np.ndarray) else type(rgb).__name__
         raise NorrskenError(f"rgb must be a uint8 array of shape {shape} to match the camera, got a {got}")
     az_step, el_step = grid_step_deg
-    az_step = _check_number("grid_step_deg azimuth step", az_step, (1.0, 180.0))
-    el_step = _check_number("grid_step_deg elevation step", el_step, (1.0, 90.0))
+    az_step = check_number("grid_step_deg azimuth step", az_step, (1.0, 180.0))
+    el_step = check_number("grid_step_deg elevation step", el_step, (1.0, 90.0))
 
     layer = Image.new("RGBA", (camera.width, camera.height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
