@@ -398,3 +398,59 @@ def test_orbit_epoch_warning_reaches_the_users_terminal(tmp_path):
     assert completed.stderr.startswith("warning: the element set of ISS (ZARYA) nearest to 2019-06-01 00:00 UTC")
     assert "Traceback" not in completed.stderr
     assert (tmp_path / "a.png").exists()
+
+
+# --- forecast --------------------------------------------------------------------------------
+
+
+def test_forecast_json_and_plot(tmp_path):
+    plot_path = tmp_path / "night.png"
+    result = run(
+        "forecast", "--lat", "69.65", "--lon", "18.96", "--start", "2017-01-18T18:00Z", "--hours", "6",
+        "--offline", "--json", "--plot", str(plot_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["steps"]) == 13 and data["best"]["verdict"] == "overhead"
+    assert {"kp", "kp_source", "sun_elevation_deg", "darkness", "moon_elevation_deg", "moon_illumination",
+            "green_r", "red_r", "azimuth_deg", "elevation_deg", "verdict"} <= set(data["steps"][0])  # fmt: skip
+    assert data["files"]["plot"] == str(plot_path) and plot_path.stat().st_size > 10_000
+
+
+def test_forecast_table_names_the_kp_source():
+    result = run("forecast", "--lat", "41.9", "--lon", "12.5", "--start", "2017-01-18T20:00Z", "--hours", "1",
+                 "--offline", "--kp", "3")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "not visible" in result.stdout and "Kp from: user override" in result.stdout
+
+
+def test_forecast_online_falls_back_with_the_reason(monkeypatch):
+    """With SWPC unreachable the forecast goes on from the embedded history and says why."""
+    from norrsken.drivers import swpc
+
+    def unreachable(name, **kwargs):
+        raise swpc.SwpcUnavailable(f"SWPC {name}: no network", "ConnectError: no network")
+
+    monkeypatch.setattr(swpc, "fetch", unreachable)
+    monkeypatch.setattr("norrsken.forecast.fetch", unreachable)
+    result = run("forecast", "--lat", "69.65", "--lon", "18.96", "--start", "2017-01-18T20:00Z", "--hours", "1", "--json")
+    assert result.exit_code == 0, result.output
+    source = json.loads(result.stdout)["steps"][0]["kp_source"]
+    assert source.startswith("embedded CelesTrak history") and "SWPC unreachable" in source
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lat", "95", "--lon", "0"], "lat must lie between -90 and 90"),
+        (["--lat", "60", "--lon", "0", "--hours", "0"], "hours must be a number"),
+        (["--lat", "60", "--lon", "0", "--step", "0"], "step_minutes must be a number"),
+        (["--lat", "60", "--lon", "0", "--start", "2017-01-18T20:00"], "has no timezone"),
+        (["--lat", "60", "--lon", "0", "--plot", "night.svg"], "must end in .png"),
+        (["--lat", "60", "--lon", "0", "--start", "2028-01-01T00:00Z"], "pass --kp"),
+    ],
+)
+def test_forecast_bad_input(args, message):
+    result = run("forecast", *args, "--offline")
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split()) and len(result.stderr.strip().splitlines()) == 1

@@ -507,6 +507,77 @@ def sky(
         console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
 
 
+@app.command("forecast")
+@friendly
+def forecast_command(
+    lat: Annotated[float, typer.Option("--lat", help="Observer latitude, degrees.")],
+    lon: Annotated[float, typer.Option("--lon", help="Observer longitude, degrees east.")],
+    start: Annotated[
+        str | None, typer.Option("--start", help="UTC start, ISO 8601 with offset; default: now (rounded down).")
+    ] = None,
+    hours: Annotated[float, typer.Option("--hours", help="Length of the forecast, hours.")] = 24.0,
+    step: Annotated[float, typer.Option("--step", help="Time step, minutes.")] = 30.0,
+    kp: KpOption = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Use the embedded history only; by default NOAA SWPC is asked first."),
+    ] = False,
+    plot_path: Annotated[Path | None, typer.Option("--plot", help="Write a plot of the night (PNG).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the forecast as one JSON object.")] = False,
+) -> None:
+    """Can I see the aurora from here? Brightness, direction and a verdict every step of the night."""
+    import datetime as dt
+
+    from .forecast import forecast, plot, summary
+    from .io import check_output_file
+
+    if plot_path is not None:
+        plot_path = check_output_file(plot_path, ".png")
+    if start is None:
+        now = dt.datetime.now(dt.UTC)
+        start = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0).isoformat()
+    with console.status("forecasting"):
+        ds = forecast(lat, lon, start=start, hours=hours, step_minutes=step, kp=kp, offline=offline)
+    result = summary(ds)
+    if plot_path is not None:
+        plot(ds, plot_path)
+        result["files"] = {"plot": str(plot_path)}
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+        return
+    from rich import box
+
+    table = Table(
+        title=f"Aurora from {result['lat']:.2f}°, {result['lon']:.2f}° (brightest seen, kR)",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+    )
+    for name in ("UTC", "Kp", "Sun", "Moon", "557.7", "630.0", "az/el", "verdict"):
+        table.add_column(name, justify="left" if name in ("UTC", "verdict") else "right", no_wrap=True)
+    for row in result["steps"]:
+        where = "–" if row["azimuth_deg"] is None else f"{row['azimuth_deg']:.0f}°/{row['elevation_deg']:.0f}°"
+        moon = f"{row['moon_elevation_deg']:.0f}° {100 * row['moon_illumination']:.0f}%"
+        style = {"daylight": "dim", "not visible": "", "camera only": "cyan"}.get(row["verdict"], "bold green")
+        table.add_row(
+            row["time"][8:16].replace("T", " "),
+            f"{row['kp']:.2f}",
+            f"{row['sun_elevation_deg']:.0f}°",
+            moon,
+            f"{row['green_r'] / 1e3:.2f}",
+            f"{row['red_r'] / 1e3:.2f}",
+            where,
+            f"[{style}]{row['verdict']}[/]" if style else row["verdict"],
+        )
+    console.print(table)
+    sources = sorted({row["kp_source"] for row in result["steps"]})
+    console.print(f"Kp from: {'; '.join(sources)}", highlight=False)
+    console.print(f"atmosphere: {result['atmosphere']}", highlight=False)
+    best = result["best"]
+    console.print(f"best: {best['time']} — {best['verdict']}", highlight=False)
+    for kind, path in result.get("files", {}).items():
+        console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
+
+
 LOOKS = {"north": 0.0, "east": 90.0, "south": 180.0, "west": 270.0}
 
 

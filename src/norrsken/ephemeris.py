@@ -99,17 +99,17 @@ class SkyBodies:
 
     Attributes
     ----------
-    sun_elevation_deg, sun_azimuth_deg, moon_elevation_deg, moon_azimuth_deg : float
+    sun_elevation_deg, sun_azimuth_deg, moon_elevation_deg, moon_azimuth_deg : float or ndarray
         Apparent topocentric positions, no refraction; azimuth clockwise from north.
-    moon_illumination : float
+    moon_illumination : float or ndarray
         Illuminated fraction of the Moon's disc, 0-1.
     """
 
-    sun_elevation_deg: float
-    sun_azimuth_deg: float
-    moon_elevation_deg: float
-    moon_azimuth_deg: float
-    moon_illumination: float
+    sun_elevation_deg: float | np.ndarray
+    sun_azimuth_deg: float | np.ndarray
+    moon_elevation_deg: float | np.ndarray
+    moon_azimuth_deg: float | np.ndarray
+    moon_illumination: float | np.ndarray
 
     @property
     def darkness(self) -> str:
@@ -126,25 +126,23 @@ def darkness_class(sun_elevation_deg: float) -> str:
     return "night"
 
 
-def sky_bodies(time: TimeLike, lat: float, lon: float, altitude_km: float = 0.0) -> SkyBodies:
-    """Positions of the Sun and Moon for an observer at (``lat``, ``lon``, ``altitude_km``)."""
+def sky_bodies(time: TimesLike, lat: float, lon: float, altitude_km: float = 0.0) -> SkyBodies:
+    """Positions of the Sun and Moon for an observer at (``lat``, ``lon``, ``altitude_km``).
+
+    One time gives floats; a sequence of times gives arrays in each field (one skyfield call).
+    """
     from skyfield.api import wgs84
 
     check_latitude(lat)
-    t = skyfield_time(to_utc(time))  # to_utc: exactly one time
+    t = skyfield_time(time)
     _, eph = _skyfield()
     here = eph["earth"] + wgs84.latlon(float(lat), float(lon), elevation_m=1000.0 * float(altitude_km))
     sun = here.at(t).observe(eph["sun"]).apparent()
     moon = here.at(t).observe(eph["moon"]).apparent()
     sun_el, sun_az, _ = sun.altaz()
     moon_el, moon_az, _ = moon.altaz()
-    return SkyBodies(
-        sun_elevation_deg=float(sun_el.degrees),
-        sun_azimuth_deg=float(sun_az.degrees),
-        moon_elevation_deg=float(moon_el.degrees),
-        moon_azimuth_deg=float(moon_az.degrees),
-        moon_illumination=float(moon.fraction_illuminated(eph["sun"])),
-    )
+    values = [sun_el.degrees, sun_az.degrees, moon_el.degrees, moon_az.degrees, moon.fraction_illuminated(eph["sun"])]
+    return SkyBodies(*(float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float) for v in values))
 
 
 def icrs_to_ecef(time: TimeLike) -> np.ndarray:

@@ -1,0 +1,380 @@
+"""Can I see the aurora from here? Brightness, direction and a verdict for a place over a night.
+
+For each time step (30 min by default):
+
+1. Kp and where it came from (:func:`norrsken.drivers.swpc.kp_now`: override, SWPC observed or
+   forecast when online, else the embedded history), the Sun and the Moon (:mod:`ephemeris`).
+2. The statistical oval (Zhang & Paxton 2008) at the footprints of a polar grid of sky
+   directions around the observer, out to where light at 250 km sets below the horizon
+   (15.7 deg of arc). The AACGM mapping of that grid is computed once; each step only turns the
+   magnetic longitudes into MLT.
+3. Each footprint's column brightness of 557.7 and 630.0 nm and the height of its emission
+   (the brightness-weighted mean altitude) come from the emission table of the place and hour
+   (:mod:`norrsken.emission.table`, VER per unit flux integrated over altitude).
+4. Seen from the observer, each column's light stands at its emission height above its
+   footprint: elevation from the spherical geometry, brightness times the van Rhijn factor
+   1 / sqrt(1 - (R cos(el) / (R + h))^2) of a horizontally extended layer, dimmed by the
+   extinction of the air below (Kasten & Young 1989 air mass, :data:`EXTINCTION_MAG`). Light
+   below :data:`MIN_ELEVATION_DEG` is hidden by terrain. Without extinction the van Rhijn gain
+   would put the "brightest aurora" on the horizon whenever the oval reaches it; with it the
+   brightest light seen sits where a watcher finds it, 10-40 deg up toward the oval.
+
+The verdict compares the brightest 557.7 nm seen with thresholds (see :data:`VERDICTS`), raised
+by twilight and moonlight.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import math
+
+import numpy as np
+import xarray as xr
+
+from . import geomag
+from .drivers import kp as kp_driver
+from .drivers.swpc import SwpcUnavailable, fetch, kp_now
+from .emission.table import EmissionTable, emission_table
+from .ephemeris import darkness_class, sky_bodies
+from .errors import NorrskenError, OutOfRangeError
+from .planner import time_steps
+from .precipitation.zhang_paxton import evaluate
+from .times import TimeLike, to_utc
+
+#: Verdicts, from worst to best.
+VERDICTS = ("daylight", "not visible", "camera only", "naked eye, low", "naked eye, high", "overhead")
+#: 557.7 nm a dark-adapted eye notices in a dark sky, R: IBC I, ~1 kR (Hunten 1955; physics.md 10.3).
+NAKED_EYE_R = 1000.0
+#: 557.7 nm a camera records above the night sky, R: a few seconds at ISO 3200 and f/2.8 lift
+#: ~200 R of green clearly above the ~250 R green airglow and the continuum.
+CAMERA_R = 200.0
+#: Light lower than this is hidden by terrain, haze and extinction (~10 air masses at 5 deg:
+#: Kasten & Young 1989), deg.
+MIN_ELEVATION_DEG = 3.0
+#: Clear-sky extinction at a low-altitude site, mag per air mass: ~0.2 in V for 557.7 nm and
+#: ~0.13 in R for 630.0 nm (Rayleigh scattering falls as lambda^-4; Schaefer 1993, Vistas Astron.
+#: 36, 311, gives k_V 0.2-0.3 at sea level).
+EXTINCTION_MAG = {"557.7": 0.2, "630.0": 0.13}
+#: Naked-eye aurora is "low" below this elevation and "high" above it, deg.
+HIGH_ELEVATION_DEG = 30.0
+#: The column straight overhead counts as "overhead" aurora when it reaches the naked-eye threshold.
+#: Darkness: with the Sun above -6 deg (civil twilight or day) the sky is too bright; in nautical
+#: twilight (-12 to -6 deg) the sky is ~10x brighter than at night and in astronomical twilight
+#: ~2x, so the thresholds rise by these factors. The Moon raises them by 1 + 4 k sin(h) for
+#: illuminated fraction k at elevation h: a high full Moon brightens the sky ~16x (22 to 19 mag
+#: arcsec^-2; Krisciunas & Schaefer 1991), and the threshold contrast of a large faint source
+#: grows roughly as the square root of the background (de Vries-Rose), so ~4x more.
+DAYLIGHT_SUN_DEG = -6.0
+TWILIGHT_FACTOR = {"nautical": 10.0, "astronomical": 2.0, "night": 1.0}
+MOON_FACTOR = 4.0
+#: The sky grid: distances (deg of arc) out to the horizon of 250 km light, and azimuths.
+_DISTANCE_STEP_DEG = 0.25
+_AZIMUTH_STEP_DEG = 3.0
+_LINES = ("557.7", "630.0")
+#: Largest number of steps of one forecast.
+MAX_STEPS = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class _SkyGrid:
+    """Footprints around an observer: directions, distances and magnetic coordinates."""
+
+    distance_deg: np.ndarray
+    azimuth_deg: np.ndarray
+    mlat: np.ndarray
+    mlon: np.ndarray
+
+
+@functools.lru_cache(maxsize=8)
+def _sky_grid(lat: float, lon: float, month: str) -> _SkyGrid:
+    reach = geomag.central_angle_deg(250.0)
+    distance = np.arange(0.0, reach + 1e-9, _DISTANCE_STEP_DEG)
+    azimuth = np.arange(0.0, 360.0, _AZIMUTH_STEP_DEG)
+    d, a = np.meshgrid(np.radians(distance), np.radians(azimuth), indexing="ij")
+    la, lo = math.radians(lat), math.radians(lon)
+    # Destination point on the sphere at distance d along azimuth a.
+    foot_lat = np.arcsin(np.sin(la) * np.cos(d) + np.cos(la) * np.sin(d) * np.cos(a))
+    foot_lon = lo + np.arctan2(np.sin(a) * np.sin(d) * np.cos(la), np.cos(d) - np.sin(la) * np.sin(foot_lat))
+    foot_lat, foot_lon = np.degrees(foot_lat), (np.degrees(foot_lon) + 180.0) % 360.0 - 180.0
+    mlat, mlon = geomag.geo_to_aacgm(foot_lat, foot_lon, month + "-01T00:00Z")
+    return _SkyGrid(np.degrees(d), np.degrees(a), mlat, mlon)
+
+
+@functools.lru_cache(maxsize=32)
+def _columns(table: EmissionTable) -> tuple[np.ndarray, np.ndarray]:
+    """Column brightness per unit flux (R per erg cm^-2 s^-1) and emission height (km) of the
+    forecast's lines, on the table's (E0, Q) axes."""
+    index = [table.lines.index(key) for key in _LINES]
+    ver = table.ver_per_flux[index].astype(float)  # (line, E0, Q, z)
+    z = table.altitude_km
+    # 1 R = 1e6 photons cm^-2 s^-1 in the column: 1e5 cm per km / 1e6.
+    column = 0.1 * np.trapezoid(ver, z, axis=-1)
+    height = np.trapezoid(ver * z, z, axis=-1) / np.maximum(np.trapezoid(ver, z, axis=-1), 1e-30)
+    return column, height
+
+
+def _interpolate(table: EmissionTable, values: np.ndarray, mean: np.ndarray, flux: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of (line, E0, Q) values in log E0 and log Q at points."""
+    def position(axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        f = np.clip(np.log(x / axis[0]) / math.log(axis[1] / axis[0]), 0.0, axis.size - 1.000001)
+        return f.astype(int), f - f.astype(int)
+
+    ie, we = position(table.mean_energy_kev, mean)
+    iq, wq = position(table.energy_flux_erg, flux)
+    return (
+        values[:, ie, iq] * (1 - we) * (1 - wq)
+        + values[:, ie + 1, iq] * we * (1 - wq)
+        + values[:, ie, iq + 1] * (1 - we) * wq
+        + values[:, ie + 1, iq + 1] * we * wq
+    )
+
+
+def air_mass(elevation_deg: np.ndarray) -> np.ndarray:
+    """Relative optical air mass at an apparent elevation (Kasten & Young 1989, Appl. Opt. 28, 4735)."""
+    h = np.maximum(np.asarray(elevation_deg, dtype=float), 0.0)
+    return 1.0 / (np.sin(np.radians(h)) + 0.50572 * (h + 6.07995) ** -1.6364)
+
+
+def _seen(distance_deg: np.ndarray, height_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Elevation (deg) of light at ``height_km`` (line, ...) above a footprint ``distance_deg``
+    away, and the factor from column to seen brightness: the van Rhijn gain of a layer at that
+    height times the extinction of the air below."""
+    gamma = np.radians(distance_deg)
+    ratio = geomag.EARTH_RADIUS_KM / (geomag.EARTH_RADIUS_KM + height_km)
+    elevation = np.arctan2(np.cos(gamma) - ratio, np.sin(gamma))
+    van_rhijn = 1.0 / np.sqrt(np.maximum(1.0 - (ratio * np.cos(elevation)) ** 2, 1e-6))
+    k = np.array([EXTINCTION_MAG[key] for key in _LINES]).reshape(-1, *([1] * (height_km.ndim - 1)))
+    elevation = np.degrees(elevation)
+    return elevation, van_rhijn * 10.0 ** (-0.4 * k * air_mass(elevation))
+
+
+def _atmosphere_indices(time) -> dict:
+    """F10.7, its 81-day mean and Ap for the emission table: none (the history's own) inside the
+    embedded history; beyond it, those of its last day. The emission heights and the green-to-red
+    ratio change little with them (a few per cent for F10.7 70 to 150), and nothing better is
+    known offline about the atmosphere of a future night."""
+    end = kp_driver.covered_range()[1]
+    if time < end:
+        return {}
+    last = kp_driver.space_weather(end - dt.timedelta(hours=1), kp=0.0)
+    return {"f107": last.f107_previous_day, "f107a": last.f107a, "ap": last.ap_daily}
+
+
+def verdict(green_r: float, elevation_deg: float, overhead_r: float, sun_elevation_deg: float, factor: float) -> str:
+    """The verdict for the brightest green seen (R) at its elevation, the green straight overhead,
+    the Sun's elevation and the threshold factor of twilight and moonlight."""
+    if sun_elevation_deg > DAYLIGHT_SUN_DEG:
+        return "daylight"
+    if overhead_r >= NAKED_EYE_R * factor:
+        return "overhead"
+    if green_r >= NAKED_EYE_R * factor:
+        return "naked eye, high" if elevation_deg >= HIGH_ELEVATION_DEG else "naked eye, low"
+    if green_r >= CAMERA_R * factor:
+        return "camera only"
+    return "not visible"
+
+
+def threshold_factor(sun_elevation_deg: float, moon_elevation_deg: float, moon_illumination: float) -> float:
+    """How much twilight and moonlight raise the visibility thresholds (1 on a dark night)."""
+    darkness = darkness_class(sun_elevation_deg)
+    factor = TWILIGHT_FACTOR.get(darkness, math.inf)
+    return factor * (1.0 + MOON_FACTOR * moon_illumination * max(math.sin(math.radians(moon_elevation_deg)), 0.0))
+
+
+def forecast(
+    lat: float,
+    lon: float,
+    *,
+    start: TimeLike,
+    hours: float = 24.0,
+    step_minutes: float = 30.0,
+    kp: float | None = None,
+    offline: bool = True,
+) -> xr.Dataset:
+    """The aurora as seen from (``lat``, ``lon``) every ``step_minutes`` for ``hours`` from ``start``.
+
+    Parameters
+    ----------
+    lat, lon
+        Observer, degrees.
+    start
+        Timezone-aware UTC time of the first step.
+    hours, step_minutes
+        Length of the forecast and its step.
+    kp
+        Kp override for every step (what if); default: the source chain of
+        :func:`norrsken.drivers.swpc.kp_now`.
+    offline
+        Use only the embedded history (the default); False asks NOAA SWPC first and falls back.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``time``: ``kp``, ``kp_source``, ``sun_elevation_deg``, ``darkness``,
+        ``moon_elevation_deg``, ``moon_illumination``, ``green_r`` and ``red_r`` (brightest
+        557.7 and 630.0 nm seen, R), ``azimuth_deg`` and ``elevation_deg`` of the brightest green,
+        ``red_azimuth_deg``/``red_elevation_deg``, ``overhead_green_r`` (the column overhead),
+        ``threshold_factor`` and ``verdict``.
+    """
+    lat, lon, _ = geomag.check_place(lat, lon, 0.0, (0.0, 0.0), "a forecast")
+    first = to_utc(start)
+    for name, value, low, high in (("hours", hours, 0.5, 240.0), ("step_minutes", step_minutes, 1.0, 360.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise NorrskenError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+    times = time_steps(first, first + np.timedelta64(int(hours * 3600), "s").item(), step_minutes * 60.0)
+    if times.size > MAX_STEPS:
+        raise NorrskenError(f"{times.size} steps; at most {MAX_STEPS}: use a longer step")
+    bodies = sky_bodies(times, lat, lon)
+    grid = _sky_grid(round(lat, 4), round(lon, 4), f"{first:%Y-%m}")
+    offline, problem = (True, None) if offline or kp is not None else _reach_swpc()
+    rows = [
+        _step(time.item().replace(tzinfo=dt.UTC), lat, lon, grid, kp, offline, problem, bodies, i)
+        for i, time in enumerate(times)
+    ]
+    columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
+    units = {"kp": "", "green_r": "R", "red_r": "R", "overhead_green_r": "R"}
+    return xr.Dataset(
+        {
+            key: ("time", values, {"units": units.get(key, "degree" if key.endswith("_deg") else "")})
+            for key, values in columns.items()
+        },
+        coords={"time": ("time", times.astype("datetime64[ns]"))},
+        attrs={
+            "lat": lat,
+            "lon": lon,
+            "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
+            "naked_eye_r": NAKED_EYE_R,
+            "camera_r": CAMERA_R,
+            "min_elevation_deg": MIN_ELEVATION_DEG,
+            "high_elevation_deg": HIGH_ELEVATION_DEG,
+            "atmosphere": _atmosphere_note(times[-1].item().replace(tzinfo=dt.UTC)),
+        },
+    )
+
+
+def _atmosphere_note(last_time: dt.datetime) -> str:
+    end = kp_driver.covered_range()[1]
+    if last_time < end:
+        return "NRLMSIS 2.1 with F10.7 and Ap of each day from the embedded history"
+    return f"NRLMSIS 2.1; beyond the embedded history ({end:%Y-%m-%d}) with F10.7 and Ap of its last day"
+
+
+def _reach_swpc() -> tuple[bool, str | None]:
+    """Download SWPC's observed and forecast Kp once (later steps read the fresh cache); if that
+    fails, the forecast goes on offline and says why in every step's Kp source."""
+    try:
+        for name in ("kp", "kp_forecast"):
+            fetch(name)
+    except SwpcUnavailable as exc:
+        return True, f"SWPC unreachable: {exc.reason}"
+    return False, None
+
+
+def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> dict:
+    try:
+        kp_value, source = kp_now(time, kp=kp, offline=offline)
+    except OutOfRangeError as exc:
+        raise OutOfRangeError(f"{exc} ({problem})" if problem else str(exc)) from None
+    if problem:
+        source = f"{source} ({problem})"
+    sun, moon = float(bodies.sun_elevation_deg[i]), float(bodies.moon_elevation_deg[i])
+    illumination = float(bodies.moon_illumination[i])
+    row = {
+        "kp": kp_value,
+        "kp_source": source,
+        "sun_elevation_deg": sun,
+        "darkness": darkness_class(sun),
+        "moon_elevation_deg": moon,
+        "moon_illumination": illumination,
+    }
+    flux, mean = evaluate(grid.mlat, geomag.mlt(grid.mlon, time), kp_value)
+    lit = flux > 0.0
+    table = emission_table(time, lat, lon, **_atmosphere_indices(time))
+    column, height = _columns(table)
+    brightness = np.zeros((len(_LINES), *flux.shape))
+    heights = np.full((len(_LINES), *flux.shape), 110.0)
+    brightness[:, lit] = flux[lit] * _interpolate(table, column, mean[lit], flux[lit])
+    heights[:, lit] = _interpolate(table, height, mean[lit], flux[lit])
+    elevation, gain = _seen(grid.distance_deg, heights)
+    seen = np.where(elevation >= MIN_ELEVATION_DEG, brightness * gain, 0.0)
+    for k, key in enumerate(("green", "red")):
+        j = np.unravel_index(np.argmax(seen[k]), seen[k].shape)
+        prefix = "" if key == "green" else "red_"
+        row[f"{key}_r"] = float(seen[k][j])
+        row[f"{prefix}azimuth_deg"] = float(grid.azimuth_deg[j]) if seen[k][j] > 0 else math.nan
+        row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if seen[k][j] > 0 else math.nan
+    # Straight overhead: the column itself, through one air mass.
+    row["overhead_green_r"] = float(brightness[0, 0].max()) * 10.0 ** (-0.4 * EXTINCTION_MAG["557.7"])
+    factor = threshold_factor(sun, moon, illumination)
+    row["threshold_factor"] = factor
+    row["verdict"] = verdict(row["green_r"], row["elevation_deg"], row["overhead_green_r"], sun, factor)
+    return row
+
+
+def summary(ds: xr.Dataset) -> dict:
+    """The forecast as plain JSON-ready data: the place, the thresholds and one record per step."""
+
+    def clean(value):
+        if isinstance(value, float | np.floating):
+            return None if not math.isfinite(value) else round(float(value), 3)
+        return value.item() if isinstance(value, np.generic) else value
+
+    steps = []
+    for i in range(ds.sizes["time"]):
+        record = {"time": str(ds["time"].values[i])[:19] + "Z"}
+        record.update({key: clean(ds[key].values[i]) for key in ds.data_vars})
+        steps.append(record)
+    best = max(range(len(steps)), key=lambda i: (VERDICTS.index(steps[i]["verdict"]), steps[i]["green_r"] or 0.0))
+    return {
+        "lat": ds.attrs["lat"],
+        "lon": ds.attrs["lon"],
+        "atmosphere": ds.attrs["atmosphere"],
+        "thresholds": {
+            "naked_eye_r": NAKED_EYE_R,
+            "camera_r": CAMERA_R,
+            "min_elevation_deg": MIN_ELEVATION_DEG,
+            "high_elevation_deg": HIGH_ELEVATION_DEG,
+        },
+        "best": steps[best],
+        "steps": steps,
+    }
+
+
+def plot(ds: xr.Dataset, path) -> None:
+    """A plot of the night: brightest green and red seen (log scale) with the thresholds, the Sun
+    and the Moon, and the verdict of each step as a coloured band."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    times = ds["time"].values
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, height_ratios=[3, 2])
+    top.semilogy(times, np.maximum(ds["green_r"].values, 1.0), color="#2fd66b", label="557.7 nm, brightest seen")
+    top.semilogy(times, np.maximum(ds["red_r"].values, 1.0), color="#e0443a", label="630.0 nm, brightest seen")
+    top.semilogy(times, np.maximum(ds["overhead_green_r"].values, 1.0), color="#2fd66b", ls=":", label="557.7 nm overhead")
+    factor = np.where(np.isfinite(ds["threshold_factor"].values), ds["threshold_factor"].values, np.nan)
+    top.semilogy(times, NAKED_EYE_R * factor, color="0.3", ls="--", lw=1, label="naked-eye threshold")
+    top.semilogy(times, CAMERA_R * factor, color="0.6", ls="--", lw=1, label="camera threshold")
+    top.set_ylabel("brightness (R)")
+    top.set_ylim(10.0, None)
+    top.legend(loc="upper right", fontsize=8)
+    colours = dict(zip(VERDICTS, ["#f4e3a1", "#dddddd", "#b9d3ee", "#9be3b5", "#4ccf7e", "#13a24a"], strict=True))
+    step = (times[1] - times[0]) if times.size > 1 else np.timedelta64(30, "m")
+    for time, value in zip(times, ds["verdict"].values, strict=True):
+        top.axvspan(time - step / 2, time + step / 2, ymin=0.0, ymax=0.04, color=colours[str(value)], lw=0)
+    bottom.plot(times, ds["sun_elevation_deg"].values, color="#f0a020", label="Sun")
+    bottom.plot(times, ds["moon_elevation_deg"].values, color="#7f8fa6", label="Moon")
+    for limit in (-6.0, -12.0, -18.0):
+        bottom.axhline(limit, color="0.85", lw=0.8)
+    bottom.axhline(0.0, color="0.5", lw=0.8)
+    bottom.set_ylabel("elevation (deg)")
+    bottom.legend(loc="upper right", fontsize=8)
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%d %H:%M"))
+    bottom.set_xlabel("UTC")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[v]) for v in VERDICTS]
+    fig.legend(handles, VERDICTS, loc="lower center", ncol=6, fontsize=8, frameon=False)
+    fig.suptitle(f"Aurora forecast for {ds.attrs['lat']:.2f}°, {ds.attrs['lon']:.2f}°")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
