@@ -578,6 +578,99 @@ def forecast_command(
         console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
 
 
+@app.command("passes")
+@friendly
+def passes_command(
+    start: Annotated[str, typer.Option("--from", help="UTC start, ISO 8601 with offset.")],
+    end: Annotated[str, typer.Option("--to", help="UTC end, ISO 8601 with offset.")],
+    tle: Annotated[Path | None, typer.Option("--tle", help="A TLE file instead of the packaged ISS sets.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")] = None,
+    step: Annotated[float, typer.Option("--step", help="Time step, s.")] = 60.0,
+    kp: KpOption = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Least auroral power in view, GW, for a pass to count.")
+    ] = 0.5,
+    region: Annotated[
+        str | None, typer.Option("--region", help="LAT1,LAT2,LON1,LON2: only passes over this box.")
+    ] = None,
+    render: Annotated[
+        bool, typer.Option("--render", help="Render the best moment of each pass through the orbital camera.")
+    ] = False,
+    size: Annotated[str, typer.Option("--size", help="Size of the rendered frames, WIDTHxHEIGHT.")] = "1920x1080",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for --render frames.")] = Path("norrsken-passes"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the passes as one JSON object.")] = False,
+) -> None:
+    """ISS aurora photo opportunities: the satellite in the dark with the aurora in view, ranked."""
+    import dataclasses
+
+    from . import planner
+    from .render.camera import PinholeCamera, parse_size
+
+    box = None
+    if region is not None:
+        try:
+            box = tuple(float(part) for part in region.split(","))
+        except ValueError:
+            raise NorrskenError(f"--region must look like LAT1,LAT2,LON1,LON2, got {region!r}") from None
+    width, height = parse_size(size)
+    satellite = _satellite(tle, name, start)
+    with console.status(f"scoring {satellite.name} from {start} to {end}"):
+        chances = planner.opportunities(satellite, start, end, step_s=step, kp=kp, region=box)
+    found = planner.best_per_pass(chances, min_power_gw=min_score)
+    result = {
+        "satellite": satellite.name,
+        "tle_epoch": satellite.epoch.isoformat().replace("+00:00", "Z"),
+        "from": start,
+        "to": end,
+        "passes": [
+            {
+                key: (value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else round(value, 3))
+                for key, value in dataclasses.asdict(item).items()
+            }
+            for item in found
+        ],
+    }
+    if render and found:
+        from .io import prepare_output_dir, write_png
+        from .render.orbital import DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
+
+        folder = prepare_output_dir(out)
+        for rank, (item, record) in enumerate(zip(found, result["passes"], strict=True), start=1):
+            camera = PinholeCamera(
+                width,
+                height,
+                azimuth_deg=item.azimuth_deg,
+                elevation_deg=limb_elevation(width, height, DEFAULT_FOCAL_LENGTH_MM, item.altitude_km),
+                focal_length_mm=DEFAULT_FOCAL_LENGTH_MM,
+            )
+            with console.status(f"rendering pass {rank} of {len(found)}"):
+                view = orbit_view(item.time, item.lat_deg, item.lon_deg, item.altitude_km, camera=camera, kp=kp)
+            path = folder / f"pass-{rank:02d}-{item.time:%Y%m%dT%H%M%SZ}.png"
+            record["png"] = str(write_png(view["rgb"].values, path, {"Software": "norrsken", "time": record["time"]}))
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+        return
+    table = Table(title=f"{satellite.name}: aurora photo opportunities, {start} to {end}")
+    for column_name in ("#", "best (UTC)", "in the dark", "over", "aurora in view", "point to", "Moon"):
+        table.add_column(column_name, justify="right" if column_name == "#" else "left")
+    for rank, item in enumerate(found, start=1):
+        table.add_row(
+            str(rank),
+            f"{item.time:%Y-%m-%d %H:%M:%S}",
+            f"{item.pass_start:%H:%M}-{item.pass_end:%H:%M}",
+            f"{item.lat_deg:.1f}°, {item.lon_deg:.1f}°",
+            f"{item.power_gw:.1f} GW",
+            f"az {item.azimuth_deg:.0f}°, el {item.elevation_deg:.0f}°",
+            f"{item.moon_elevation_deg:.0f}° ({100 * item.moon_illumination:.0f} %)",
+        )
+    console.print(table)
+    if not found:
+        console.print("no pass in the dark with the aurora in view in this window", highlight=False)
+    for record in result["passes"]:
+        if "png" in record:
+            console.print(f"  wrote png {record['png']}", markup=False, highlight=False)
+
+
 LOOKS = {"north": 0.0, "east": 90.0, "south": 180.0, "west": 270.0}
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from . import geomag, orbit
+from .ephemeris import sky_bodies
 from .errors import NorrskenError
 from .field import EARTH_RADIUS_KM, enu_basis, unit_vectors
 from .precipitation import oval
@@ -58,6 +59,9 @@ class Opportunity:
         Power-weighted direction of the aurora in the satellite's local frame: where to point.
     pass_start, pass_end : datetime
         The stretch of dark steps with aurora in view this moment belongs to.
+    moon_elevation_deg, moon_illumination : float
+        The Moon above the satellite's local horizontal (deg; below -limb it is behind the Earth)
+        and its illuminated fraction: a bright Moon lights the Earth below and washes out faint aurora.
     """
 
     time: dt.datetime
@@ -69,6 +73,8 @@ class Opportunity:
     elevation_deg: float
     pass_start: dt.datetime
     pass_end: dt.datetime
+    moon_elevation_deg: float
+    moon_illumination: float
 
 
 def time_steps(start: TimeLike, end: TimeLike, step_s: float) -> np.ndarray:
@@ -194,6 +200,7 @@ def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Op
     found = []
     for first, stop in zip(starts, ends, strict=True):
         i = first + int(np.argmax(ds["power_gw"].values[first:stop]))
+        moon = sky_bodies(utc(times[i]), float(ds["lat_deg"][i]), float(ds["lon_deg"][i]), float(ds["altitude_km"][i]))
         found.append(
             Opportunity(
                 time=utc(times[i]),
@@ -205,6 +212,8 @@ def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Op
                 elevation_deg=float(ds["elevation_deg"][i]),
                 pass_start=utc(times[first]),
                 pass_end=utc(times[stop - 1]),
+                moon_elevation_deg=float(moon.moon_elevation_deg),
+                moon_illumination=float(moon.moon_illumination),
             )
         )
     return sorted(found, key=lambda item: item.power_gw, reverse=True)
