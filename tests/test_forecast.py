@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from norrsken.atmosphere import air_mass
 from norrsken.emission.column import column
 from norrsken.errors import NorrskenError
 from norrsken.forecast import (
@@ -14,7 +15,6 @@ from norrsken.forecast import (
     EXTINCTION_MAG,
     NAKED_EYE_R,
     VERDICTS,
-    air_mass,
     forecast,
     summary,
     threshold_factor,

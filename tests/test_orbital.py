@@ -76,8 +76,6 @@ def test_airglow_line_floats_above_the_limb():
 def test_capitals_fall_on_local_maxima_of_city_light_ordered_by_population(frame):
     light = frame["continuum_cd"].sel(source=["sodium", "led"]).sum("source").values
     lat, lon, alt = ISS
-    enu = enu_basis(lat, lon)
-    origin = (EARTH_RADIUS_KM + alt) * enu[2]
     camera = PinholeCamera(1920, 1080, azimuth_deg=0.0, elevation_deg=limb_elevation(1920, 1080, 24.0, 408.0), focal_length_mm=24.0)
     peaks = []
     for name in CAPITALS:
@@ -102,8 +100,8 @@ def test_city_lights_off_in_daylight_and_brighter_with_population():
     enu = enu_basis(lat, lon)
     origin = (EARTH_RADIUS_KM + alt) * enu[2]
     camera = PinholeCamera(640, 360, azimuth_deg=0.0, elevation_deg=-35.0, fov_deg=80.0)
-    night = Illumination(sun_ecef=-unit_vectors(lat, lon), moon_ecef=unit_vectors(0.0, 0.0), moon_lux=0.0, year=2017.0)
-    day = Illumination(sun_ecef=unit_vectors(lat, lon), moon_ecef=unit_vectors(0.0, 0.0), moon_lux=0.0, year=2017.0)
+    night = Illumination(sun_ecef=-unit_vectors(lat, lon), moon_ecef_km=384400.0 * unit_vectors(0.0, 0.0), moon_lux=0.0, year=2017.0)
+    day = Illumination(sun_ecef=unit_vectors(lat, lon), moon_ecef_km=384400.0 * unit_vectors(0.0, 0.0), moon_lux=0.0, year=2017.0)
     assert city_lights(camera, origin, enu, night).sum() > 0.0
     assert city_lights(camera, origin, enu, day).sum() == 0.0
     populations = np.array([15_000, 100_000, 1_000_000, 5_000_000])
@@ -214,3 +212,97 @@ def test_continuum_colours():
         line_radiance_to_display(zero, ["557.7"], exposure, continuum_cd=np.array([[0.5, 1.0]]), continua=["led"])
     with pytest.raises(NorrskenError, match="non-negative"):
         line_radiance_to_display(zero, ["557.7"], exposure, continuum_cd=np.array([[-1.0]]), continua=["led"])
+
+
+def test_default_framing_puts_the_limb_two_thirds_down(frame):
+    """Checked on the picture, not through limb_elevation: the limb crosses the centre column
+    about two thirds of the way down (space and the aurora above, the Earth below)."""
+    first_ground_row = int(np.argmax(frame["ground"].values[:, 960]))
+    assert abs(first_ground_row - 2 * 1080 / 3) < 10
+
+
+def test_moon_disc_is_placed_from_the_observer():
+    """The Moon's parallax from orbit reaches ~1 deg: the disc must sit where the Moon is seen
+    from the satellite, with its angular radius at that distance."""
+    from norrsken.render.scene import MOON_RADIUS_KM, moon_disc
+
+    lat, lon, alt = ISS
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + alt) * enu[2]
+    # The Moon 380 000 km away, 20 deg above the satellite's horizon to the south-east.
+    direction = np.array([math.sin(math.radians(135)), math.cos(math.radians(135)), 0.0]) * math.cos(math.radians(20))
+    direction[2] = math.sin(math.radians(20))
+    moon = origin + 380_000.0 * (direction @ enu)
+    camera = PinholeCamera(400, 400, azimuth_deg=135.0, elevation_deg=20.0, focal_length_mm=800.0)
+    light = Illumination(sun_ecef=-unit_vectors(lat, lon), moon_ecef_km=moon, moon_lux=0.3, year=2017.0)
+    disc = moon_disc(camera, origin, enu, light)
+    rows, cols = np.nonzero(disc)
+    assert abs(rows.mean() - 199.5) < 1.0 and abs(cols.mean() - 199.5) < 1.0
+    radius_px = math.asin(MOON_RADIUS_KM / 380_000.0) * camera.focal_length_px
+    assert disc.astype(bool).sum() == pytest.approx(math.pi * radius_px**2, rel=0.05)
+    # Behind the Earth: straight below the satellite.
+    light = Illumination(sun_ecef=-unit_vectors(lat, lon), moon_ecef_km=-380_000.0 * enu[2], moon_lux=0.3, year=2017.0)
+    assert moon_disc(camera, origin, enu, light).max() == 0.0
+
+
+def test_city_lights_survive_a_long_lens():
+    """At 400 mm Saint Petersburg's pool of light spans more than half the frame; it must still
+    be drawn (a regression: large pools were once dropped as projection artefacts)."""
+    lat, lon, alt = ISS
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + alt) * enu[2]
+    city = find_city("Saint Petersburg")
+    az, el = look_at(lat, lon, alt, city.lat_deg, city.lon_deg)
+    camera = PinholeCamera(1920, 1080, azimuth_deg=az, elevation_deg=el, focal_length_mm=400.0)
+    night = Illumination(sun_ecef=-unit_vectors(lat, lon), moon_ecef_km=-384400.0 * enu[2], moon_lux=0.0, year=2017.0)
+    light = city_lights(camera, origin, enu, night).sum(axis=-1)
+    assert light[540, 960] == pytest.approx(float(city_peak_cd(city.population)), rel=0.1)
+
+
+def test_districts_merge_into_their_city():
+    from norrsken.render.catalogs import cities
+    from norrsken.render.scene import light_sources
+
+    towns = cities()
+    kept = set(towns.name[light_sources()])
+    assert {"Helsinki", "Stockholm", "Espoo", "Vantaa"} <= kept  # separate towns of an agglomeration stay
+    assert not {"Kallio", "Södermalm", "Taka-Töölö"} & kept  # districts inside a city's pool go
+
+
+def test_led_share_follows_the_year():
+    from norrsken.render.scene import led_share
+
+    ids = np.arange(1, 2001)
+    assert led_share(2015.0, ids).mean() == pytest.approx(0.05, abs=0.03)
+    assert led_share(2025.0, ids).mean() == pytest.approx(0.65, abs=0.03)
+    assert np.all(led_share(2040.0, ids) <= 0.9)
+
+
+def test_ground_light_twilight_moon_and_extinction():
+    from norrsken.render.scene import ground_luminance, ground_transmission
+
+    lat, lon = 0.0, 0.0
+    point = EARTH_RADIUS_KM * unit_vectors(np.array([lat]), np.array([lon]))
+    up = point[0] / EARTH_RADIUS_KM
+
+    def sun_at(elevation_deg):
+        # A Sun direction at this elevation above the point's horizon (toward north).
+        e = math.radians(elevation_deg)
+        return math.sin(e) * up + math.cos(e) * np.array([0.0, 0.0, 1.0])
+
+    values = []
+    for elevation in (-20.0, -12.0, -6.0, 0.0, 2.999, 3.001, 30.0):
+        light = Illumination(sun_ecef=sun_at(elevation), moon_ecef_km=-384400.0 * up, moon_lux=0.0, year=2017.0)
+        values.append(ground_luminance(point, light)[0, 0])
+    assert values == sorted(values)  # brighter as the Sun rises
+    assert values[0] == 0.0 and values[4] == pytest.approx(values[5], rel=0.01)  # continuous at 3 deg
+    # Ocean at (0, 0): albedo 0.06 under the full luminous solar constant at 30 deg.
+    assert values[-1] == pytest.approx(0.06 * 133.8e3 * 0.5 / math.pi, rel=0.02)
+    # A full Moon overhead lights the ocean with 0.31 lx.
+    light = Illumination(sun_ecef=-up, moon_ecef_km=384400.0 * up + point[0], moon_lux=0.313, year=2017.0)
+    assert ground_luminance(point, light)[0, 1] == pytest.approx(0.06 * 0.313 / math.pi, rel=0.01)
+    # Extinction: straight up ~0.83 (0.2 mag), toward a grazing observer far less.
+    overhead = ground_transmission(point, point[0] + 400.0 * up)[0]
+    grazing = ground_transmission(point, point[0] + 2000.0 * np.array([0.0, 0.0, 1.0]) + 150.0 * up)[0]
+    assert overhead[0] == pytest.approx(10 ** (-0.08), rel=0.01)
+    assert np.all(grazing < 0.5 * overhead)

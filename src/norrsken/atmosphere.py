@@ -246,3 +246,16 @@ def atmosphere(
         ap=aps,
         msis_version=float(msis_version),
     )
+
+
+def air_mass(elevation_deg: np.ndarray | float) -> np.ndarray:
+    """Relative optical air mass along a line of sight at an apparent elevation (deg) above the
+    horizon, 1 at the zenith and 38 at the horizon (Kasten & Young 1989, Appl. Opt. 28, 4735)."""
+    h = np.maximum(np.asarray(elevation_deg, dtype=float), 0.0)
+    return 1.0 / (np.sin(np.radians(h)) + 0.50572 * (h + 6.07995) ** -1.6364)
+
+
+def transmission(elevation_deg: np.ndarray | float, extinction_mag: float) -> np.ndarray:
+    """Fraction of light that crosses the atmosphere along a line of sight at ``elevation_deg``
+    with a zenith extinction of ``extinction_mag`` magnitudes."""
+    return 10.0 ** (-0.4 * extinction_mag * air_mass(elevation_deg))

@@ -284,7 +284,7 @@ epoch {iss['tle_epoch']}): the ISS in the Earth's shadow over Europe, with the m
 in view.
 
 - **Time:** {iss['time']}
-- **ISS:** {iss['lat']:.2f}° N, {iss['lon']:.2f}° E, {iss['altitude_km']:.0f} km; limb {iss['limb_depression_deg']:.1f}° below the horizontal
+- **ISS:** {iss['lat']:.2f}°, {iss['lon']:.2f}° (latitude, longitude east), {iss['altitude_km']:.0f} km; limb {iss['limb_depression_deg']:.1f}° below the horizontal
 - **Kp:** {summary['kp']:.2f} ({summary['kp_source']})
 - **Hemispheric power (north):** {summary['hemispheric_power_gw']:.1f} GW; in view of the ISS: {best.power_gw:.1f} GW
 - **Camera:** {iss['camera']['focal_length_mm']:g} mm full frame, {iss['camera']['width']}x{iss['camera']['height']}, azimuth {iss['camera']['azimuth_deg']:.0f}°, elevation {iss['camera']['elevation_deg']:.1f}°

@@ -34,6 +34,7 @@ import numpy as np
 import xarray as xr
 
 from . import geomag
+from .atmosphere import transmission
 from .drivers import kp as kp_driver
 from .drivers.swpc import SwpcUnavailable, fetch, kp_now
 from .emission.table import EmissionTable, emission_table
@@ -131,12 +132,6 @@ def _interpolate(table: EmissionTable, values: np.ndarray, mean: np.ndarray, flu
     )
 
 
-def air_mass(elevation_deg: np.ndarray) -> np.ndarray:
-    """Relative optical air mass at an apparent elevation (Kasten & Young 1989, Appl. Opt. 28, 4735)."""
-    h = np.maximum(np.asarray(elevation_deg, dtype=float), 0.0)
-    return 1.0 / (np.sin(np.radians(h)) + 0.50572 * (h + 6.07995) ** -1.6364)
-
-
 def _seen(distance_deg: np.ndarray, height_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Elevation (deg) of light at ``height_km`` (line, ...) above a footprint ``distance_deg``
     away, and the factor from column to seen brightness: the van Rhijn gain of a layer at that
@@ -147,7 +142,7 @@ def _seen(distance_deg: np.ndarray, height_km: np.ndarray) -> tuple[np.ndarray, 
     van_rhijn = 1.0 / np.sqrt(np.maximum(1.0 - (ratio * np.cos(elevation)) ** 2, 1e-6))
     k = np.array([EXTINCTION_MAG[key] for key in _LINES]).reshape(-1, *([1] * (height_km.ndim - 1)))
     elevation = np.degrees(elevation)
-    return elevation, van_rhijn * 10.0 ** (-0.4 * k * air_mass(elevation))
+    return elevation, van_rhijn * transmission(elevation, k)
 
 
 def _atmosphere_indices(time) -> dict:
@@ -306,7 +301,7 @@ def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> di
         row[f"{prefix}azimuth_deg"] = float(grid.azimuth_deg[j]) if seen[k][j] > 0 else math.nan
         row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if seen[k][j] > 0 else math.nan
     # Straight overhead: the column itself, through one air mass.
-    row["overhead_green_r"] = float(brightness[0, 0].max()) * 10.0 ** (-0.4 * EXTINCTION_MAG["557.7"])
+    row["overhead_green_r"] = float(brightness[0, 0].max() * transmission(90.0, EXTINCTION_MAG["557.7"]))
     factor = threshold_factor(sun, moon, illumination)
     row["threshold_factor"] = factor
     row["verdict"] = verdict(row["green_r"], row["elevation_deg"], row["overhead_green_r"], sun, factor)

@@ -93,6 +93,7 @@ def time_steps(start: TimeLike, end: TimeLike, step_s: float) -> np.ndarray:
 
 def aurora_in_view(time: TimeLike, lat: float, lon: float, altitude_km: float, kp: float | None = None) -> tuple[float, float, float]:
     """Auroral power in view of a satellite (GW) and its power-weighted azimuth and elevation (deg)."""
+    lat, lon, altitude_km = geomag.check_place(lat, lon, altitude_km, (0.0, 40000.0), "a satellite")
     maps = oval(time, kp=kp, resolution_deg=OVAL_RESOLUTION_DEG)
     flux = maps["energy_flux_erg"].values
     lit = flux > 0.0

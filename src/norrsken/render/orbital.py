@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from .. import field as field_module
-from ..color import CameraExposure, Exposure, EyeExposure, describe_exposure, line_radiance_to_display, to_uint8
+from ..color import CameraExposure, Exposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
 from ..ephemeris import body_position_ecef_km, icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
@@ -28,7 +28,12 @@ from ..times import TimeLike, to_utc
 from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera, check_number, direction_from_enu
 from .raymarch import line_radiance_image
 from .scene import (
+    CITY_LIGHT,
     CONTINUA,
+    GROUND_LIGHT,
+    MOONLIGHT,
+    STAR_LIGHT,
+    ground_transmission,
     Illumination,
     city_lights,
     ground_distance_km,
@@ -37,10 +42,11 @@ from .scene import (
     moon_illuminance_lux,
     star_light,
 )
-from .sky import MAX_PIXELS, brightest_lines
+from .sky import brightest_lines, check_frame
 
-#: Altitudes of an orbital view, km: above the densest aurora, below the field's reach.
-ALTITUDE_RANGE_KM = (150.0, 2000.0)
+#: Altitudes of an orbital view, km: above the densest aurora, and low enough that the emission
+#: field (at most 60 deg of arc around the sub-satellite point) holds everything in sight.
+ALTITUDE_RANGE_KM = (150.0, 1650.0)
 #: An ISS crew camera: a 24 mm lens on a full-frame sensor, ISO 6400, f/1.4, 0.5 s. The crews use
 #: 14-85 mm lenses at high ISO, f/1.4-2.8 and 0.25-1 s exposures for the aurora.
 DEFAULT_FOCAL_LENGTH_MM = 24.0
@@ -57,12 +63,12 @@ def limb_depression_deg(altitude_km: float) -> float:
 
 
 def limb_elevation(width: int, height: int, focal_length_mm: float, altitude_km: float) -> float:
-    """Elevation of a full-frame camera's axis that puts the limb a third of the way down the
-    picture (the usual framing: space and the aurora above, the night Earth below)."""
+    """Elevation of a full-frame camera's axis that puts the limb two thirds of the way down the
+    picture: space, the airglow and the aurora on the limb above, the night Earth below."""
     focal_length_mm = check_number("focal_length_mm", focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm")
     half_height_mm = FULL_FRAME_WIDTH_MM * height / width / 2.0
-    # Rows are spaced evenly in tan(angle) on a pinhole: the row a sixth of the height above the
-    # centre lies at atan(tan(half fov) / 3) above the axis.
+    # Rows are spaced evenly in tan(angle) on a pinhole: the row a sixth of the height below the
+    # centre lies at atan(tan(half fov) / 3) below the axis.
     return -limb_depression_deg(altitude_km) + math.degrees(math.atan(half_height_mm / focal_length_mm / 3.0))
 
 
@@ -125,7 +131,7 @@ def orbit_view(
         :func:`norrsken.orbit.states`.
     camera
         A :class:`~norrsken.render.camera.PinholeCamera` in the satellite's local horizontal frame;
-        default: 1920 x 1080, 24 mm full frame, looking north with the limb a third of the way down.
+        default: 1920 x 1080, 24 mm full frame, looking north with the limb two thirds of the way down.
     kp, f107, f107a, ap
         Overrides of the indices (default: the embedded history).
     structure, seed
@@ -157,16 +163,8 @@ def orbit_view(
             elevation_deg=limb_elevation(1920, 1080, DEFAULT_FOCAL_LENGTH_MM, altitude_km),
             focal_length_mm=DEFAULT_FOCAL_LENGTH_MM,
         )
-    if not isinstance(camera, PinholeCamera):
-        raise NorrskenError(f"an orbital view takes a PinholeCamera, got {type(camera).__name__}")
-    if camera.width * camera.height > MAX_PIXELS:
-        raise NorrskenError(
-            f"a {camera.width}x{camera.height} picture has {camera.width * camera.height / 1e6:.1f} Mpx; "
-            f"the limit is {MAX_PIXELS / 1e6:g} Mpx"
-        )
     exposure = DEFAULT_EXPOSURE if exposure is None else exposure
-    if not isinstance(exposure, CameraExposure | EyeExposure):
-        raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
+    check_frame(camera, exposure, PinholeCamera, "a PinholeCamera for an orbital view")
     timing = {}
 
     started = clock.perf_counter()
@@ -196,7 +194,7 @@ def orbit_view(
     bodies = sky_bodies(moment, lat, lon, altitude_km)
     light = Illumination(
         sun_ecef=sun / np.linalg.norm(sun),
-        moon_ecef=moon / np.linalg.norm(moon),
+        moon_ecef_km=moon,
         moon_lux=moon_illuminance_lux(bodies.moon_illumination),
         year=moment.year + (moment.timetuple().tm_yday - 1) / 365.25,
     )
@@ -204,12 +202,13 @@ def orbit_view(
     distance = ground_distance_km(origin, rays)
     ground = np.isfinite(distance)
     points = origin + distance[ground][:, None] * rays[ground]
-    continuum[ground, :2] = ground_luminance(points, light)
+    through_air = ground_transmission(points, origin)
+    continuum[ground, GROUND_LIGHT] = ground_luminance(points, light) * through_air[:, :2]
     if cities:
-        continuum[..., 2:4] = city_lights(camera, origin, enu, light) * ground[..., None]
+        continuum[ground, CITY_LIGHT] = city_lights(camera, origin, enu, light)[ground] * through_air[:, 2:]
     if stars:
-        continuum[..., 4:] = star_light(camera, origin, enu, icrs_to_ecef(moment)) * ~ground[..., None]
-        continuum[..., 1] += moon_disc(camera, origin, enu, light) * ~ground
+        continuum[..., STAR_LIGHT] = star_light(camera, origin, enu, icrs_to_ecef(moment)) * ~ground[..., None]
+        continuum[..., MOONLIGHT] += moon_disc(camera, origin, enu, light) * ~ground
     timing["scene"] = clock.perf_counter() - started
 
     started = clock.perf_counter()
@@ -271,7 +270,6 @@ def orbit_view(
             "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
         },
     )
-
 
 
 def summary(ds: xr.Dataset) -> dict:

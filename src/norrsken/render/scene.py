@@ -12,8 +12,9 @@ own (see :func:`norrsken.color.line_radiance_to_display`):
 - stars from the Hipparcos catalogue, hidden behind the Earth and dimmed near the limb;
 - the Moon's disc.
 
-No atmosphere scatters or absorbs here besides that dimming of stars: from orbit the line of sight
-to the night ground crosses little air, and the aurora is optically thin. The ground is
+The light of the ground reaches space through the air above it, dimmed by its air mass along the
+line of sight (Kasten & Young 1989): near the limb the cities are seen through 3-7 air masses.
+The aurora and airglow lie above the absorbing air and are optically thin. The ground is
 Lambertian, luminance = albedo * illuminance / pi.
 
 Point-like sources (cities, stars) are splatted in image space: each is an elliptical Gaussian
@@ -30,6 +31,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ..atmosphere import transmission
 from ..errors import NorrskenError
 from ..field import EARTH_RADIUS_KM, unit_vectors
 from ..land import land_fraction
@@ -40,7 +42,16 @@ from .catalogs import bright_stars, cities, star_illuminance_lux
 #: Stars are sorted into Planckian bins (K), their flux shared between the two nearest in 1/T.
 STAR_BINS_K = (3000.0, 4000.0, 5000.0, 6000.0, 7500.0, 10000.0, 20000.0)
 CONTINUA = ("daylight", "moonlight", "sodium", "led", *(f"planck:{kelvin:g}" for kelvin in STAR_BINS_K))
-_DAYLIGHT, _MOONLIGHT, _SODIUM, _LED, _FIRST_STAR = range(5)
+#: Where each layer sits on that axis: the lit ground (daylight, moonlight), city lights (sodium,
+#: LED), stars; the Moon's disc adds to the moonlight channel.
+GROUND_LIGHT = slice(0, 2)
+MOONLIGHT = 1
+CITY_LIGHT = slice(2, 4)
+STAR_LIGHT = slice(4, len(CONTINUA))
+#: Zenith extinction at a low-altitude site, mag: ~0.2 in V (daylight, moonlight, white LED) and
+#: ~0.15 at the 589 nm of sodium light (Rayleigh scattering falls as lambda^-4; Schaefer 1993,
+#: Vistas Astron. 36, 311, gives k_V 0.2-0.3 at sea level).
+EXTINCTION_MAG = np.array([0.2, 0.2, 0.15, 0.2])
 
 #: Lambertian albedos: ocean at night ~0.06 (Payne 1972, J. Atmos. Sci. 29, 959, at high Sun
 #: elevation), land 0.25 (a mix of forest, field and snow in winter; bare snow reaches 0.8).
@@ -60,14 +71,14 @@ _TWILIGHT = (
 #: 10^(-0.4 (3.84 + 0.026 |alpha| + 4e-9 alpha^4)) foot-candles, 0.31 lx at full Moon
 #: (Krisciunas & Schaefer 1991, PASP 103, 1033, eq. 8; 1 fc = 10.764 lx).
 _LUX_PER_FOOTCANDLE = 10.764
-#: Mean angular radius of the Moon's disc, deg (its mean distance 384 400 km, radius 1737.4 km).
-MOON_RADIUS_DEG = math.degrees(math.asin(1737.4 / 384400.0))
+#: The Moon's mean radius, km (IAU).
+MOON_RADIUS_KM = 1737.4
 
-#: City lights. Upward luminous intensity per inhabitant, cd: calibrated so that a city of a million
-#: reaches ~0.15 cd m^-2 at its centre, the luminance of ~60 nW cm^-2 sr^-1 in the VIIRS day/night
-#: band for a sodium spectrum (typical of European city centres in the annual composites:
-#: Elvidge et al. 2017, Int. J. Remote Sens. 38, 5860; ~400 lm per W of band radiance for HP1),
-#: i.e. ~60 lm of upward light per inhabitant.
+#: City lights. Upward luminous intensity per inhabitant, cd (~60 lm of upward light): with the pool
+#: below, a city of a million peaks at 0.11 cd m^-2 and Saint Petersburg at 0.19 cd m^-2 before
+#: extinction. This is a design calibration to the order of magnitude of European city centres in
+#: the VIIRS day/night band composites (tens of nW cm^-2 sr^-1: Elvidge et al. 2017, Int. J.
+#: Remote Sens. 38, 5860), not a fit to them.
 CITY_CANDELA_PER_PERSON = 20.0
 #: The pool of light: a Gaussian of sigma = 2.5 km (population / 1e5)^(1/3), 1.3 km for a town of
 #: 15 000 and 9 km for Saint Petersburg, so the central luminance grows as population^(1/3): urban
@@ -84,7 +95,7 @@ LED_SHARE_PER_YEAR = 0.06
 #: City lights switch on as the Sun sets: off with the Sun above 0 deg, full below -6 deg.
 LIGHTS_ON_DEG = (0.0, -6.0)
 
-#: Stars fainter than this are not drawn (a 1 s exposure at f/1.4 from orbit records about this).
+#: Stars fainter than this are not drawn (half a second at f/1.4 and ISO 6400 records about this).
 STAR_LIMIT_MAG = 7.0
 #: Star image: a Gaussian of this sigma, px (lens and tracking blur of a hand-held frame).
 STAR_PSF_PX = 0.8
@@ -102,9 +113,12 @@ class Illumination:
 
     Attributes
     ----------
-    sun_ecef, moon_ecef : numpy.ndarray
-        Unit vectors from the Earth's centre (the Earth is small next to their distances, so the
-        same direction serves every point of the scene).
+    sun_ecef : numpy.ndarray
+        Unit vector from the Earth's centre to the Sun (the same direction serves every point of
+        the scene: the Sun's parallax is 9 arcsec).
+    moon_ecef_km : numpy.ndarray
+        The Moon's position from the Earth's centre, km: its parallax reaches ~1 deg, so the
+        disc is placed from the observer and the moonlight on the ground from each point.
     moon_lux : float
         Illuminance from the Moon outside the atmosphere, lux.
     year : float
@@ -112,7 +126,7 @@ class Illumination:
     """
 
     sun_ecef: np.ndarray
-    moon_ecef: np.ndarray
+    moon_ecef_km: np.ndarray
     moon_lux: float
     year: float
 
@@ -162,8 +176,20 @@ def ground_luminance(points_ecef_km: np.ndarray, light: Illumination) -> np.ndar
         SOLAR_ILLUMINANCE_LUX * np.sin(np.radians(np.maximum(sun_elevation, 0.0))),
         10.0 ** np.interp(sun_elevation, *_TWILIGHT, left=-np.inf),
     )
-    moon_lux = light.moon_lux * np.maximum(up @ light.moon_ecef, 0.0)
+    to_moon = light.moon_ecef_km - points_ecef_km
+    to_moon /= np.linalg.norm(to_moon, axis=-1, keepdims=True)
+    moon_lux = light.moon_lux * np.maximum(np.sum(up * to_moon, axis=-1), 0.0)
     return np.stack([sun_lux, moon_lux], axis=-1) * (albedo / np.pi)[:, None]
+
+
+def ground_transmission(points_ecef_km: np.ndarray, origin_ecef_km: np.ndarray) -> np.ndarray:
+    """Transmission of the air above ground points toward the observer, per continuum of the
+    ground (daylight, moonlight, sodium, LED), shape (N, 4)."""
+    up = points_ecef_km / np.linalg.norm(points_ecef_km, axis=-1, keepdims=True)
+    to_observer = origin_ecef_km - points_ecef_km
+    to_observer /= np.linalg.norm(to_observer, axis=-1, keepdims=True)
+    elevation = np.degrees(np.arcsin(np.clip(np.sum(up * to_observer, axis=-1), -1.0, 1.0)))
+    return transmission(elevation[:, None], EXTINCTION_MAG[None, :])
 
 
 def led_share(year: float, geonameid: np.ndarray) -> np.ndarray:
@@ -207,6 +233,21 @@ def city_peak_cd(population: np.ndarray) -> np.ndarray:
     """Luminance at the centre of a city's pool of light, cd m^-2."""
     sigma_m = 1e3 * city_sigma_km(population)
     return CITY_CANDELA_PER_PERSON * np.asarray(population, dtype=float) / (2.0 * np.pi * sigma_m**2)
+
+
+def _near_axis(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> np.ndarray:
+    """Directions within 5 deg beyond the frame's corners (as seen from the centre of the frame)."""
+    def unit(az: np.ndarray, el: np.ndarray) -> np.ndarray:
+        az, el = np.radians(az), np.radians(el)
+        return np.stack([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)], axis=-1)
+
+    cx, cy = camera.centre
+    axis = unit(*camera.pixel_to_direction(cx, cy))
+    corner = unit(*camera.pixel_to_direction(-0.5, -0.5))
+    limit = math.acos(float(np.clip(axis @ corner, -1.0, 1.0))) + math.radians(5.0)
+    directions = vectors_ecef @ enu.T
+    directions = directions / np.linalg.norm(directions, axis=-1, keepdims=True)
+    return directions @ axis > math.cos(min(limit, math.radians(89.0)))
 
 
 def _pixels(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,12 +294,18 @@ def city_lights(camera: Camera, origin_ecef_km: np.ndarray, enu: np.ndarray, lig
     share = led_share(light.year, towns.geonameid[keep])
     peak = city_peak_cd(towns.population[keep]) * switched
     weights = peak[:, None] * np.column_stack([1.0 - share, share])
-    _splat_projected(image, x0, y0, xe - x0, ye - y0, xn - x0, yn - y0, weights)
+    near = _near_axis(camera, enu, centre - origin_ecef_km)
+    _splat_projected(image, x0, y0, xe - x0, ye - y0, xn - x0, yn - y0, weights, near)
     return image
 
 
-def _splat_projected(image, x0, y0, ex, ey, nx, ny, weights) -> None:
-    """Splat Gaussians whose 1-sigma axes project to the pixel vectors (ex, ey) and (nx, ny)."""
+def _splat_projected(image, x0, y0, ex, ey, nx, ny, weights, near_axis) -> None:
+    """Splat Gaussians whose 1-sigma axes project to the pixel vectors (ex, ey) and (nx, ny).
+
+    ``near_axis`` marks the sources close enough to the camera's axis for that linear map to hold:
+    a pinhole stretches directions toward 90 deg off-axis without bound, and a source there would
+    be smeared over the whole picture (see :func:`_near_axis`).
+    """
     ok = np.isfinite(x0 + y0 + ex + ey + nx + ny)
     cxx = ex**2 + nx**2 + 1.0 / 12.0
     cyy = ey**2 + ny**2 + 1.0 / 12.0
@@ -268,13 +315,9 @@ def _splat_projected(image, x0, y0, ex, ey, nx, ny, weights) -> None:
     with np.errstate(invalid="ignore"):
         gain = sharp / np.sqrt(cxx * cyy - cxy**2)
     reach = _REACH_SIGMA * np.sqrt(np.maximum(cxx, cyy))
-    # The linear map of a source's shape holds only near its centre: a source far off the frame
-    # (a pinhole stretches directions toward 90 deg off-axis without bound) would be smeared over
-    # the whole picture. Sources are small (a city is at most ~1.5 deg across from orbit), so one
-    # that would cover more than half the frame is such an artefact and is left out.
     on_image = (
         ok
-        & (reach < max(image.shape[:2]) / 2)
+        & near_axis
         & (x0 + reach > -0.5)
         & (x0 - reach < image.shape[1] - 0.5)
         & (y0 + reach > -0.5)
@@ -353,12 +396,12 @@ def star_light(
     zero = np.zeros_like(x0)
     visible = clear > 0.0
     weights = np.where(visible[:, None], weights, 0.0)
-    _splat_projected(image, x0, y0, sigma, zero, zero, sigma, weights)
+    _splat_projected(image, x0, y0, sigma, zero, zero, sigma, weights, _near_axis(camera, enu, direction))
     return image
 
 
 def _pixel_solid_angle(camera: Camera, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Solid angle of the pixel at (x, y), sr, from the directions of its corners' midpoints."""
+    """Solid angle of the pixel at (x, y), sr, from the directions of its edges' midpoints."""
     def enu(dx: float, dy: float) -> np.ndarray:
         az, el = camera.pixel_to_direction(np.nan_to_num(x) + dx, np.nan_to_num(y) + dy)
         az, el = np.radians(az), np.radians(el)
@@ -375,12 +418,15 @@ def moon_disc(
     """Luminance of the Moon's disc in each pixel, cd m^-2 (H, W): its illuminance spread evenly over
     the disc (the phase is not drawn), zero where the Earth hides it."""
     image = np.zeros((camera.height, camera.width), dtype=np.float32)
-    if not math.isfinite(ground_distance_km(origin_ecef_km, light.moon_ecef[None, :])[0]):
-        x0, y0 = _pixels(camera, enu, light.moon_ecef[None, :])
-        if np.isfinite(x0[0]):
-            radius_px = MOON_RADIUS_DEG * math.sqrt(1.0 / _pixel_solid_angle(camera, x0, y0)[0]) * math.pi / 180.0
-            solid_angle = math.pi * math.radians(MOON_RADIUS_DEG) ** 2
-            yy, xx = np.mgrid[0 : camera.height, 0 : camera.width]
-            inside = np.hypot(xx - x0[0], yy - y0[0]) <= radius_px
-            image[inside] = light.moon_lux / solid_angle
+    line = light.moon_ecef_km - origin_ecef_km
+    distance = float(np.linalg.norm(line))
+    if math.isfinite(ground_distance_km(origin_ecef_km, (line / distance)[None, :])[0]):
+        return image  # behind the Earth
+    x0, y0 = _pixels(camera, enu, line[None, :])
+    if not np.isfinite(x0[0]):
+        return image  # behind the camera
+    radius = math.asin(MOON_RADIUS_KM / distance)
+    radius_px = radius / math.sqrt(_pixel_solid_angle(camera, x0, y0)[0])
+    yy, xx = np.ogrid[0 : camera.height, 0 : camera.width]
+    image[np.hypot(xx - x0[0], yy - y0[0]) <= radius_px] = light.moon_lux / (math.pi * radius**2)
     return image

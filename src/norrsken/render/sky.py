@@ -37,6 +37,19 @@ MAX_OBSERVER_KM = 20.0
 SUN_LIMIT_DEG = -6.0
 
 
+def check_frame(camera: Camera, exposure: Exposure, kinds: type | tuple[type, ...], expected: str) -> None:
+    """Refuse a camera of the wrong kind, a picture too large for memory, or an unknown exposure."""
+    if not isinstance(camera, kinds):
+        raise NorrskenError(f"camera must be {expected}, got {type(camera).__name__}")
+    if camera.width * camera.height > MAX_PIXELS:
+        raise NorrskenError(
+            f"a {camera.width}x{camera.height} picture has {camera.width * camera.height / 1e6:.1f} Mpx; "
+            f"the limit is {MAX_PIXELS / 1e6:g} Mpx (about 2.3 GiB of working memory)"
+        )
+    if not isinstance(exposure, CameraExposure | EyeExposure):
+        raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
+
+
 def sky(
     lat: float,
     lon: float,
@@ -102,16 +115,8 @@ def sky(
     lat, lon, altitude_km = check_place(lat, lon, altitude_km, (0.0, MAX_OBSERVER_KM), "a ground view")
     moment = to_utc(time)
     camera = AllSkyCamera(1024, 1024) if camera is None else camera
-    if not isinstance(camera, Camera):
-        raise NorrskenError(f"camera must be a PinholeCamera or an AllSkyCamera, got {type(camera).__name__}")
-    if camera.width * camera.height > MAX_PIXELS:
-        raise NorrskenError(
-            f"a {camera.width}x{camera.height} picture has {camera.width * camera.height / 1e6:.1f} Mpx; "
-            f"the limit is {MAX_PIXELS / 1e6:g} Mpx (about 2.3 GiB of working memory)"
-        )
     exposure = CameraExposure() if exposure is None else exposure
-    if not isinstance(exposure, CameraExposure | EyeExposure):
-        raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
+    check_frame(camera, exposure, Camera, "a PinholeCamera or an AllSkyCamera")
     bodies = sky_bodies(moment, lat, lon, altitude_km)
     if bodies.sun_elevation_deg > SUN_LIMIT_DEG and not daylight_ok:
         raise NorrskenError(
