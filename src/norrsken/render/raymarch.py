@@ -247,12 +247,14 @@ def line_radiance_image(
     *,
     adaptive: bool = True,
     step_scale: float = 1.0,
+    tolerance: float = ADAPTIVE_TOLERANCE,
 ) -> np.ndarray:
     """Brightness (Rayleigh) of every line for an image of rays (H, W, 3).
 
     With ``adaptive`` (the default) only every other pixel in both directions is traced at first;
     each pixel in between is the mean of its traced neighbours (left-right, up-down or the four
-    diagonals) where those agree within 5 % (+1 R) in every line, and is traced otherwise. Smooth
+    diagonals) where those agree within ``tolerance`` (5 % by default, +1 R) in every line, and
+    is traced otherwise. Smooth
     skies cost about a quarter of the rays; edges of arcs, the horizon and the rim of an all-sky
     circle are traced in full. A feature narrower than two pixels that neither neighbour sees can
     be missed: use ``adaptive=False`` for exact per-pixel values.
@@ -272,7 +274,9 @@ def line_radiance_image(
     out[::2, ::2] = line_radiance(field, origin_ecef_km, rays[::2, ::2], step_scale=step_scale)
 
     trace = np.zeros((height, width), dtype=np.bool_)
-    _fill_between(out, trace, ADAPTIVE_TOLERANCE, ADAPTIVE_FLOOR_R)
+    if not 0.0 < tolerance <= 0.5:
+        raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance!r}")
+    _fill_between(out, trace, tolerance, ADAPTIVE_FLOOR_R)
     trace &= np.isfinite(rays).all(axis=-1)  # pixels without a ray (outside an all-sky circle) stay NaN
     if trace.any():
         out[trace] = line_radiance(field, origin_ecef_km, rays[trace], step_scale=step_scale)
