@@ -11,6 +11,7 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from norrsken.cli import app
+from tle_tools import with_checksum
 
 runner = CliRunner()
 
@@ -208,22 +209,17 @@ ISS_LINE1 = "1 25544U 98067A   17018.16759178  .00002139  00000-0  39647-4 0  99
 ISS_LINE2 = "2 25544  51.6445  66.1799 0007746  95.7219  10.7210 15.54083144 38425"
 
 
-def _with_checksum(line: str) -> str:
-    body = line[:68]
-    return body + str(sum(int(c) if c.isdigit() else c == "-" for c in body) % 10)
-
-
 def _tle_files(folder: Path) -> None:
     """Element sets for the --tle tests: one good set, two broken ones, two satellites, and the ISS
     elements moved to epochs past the AACGM (2031) and DE421 (2054) ranges."""
-    other = [_with_checksum(line.replace("25544", "20580")) for line in (ISS_LINE1, ISS_LINE2)]
+    other = [with_checksum(line.replace("25544", "20580")) for line in (ISS_LINE1, ISS_LINE2)]
     texts = {
         "iss.tle": ["ISS (ZARYA)", ISS_LINE1, ISS_LINE2],
         "checksum.tle": ["ISS (ZARYA)", ISS_LINE1[:68] + "0", ISS_LINE2],
         "short.tle": ["ISS (ZARYA)", ISS_LINE1, ISS_LINE2[:60]],
         "two.tle": ["ISS (ZARYA)", ISS_LINE1, ISS_LINE2, "OTHER", *other],
-        "2031.tle": ["LATER", _with_checksum(ISS_LINE1.replace("17018.", "31018.")), ISS_LINE2],
-        "2054.tle": ["MUCH LATER", _with_checksum(ISS_LINE1.replace("17018.", "54018.")), ISS_LINE2],
+        "2031.tle": ["LATER", with_checksum(ISS_LINE1.replace("17018.", "31018.")), ISS_LINE2],
+        "2054.tle": ["MUCH LATER", with_checksum(ISS_LINE1.replace("17018.", "54018.")), ISS_LINE2],
     }
     for name, lines in texts.items():
         (folder / name).write_text("\n".join(lines) + "\n")

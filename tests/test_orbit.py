@@ -10,6 +10,7 @@ from skyfield.api import EarthSatellite
 from norrsken import ephemeris
 from norrsken.errors import NorrskenError, NorrskenWarning, OutOfRangeError, TLEError
 from norrsken.orbit import iss, iss_tles, load_tles, parse_tles, select, shadow_intervals, states
+from tle_tools import with_checksum
 
 UTC = dt.UTC
 # Epochs of the packaged sets, from the fixture index (shared fixtures, tle/iss_tle_index.tsv),
@@ -30,12 +31,6 @@ def _set(epoch: str) -> tuple[str, str]:
 
 
 JAN18_1, JAN18_2 = _set("2017-01-18T04:01:19Z")
-
-
-def _with_checksum(line: str) -> str:
-    """Columns 1-68 of ``line`` and their checksum, computed here independently of norrsken."""
-    body = line[:68]
-    return body + str(sum(int(c) if c.isdigit() else c == "-" for c in body) % 10)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -91,28 +86,28 @@ NAME = "ISS (ZARYA)"
         ([NAME, JAN18_2, JAN18_1], "x.tle line 2: expected line 1 of an element set, starting '1 ', got '2 25544"),
         ([NAME, JAN18_1, JAN18_1], "x.tle line 3: expected line 2 of an element set, starting '2 ', got '1 25544"),
         (
-            [NAME, JAN18_1, _with_checksum(JAN18_2.replace("25544", "25545"))],
+            [NAME, JAN18_1, with_checksum(JAN18_2.replace("25544", "25545"))],
             "x.tle line 3: catalog number 25545 differs from 25544 on line 2",
         ),
         (
-            [NAME, JAN18_1, _with_checksum(JAN18_2.replace("51.6445", "51.6x45"))],
+            [NAME, JAN18_1, with_checksum(JAN18_2.replace("51.6445", "51.6x45"))],
             "x.tle line 3: inclination (columns 9-16) is not a valid number: '51.6x45'",
         ),
         (
-            [NAME, JAN18_1, _with_checksum(JAN18_2.replace("15.54083144", "-5.54083144"))],
+            [NAME, JAN18_1, with_checksum(JAN18_2.replace("15.54083144", "-5.54083144"))],
             "mean motion (columns 53-63) is not a valid number: '-5.54083144'",
         ),
         (
-            [NAME, _with_checksum(JAN18_1.replace("39647-4", "3964e-4")), JAN18_2],
+            [NAME, with_checksum(JAN18_1.replace("39647-4", "3964e-4")), JAN18_2],
             "BSTAR drag term (columns 54-61) is not a valid number: '3964e-4'",
         ),
         (
-            [NAME, _with_checksum(JAN18_1.replace("17018.", "17400.")), JAN18_2],
+            [NAME, with_checksum(JAN18_1.replace("17018.", "17400.")), JAN18_2],
             "x.tle line 2: epoch day 400.168 is not a day of 2017",
         ),
         ([NAME, JAN18_1], "x.tle line 2: the text ends inside an element set"),
         (
-            [NAME, JAN18_1, _with_checksum(JAN18_2.replace("0007746", "9999999"))],
+            [NAME, JAN18_1, with_checksum(JAN18_2.replace("0007746", "9999999"))],
             "x.tle lines 2-3: SGP4 cannot start from these elements: semilatus rectum is less than zero",
         ),
         ([], "x.tle: no element sets found"),
@@ -269,7 +264,7 @@ def test_select_picks_the_nearest_epoch_and_warns_far_from_all():
     with pytest.raises(NorrskenError, match="no element sets"):
         select([], far)
     # The same elements under another catalog number stand in for a second satellite.
-    other = parse_tles("\n".join(_with_checksum(line.replace("25544", "20580")) for line in (JAN18_1, JAN18_2)))
+    other = parse_tles("\n".join(with_checksum(line.replace("25544", "20580")) for line in (JAN18_1, JAN18_2)))
     with pytest.raises(NorrskenError, match=r"one satellite, got catalog numbers \[20580, 25544\]"):
         select([*iss_tles(), *other], far)
 

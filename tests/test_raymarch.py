@@ -151,3 +151,11 @@ def test_nan_rays_give_nan_and_bad_input_is_refused(airglow_only):
         line_radiance(airglow_only, 0.5 * origin, rays[:1])
     with pytest.raises(NorrskenError, match="step_scale"):
         line_radiance(airglow_only, origin, rays[:1], step_scale=0.0)
+
+
+@pytest.mark.parametrize("tolerance", [0.0, -0.1, 0.6])
+def test_adaptive_tolerance_is_checked(tolerance):
+    field = emission_field("2017-01-18T21:00Z", 69.65, 18.96, radius_deg=5.0)
+    rays = np.tile([0.0, 0.0, 1.0], (4, 4, 1))
+    with pytest.raises(NorrskenError, match="tolerance"):
+        line_radiance_image(field, np.array([0.0, 0.0, 6371.0]), rays, tolerance=tolerance)

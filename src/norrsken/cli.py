@@ -120,6 +120,18 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
     return ds, {**oval_summary(ds, boundaries[hemisphere]), "files": {k: str(v) for k, v in files.items()}}
 
 
+def _print_brightest_and_files(result: dict) -> None:
+    """The brightest 427.8, 557.7 and 630.0 nm light of a picture and where it is, then its files."""
+    table = Table(title="brightest in view")
+    for column_name in ("line (nm)", "brightness (kR)", "azimuth (°)", "elevation (°)"):
+        table.add_column(column_name, justify="right")
+    for key, line in result["brightest"].items():
+        table.add_row(key, f"{line['max_r'] / 1e3:.2f}", f"{line['azimuth_deg']:.1f}", f"{line['elevation_deg']:.1f}")
+    console.print(table)
+    for kind, path in result["files"].items():
+        console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
+
+
 def _degrees(value: float | None, suffix: str = "°") -> str:
     return "not found" if value is None else f"{value:.1f}{suffix}"
 
@@ -497,14 +509,7 @@ def sky(
         f"({100 * result['moon_illumination']:.0f} % lit)",
         highlight=False,
     )
-    table = Table(title="brightest in view")
-    for column_name in ("line (nm)", "brightness (kR)", "azimuth (°)", "elevation (°)"):
-        table.add_column(column_name, justify="right")
-    for key, line in result["brightest"].items():
-        table.add_row(key, f"{line['max_r'] / 1e3:.2f}", f"{line['azimuth_deg']:.1f}", f"{line['elevation_deg']:.1f}")
-    console.print(table)
-    for kind, path in result["files"].items():
-        console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
+    _print_brightest_and_files(result)
 
 
 @app.command("forecast")
@@ -802,14 +807,7 @@ def _print_orbit_summary(result: dict) -> None:
         f"Kp {result['kp']:.2f} ({result['kp_source']}); limb {result['limb_depression_deg']:.1f}° below the horizontal",
         highlight=False,
     )
-    table = Table(title="brightest in view")
-    for column_name in ("line (nm)", "brightness (kR)", "azimuth (°)", "elevation (°)"):
-        table.add_column(column_name, justify="right")
-    for key, line in result["brightest"].items():
-        table.add_row(key, f"{line['max_r'] / 1e3:.2f}", f"{line['azimuth_deg']:.1f}", f"{line['elevation_deg']:.1f}")
-    console.print(table)
-    for kind, path in result["files"].items():
-        console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
+    _print_brightest_and_files(result)
 
 
 def main() -> None:
