@@ -450,3 +450,32 @@ def test_forecast_bad_input(args, message):
     result = run("forecast", *args, "--offline")
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.stderr.split()) and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_live_kp_names_swpc_or_the_fallback(tmp_path, monkeypatch):
+    """--live walks the Kp chain; offline here, SWPC fails and the output names the fallback."""
+    from norrsken.drivers import swpc
+
+    def unreachable(name, **kwargs):
+        raise swpc.SwpcUnavailable(f"SWPC {name}: no network", "ConnectError: no network")
+
+    monkeypatch.setattr(swpc, "fetch", unreachable)
+    result = run("oval", "--time", "2017-01-18T21:00Z", "--live", "--json", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["kp_source"].startswith("embedded CelesTrak history") and "SWPC unreachable" in summary["kp_source"]
+    assert any(name.endswith("20170118T2100Z.png") for name in summary["files"].values())  # not a what-if stamp
+    # SWPC reachable: the product's label reaches the output.
+    monkeypatch.setattr(swpc, "kp_now", lambda time, kp=None, offline=True: (4.33, "SWPC observed (stale)"))
+    result = run("orbit", "--time", ISS_DARK, "--size", "160x90", "--structure", "none", "--live", "--json",
+                 "--out", str(tmp_path / "o.png"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["kp"] == pytest.approx(4.33) and summary["kp_source"] == "SWPC observed (stale)"
+
+
+def test_forecast_in_polar_day_says_so():
+    result = run("forecast", "--lat", "78.2", "--lon", "15.6", "--start", "2017-06-21T00:00Z", "--hours", "24",
+                 "--step", "120", "--offline")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "the Sun stays above -6°" in " ".join(result.stdout.split())

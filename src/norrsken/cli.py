@@ -48,6 +48,23 @@ F107aOption = Annotated[
     float | None, typer.Option("--f107a", help="81-day mean F10.7, sfu; default: embedded history.")
 ]
 ApOption = Annotated[float | None, typer.Option("--ap", help="Daily Ap; default: embedded history.")]
+LiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--live", help="Ask NOAA SWPC for Kp first (observed, then forecast); the embedded history is the fallback."
+    ),
+]
+
+
+def _live_kp(time: str, kp: float | None, live: bool) -> tuple[float | None, str | None]:
+    """Kp and its source down the chain override -> SWPC -> embedded history when ``live``;
+    otherwise ``kp`` untouched and no label (the models then name their own source)."""
+    if not live:
+        return kp, None
+    from .drivers.swpc import kp_now
+
+    with console.status("asking NOAA SWPC for Kp"):
+        return kp_now(time, kp=kp, offline=False)
 
 
 def friendly(func: F) -> F:
@@ -76,8 +93,13 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, threshold: float):
-    """Compute and write the oval products; return the oval Dataset and a summary with the files."""
+def _oval_products(
+    time: str, kp: float | None, hemisphere: str, out: Path, threshold: float, kp_source: str | None = None
+):
+    """Compute and write the oval products; return the oval Dataset and a summary with the files.
+
+    ``kp_source`` names where a given ``kp`` came from (SWPC); without it a given Kp is a what-if
+    override and the file names say so."""
     from .geomag import hemisphere_sign
     from .io import boundary_feature, prepare_output_dir, write_geojson, write_netcdf
     from .precipitation import boundary_geographic, oval, view_line, zhang_paxton
@@ -90,6 +112,8 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
     hemisphere_sign(hemisphere)
     with console.status("computing the oval"):
         ds = oval(moment, kp=kp)
+    if kp_source is not None:
+        ds.attrs["kp_source"] = kp_source
     kp_value = ds.attrs["kp"]
 
     def flux_of(mlat, mlt):
@@ -100,7 +124,7 @@ def _oval_products(time: str, kp: float | None, hemisphere: str, out: Path, thre
     out = prepare_output_dir(out)
     properties = {"time": ds.attrs["time"], "kp": kp_value, "model": ds.attrs["model"]}
     stamp = f"{moment:%Y%m%dT%H%M%SZ}" if moment.second else f"{moment:%Y%m%dT%H%MZ}"
-    if kp is not None:
+    if kp is not None and kp_source is None:
         stamp += f"-kp{kp_value:g}"
     files = {
         "map": plot_oval(ds, boundaries[hemisphere], out / f"oval-{hemisphere}-{stamp}.png", view=views[hemisphere]),
@@ -167,10 +191,12 @@ def oval(
     threshold: Annotated[
         float, typer.Option("--threshold", help="Energy flux (erg cm-2 s-1) that defines the equatorward edge.")
     ] = BOUNDARY_FLUX_ERG,
+    live: LiveOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Energy flux and mean energy of the auroral oval (Zhang & Paxton 2008) at a time: map, edge, data."""
-    _, summary = _oval_products(time, kp, hemisphere, out, threshold)
+    kp, source = _live_kp(time, kp, live)
+    _, summary = _oval_products(time, kp, hemisphere, out, threshold, kp_source=source)
     if as_json:
         print(json.dumps(summary, allow_nan=False))
     else:
@@ -444,6 +470,7 @@ def sky(
     netcdf: Annotated[
         Path | None, typer.Option("--netcdf", help="Also write the line radiances (R) and directions as NetCDF.")
     ] = None,
+    live: LiveOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """A true-colour picture of the sky from the ground: all-sky fisheye or a pinhole camera."""
@@ -470,6 +497,7 @@ def sky(
     view = make_camera(
         camera, width, height, azimuth_deg=az, elevation_deg=el, fov_deg=fov, focal_length_mm=focal_length
     )
+    kp, source = _live_kp(time, kp, live)
     with console.status(f"rendering {width}x{height} {camera} view"):
         ds = render_sky(
             lat,
@@ -489,6 +517,8 @@ def sky(
             adaptive=not exact,
             daylight_ok=daylight_ok,
         )
+    if source is not None:
+        ds.attrs["kp_source"] = source
     result = summary(ds)
     metadata = {
         "Software": "norrsken",
@@ -578,7 +608,14 @@ def forecast_command(
     console.print(f"Kp from: {'; '.join(sources)}", highlight=False)
     console.print(f"atmosphere: {result['atmosphere']}", highlight=False)
     best = result["best"]
-    console.print(f"best: {best['time']} — {best['verdict']}", highlight=False)
+    if all(row["verdict"] == "daylight" for row in result["steps"]):
+        console.print(
+            "the Sun stays above -6° here for the whole window (daylight or bright twilight): no aurora can be "
+            "seen; try another date or a longer --hours",
+            highlight=False,
+        )
+    else:
+        console.print(f"best: {best['time']} — {best['verdict']}", highlight=False)
     for kind, path in result.get("files", {}).items():
         console.print(f"  wrote {kind:<7} {path}", markup=False, highlight=False)
 
@@ -743,6 +780,7 @@ def orbit_command(
     netcdf: Annotated[
         Path | None, typer.Option("--netcdf", help="Also write line radiances (R) and continuum layers as NetCDF.")
     ] = None,
+    live: LiveOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """The astronaut's picture: the aurora, the night Earth and the stars from a satellite (the ISS by default)."""
@@ -774,11 +812,14 @@ def orbit_command(
         elevation = limb_elevation(width, height, focal_length, alt) if el is None else el
     camera = PinholeCamera(width, height, azimuth_deg=azimuth, elevation_deg=elevation, focal_length_mm=focal_length)
     exposure = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds)
+    kp, source = _live_kp(time, kp, live)
     with console.status(f"rendering the view from {satellite.name} ({width}x{height})"):
         ds = orbit_view(
             time, lat, lon, alt, camera=camera, kp=kp, structure=structure, seed=seed, exposure=exposure,
             airglow=airglow, cities=cities, stars=stars, adaptive=not exact,
         )
+    if source is not None:
+        ds.attrs["kp_source"] = source
     result = orbit_summary(ds)
     result["satellite"] = {
         "name": satellite.name,
