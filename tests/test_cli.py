@@ -431,8 +431,11 @@ def test_forecast_online_falls_back_with_the_reason(monkeypatch):
     monkeypatch.setattr("norrsken.forecast.fetch", unreachable)
     result = run("forecast", "--lat", "69.65", "--lon", "18.96", "--start", "2017-01-18T20:00Z", "--hours", "1", "--json")
     assert result.exit_code == 0, result.output
-    source = json.loads(result.stdout)["steps"][0]["kp_source"]
+    data = json.loads(result.stdout)
+    source = data["steps"][0]["kp_source"]
     assert source.startswith("embedded CelesTrak history") and "SWPC unreachable" in source
+    # The solar wind and OVATION "now" are reported as unavailable, not silently left out.
+    assert "error" in data["now"]["solar_wind"] and "error" in data["now"]["ovation"]
 
 
 @pytest.mark.parametrize(
@@ -479,3 +482,33 @@ def test_forecast_in_polar_day_says_so():
                  "--step", "120", "--offline")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "the Sun stays above -6°" in " ".join(result.stdout.split())
+
+
+def test_passes_ranked_json_and_render(tmp_path):
+    result = run("passes", "--from", "2017-01-18T20:00Z", "--to", "2017-01-19T00:00Z", "--region", "35,72,-25,45",
+                 "--render", "--size", "160x90", "--out", str(tmp_path), "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    passes = data["passes"]
+    assert data["satellite"] == "ISS (ZARYA)" and len(passes) >= 2
+    assert [p["power_gw"] for p in passes] == sorted((p["power_gw"] for p in passes), reverse=True)
+    best = passes[0]
+    assert best["time"] == "2017-01-18T23:59:00Z" and best["lat_deg"] > 45.0
+    assert abs((best["azimuth_deg"] + 180.0) % 360.0 - 180.0) < 45.0  # point north
+    assert 0.0 <= best["moon_illumination"] <= 1.0
+    assert all(Path(p["png"]).exists() for p in passes)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T19:00Z"], "lies before the start"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--region", "35,72,x,45"], "--region must look like"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--region", "72,35,0,45"], "lat_min"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--step", "0"], "time step"),
+    ],
+)
+def test_passes_bad_input(args, message):
+    result = run("passes", *args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split()) and len(result.stderr.strip().splitlines()) == 1

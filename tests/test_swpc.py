@@ -367,3 +367,30 @@ def test_kp_chain_unreachable_falls_back():
     assert label == "embedded CelesTrak history (SWPC unreachable: ConnectError: connection refused)"
     with pytest.raises(OutOfRangeError, match=r"pass --kp.*\(SWPC unreachable: ConnectError"):
         swpc.kp_now("2099-01-01T00:00Z", offline=False, now=NOW, client=client)
+
+
+# ---------------------------------------------------------------- conditions now
+
+
+def test_conditions_now_reports_each_product_with_its_own_time_and_staleness():
+    server = Server()
+    # Just after the newest solar-wind rows (2026-04-18 14:30): fresh wind; OVATION is from 2025.
+    now = dt.datetime(2026, 4, 18, 14, 35, tzinfo=dt.UTC)
+    conditions = swpc.conditions_now(69.65, 18.96, now=now, client=server.client)
+    wind, ovation = conditions["solar_wind"], conditions["ovation"]
+    assert not wind["stale"] and wind["time"].startswith("2026-04-18T14:3")
+    assert wind["bz_gsm_nt"] is not None and -50.0 < wind["bz_gsm_nt"] < 50.0
+    assert wind["speed_km_s"] is not None and 200.0 < wind["speed_km_s"] < 1500.0
+    assert "SWPC mag (live" in wind["source"] and "SWPC plasma (live" in wind["source"]
+    assert ovation["stale"] and "STALE" in ovation["source"]  # a forecast of 2025-01-12, a year old
+    assert 0.0 <= ovation["probability_percent"] <= 100.0
+    assert ovation["cell"][0] == 70.0 and ovation["cell"][1] in (14.0, 19.0, 0.0)  # nearest cell present
+
+
+def test_conditions_now_names_what_is_unavailable():
+    server = Server()
+    server.replies = [httpx.ConnectError("no route")] * 12
+    conditions = swpc.conditions_now(69.65, 18.96, now=NOW, client=server.client)
+    assert "error" in conditions["solar_wind"] and "error" in conditions["ovation"]
+    with pytest.raises(NorrskenError, match="latitude"):
+        swpc.conditions_now(95.0, 0.0, now=NOW, client=server.client)

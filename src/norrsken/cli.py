@@ -607,6 +607,7 @@ def forecast_command(
     sources = sorted({row["kp_source"] for row in result["steps"]})
     console.print(f"Kp from: {'; '.join(sources)}", highlight=False)
     console.print(f"atmosphere: {result['atmosphere']}", highlight=False)
+    _print_conditions_now(result["now"])
     best = result["best"]
     if all(row["verdict"] == "daylight" for row in result["steps"]):
         console.print(
@@ -711,6 +712,31 @@ def passes_command(
     for record in result["passes"]:
         if "png" in record:
             console.print(f"  wrote png {record['png']}", markup=False, highlight=False)
+
+
+def _print_conditions_now(now: dict) -> None:
+    """The solar wind and OVATION at the time of asking, stale ones marked."""
+    if now.get("offline"):
+        return
+    wind, ovation = now["solar_wind"], now["ovation"]
+    if "error" in wind:
+        console.print(f"solar wind now: unavailable ({wind['error']})", highlight=False)
+    else:
+        flag = "[bold red]STALE[/] " if wind["stale"] else ""
+        console.print(
+            f"solar wind now: {flag}Bz {wind['bz_gsm_nt']} nT, {wind['speed_km_s']} km/s, {wind['density_cm3']} cm⁻³ "
+            f"at {wind['time']}",
+            highlight=False,
+        )
+    if "error" in ovation:
+        console.print(f"OVATION now: unavailable ({ovation['error']})", highlight=False)
+    else:
+        flag = "[bold red]STALE[/] " if ovation["stale"] else ""
+        console.print(
+            f"OVATION now: {flag}{ovation['probability_percent']:.0f} % chance of visible aurora here "
+            f"(forecast for {ovation['forecast_time']})",
+            highlight=False,
+        )
 
 
 LOOKS = {"north": 0.0, "east": 90.0, "south": 180.0, "west": 270.0}

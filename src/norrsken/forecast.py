@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 import math
 
 import numpy as np
@@ -36,7 +37,7 @@ import xarray as xr
 from . import geomag
 from .atmosphere import transmission
 from .drivers import kp as kp_driver
-from .drivers.swpc import SwpcUnavailable, fetch, kp_now
+from .drivers.swpc import SwpcUnavailable, conditions_now, fetch, kp_now
 from .emission.table import EmissionTable, emission_table
 from .ephemeris import darkness_class, sky_bodies
 from .errors import NorrskenError, OutOfRangeError
@@ -223,6 +224,7 @@ def forecast(
         raise NorrskenError(f"{times.size} steps; at most {MAX_STEPS}: use a longer step")
     bodies = sky_bodies(times, lat, lon)
     grid = _sky_grid(round(lat, 4), round(lon, 4), f"{first:%Y-%m}")
+    now = None if offline else conditions_now(lat, lon)
     offline, problem = (True, None) if offline or kp is not None else _reach_swpc()
     rows = [
         _step(time.item().replace(tzinfo=dt.UTC), lat, lon, grid, kp, offline, problem, bodies, i)
@@ -245,6 +247,8 @@ def forecast(
             "min_elevation_deg": MIN_ELEVATION_DEG,
             "high_elevation_deg": HIGH_ELEVATION_DEG,
             "atmosphere": _atmosphere_note(times[-1].item().replace(tzinfo=dt.UTC)),
+            # The solar wind and OVATION right now, with each product's time and stale flag.
+            "now": json.dumps(now if now is not None else {"offline": True}),
         },
     )
 
@@ -326,6 +330,7 @@ def summary(ds: xr.Dataset) -> dict:
         "lat": ds.attrs["lat"],
         "lon": ds.attrs["lon"],
         "atmosphere": ds.attrs["atmosphere"],
+        "now": json.loads(ds.attrs["now"]),
         "thresholds": {
             "naked_eye_r": NAKED_EYE_R,
             "camera_r": CAMERA_R,

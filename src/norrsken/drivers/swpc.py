@@ -608,3 +608,54 @@ def kp_now(
         raise OutOfRangeError(f"{exc}{context}") from None
     label = "embedded CelesTrak history"
     return value, f"{label} ({'; '.join(problems)})" if problems else label
+
+
+def conditions_now(
+    lat: float, lon: float, *, now: dt.datetime | None = None, client: httpx.Client | None = None
+) -> dict:
+    """The latest solar wind and OVATION's probability of visible aurora at a place, each with the
+    product's own time and a stale flag, for outputs that report "now".
+
+    Returns
+    -------
+    dict
+        ``solar_wind``: ``time``, ``bz_gsm_nt``, ``bt_nt``, ``speed_km_s``, ``density_cm3`` (the
+        newest row with a value; None where missing), ``stale``, ``source``; ``ovation``:
+        ``forecast_time``, ``probability_percent`` at the nearest 1-deg cell, ``stale``, ``source``.
+        A product SWPC cannot supply is ``{"error": reason}`` instead.
+    """
+    if not (isinstance(lat, int | float) and -90.0 <= lat <= 90.0 and isinstance(lon, int | float) and math.isfinite(lon)):
+        raise NorrskenError(f"a place needs a latitude from -90 to 90 and a finite longitude, got {lat!r}, {lon!r}")
+    out: dict = {}
+    try:
+        mag, plasma = fetch("mag", now=now, client=client), fetch("plasma", now=now, client=client)
+
+        def newest(frame: pd.DataFrame, column: str) -> float | None:
+            values = frame[column].dropna()
+            return None if values.empty else round(float(values.iloc[-1]), 2)
+
+        out["solar_wind"] = {
+            "time": max(mag.newest, plasma.newest).isoformat().replace("+00:00", "Z"),
+            "bz_gsm_nt": newest(mag.data, "bz_gsm"),
+            "bt_nt": newest(mag.data, "bt"),
+            "speed_km_s": newest(plasma.data, "speed"),
+            "density_cm3": newest(plasma.data, "density"),
+            "stale": mag.stale or plasma.stale,
+            "source": f"{mag.describe()}; {plasma.describe()}",
+        }
+    except SwpcUnavailable as exc:
+        out["solar_wind"] = {"error": exc.reason}
+    try:
+        ovation = fetch("ovation", now=now, client=client)
+        grid = ovation.data["probability_percent"]
+        cell = grid.sel(lat=float(lat), lon=float(lon) % 360.0, method="nearest")
+        out["ovation"] = {
+            "forecast_time": ovation.newest.isoformat().replace("+00:00", "Z"),
+            "probability_percent": float(cell),
+            "cell": [float(cell["lat"]), float(cell["lon"])],
+            "stale": ovation.stale,
+            "source": ovation.describe(),
+        }
+    except SwpcUnavailable as exc:
+        out["ovation"] = {"error": exc.reason}
+    return out
