@@ -243,7 +243,8 @@ def iss_tles() -> tuple[Satellite, ...]:
 def select(satellites: Sequence[Satellite], time: TimeLike) -> Satellite:
     """The element set whose epoch is nearest to ``time``.
 
-    Warns (:class:`NorrskenWarning`) when that epoch is more than :data:`EPOCH_WARNING` away.
+    Propagating it (:func:`states`) warns when ``time`` lies more than :data:`EPOCH_WARNING` from
+    its epoch.
 
     Raises
     ------
@@ -256,18 +257,7 @@ def select(satellites: Sequence[Satellite], time: TimeLike) -> Satellite:
     if len(numbers) > 1:
         raise NorrskenError(f"select() needs element sets of one satellite, got catalog numbers {numbers}")
     moment = to_utc(time)
-    nearest = min(satellites, key=lambda satellite: abs(satellite.epoch - moment))
-    distance = abs(nearest.epoch - moment)
-    if distance > EPOCH_WARNING:
-        warnings.warn(
-            NorrskenWarning(
-                f"the element set of {nearest.name} nearest to {moment:%Y-%m-%d %H:%M} UTC has its epoch "
-                f"{distance / dt.timedelta(days=1):.1f} days away ({nearest.epoch:%Y-%m-%d %H:%M} UTC): SGP4 "
-                "positions degrade by a few km per day from the epoch"
-            ),
-            stacklevel=2,
-        )
-    return nearest
+    return min(satellites, key=lambda satellite: abs(satellite.epoch - moment))
 
 
 def iss(time: TimeLike) -> Satellite:
@@ -275,10 +265,31 @@ def iss(time: TimeLike) -> Satellite:
     return select(iss_tles(), time)
 
 
+def _check_epoch(satellite: Satellite, stamps: np.ndarray) -> None:
+    """Warn (:class:`NorrskenWarning`) when a time lies more than :data:`EPOCH_WARNING` from the
+    element set's epoch: SGP4's error grows by a few km a day away from it."""
+    epoch = np.datetime64(satellite.epoch.replace(tzinfo=None), "ns")
+    times = np.atleast_1d(time_array(stamps))
+    gaps = np.abs(times - epoch)
+    worst = int(np.argmax(gaps))
+    if gaps[worst] > np.timedelta64(EPOCH_WARNING):
+        moment = to_utc(times[worst])
+        days = gaps[worst] / np.timedelta64(1, "D")
+        warnings.warn(
+            NorrskenWarning(
+                f"the element set of {satellite.name} is used at {moment:%Y-%m-%d %H:%M} UTC, {days:.1f} days "
+                f"away from its epoch ({satellite.epoch:%Y-%m-%d %H:%M} UTC): SGP4 positions degrade by a few "
+                "km per day from the epoch"
+            ),
+            stacklevel=3,
+        )
+
+
 def _propagate(satellite: Satellite, stamps: np.ndarray):
     """SGP4 at ``stamps``: skyfield's geocentric position, and ITRS position (km) and velocity (km/s)."""
     from skyfield.framelib import itrs
 
+    _check_epoch(satellite, stamps)
     geocentric = satellite._model.at(skyfield_time(stamps))
     position, velocity = geocentric.frame_xyz_and_velocity(itrs)
     # SGP4's messages (None where it succeeded); its positions where it failed are not NaN.
