@@ -287,5 +287,8 @@ def test_bad_input():
         states(satellite, dt.datetime(2017, 1, 18))
     with pytest.raises(OutOfRangeError, match="DE421"):
         states(satellite, "1899-01-01T00:00Z")
-    with pytest.raises(OutOfRangeError, match="SGP4 fails .* 2040-01-01 00:00 UTC: .*decayed"):
+    with (
+        pytest.warns(NorrskenWarning, match="8382.8 days away"),
+        pytest.raises(OutOfRangeError, match="SGP4 fails .* 2040-01-01 00:00 UTC: .*decayed"),
+    ):
         states(satellite, ["2017-01-18T00:00Z", "2040-01-01T00:00Z"])
