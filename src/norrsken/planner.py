@@ -1,8 +1,8 @@
 """Aurora photo opportunities from orbit: when a satellite is in the dark with the aurora in sight.
 
 For each time step the satellite's state comes from :mod:`norrsken.orbit`. While it is in the
-Earth's shadow, the statistical oval of that moment (:func:`norrsken.precipitation.oval`, 1 deg
-grid) is summed over the part of the 110 km emission sphere the satellite can see: the auroral
+Earth's shadow, the statistical oval of that moment (Zhang & Paxton 2008 on a 1 deg grid, only
+in the cells in sight) is summed over the part of the 110 km emission sphere the satellite can see: the auroral
 power in view (GW), and the power-weighted direction of that light in the satellite's local
 frame (where to point the camera). The score of a moment is the power in view; a pass is a
 stretch of consecutive dark steps with aurora in view, and its best moment is its highest score.
@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import numbers
 
 import numpy as np
 import xarray as xr
 
 from . import geomag, orbit
+from .drivers.kp import kp_at
 from .ephemeris import sky_bodies
 from .errors import NorrskenError
 from .field import EARTH_RADIUS_KM, enu_basis, unit_vectors
-from .precipitation import oval
 from .precipitation.products import cell_area_km2
+from .precipitation.zhang_paxton import evaluate
 from .render.camera import direction_from_enu
 from .times import TimeLike, to_utc
 
@@ -91,25 +93,50 @@ def time_steps(start: TimeLike, end: TimeLike, step_s: float) -> np.ndarray:
     return origin + (np.arange(count) * step_s * 1e3).astype("timedelta64[ms]")
 
 
-def aurora_in_view(time: TimeLike, lat: float, lon: float, altitude_km: float, kp: float | None = None) -> tuple[float, float, float]:
-    """Auroral power in view of a satellite (GW) and its power-weighted azimuth and elevation (deg)."""
+@dataclasses.dataclass(frozen=True)
+class _Grid:
+    """The planner's global grid at the aurora's height: unit vectors, areas, AACGM coordinates."""
+
+    up: np.ndarray
+    area_km2: np.ndarray
+    mlat: np.ndarray
+    mlon: np.ndarray
+
+
+@functools.lru_cache(maxsize=4)
+def _grid(month: str) -> _Grid:
+    steps = round(180.0 / OVAL_RESOLUTION_DEG)
+    lat = np.linspace(-90.0, 90.0, steps + 1)
+    lon = np.linspace(-180.0, 180.0, 2 * steps, endpoint=False)
+    mlat, mlon = geomag.grid_to_aacgm(lat, lon, month + "-01T00:00Z", AURORA_HEIGHT_KM)
+    grid_lat, grid_lon = np.meshgrid(lat, lon, indexing="ij")
+    area = cell_area_km2(lat, lon, EARTH_RADIUS_KM + AURORA_HEIGHT_KM)
+    return _Grid(unit_vectors(grid_lat, grid_lon).reshape(-1, 3), area.ravel(), mlat.ravel(), mlon.ravel())
+
+
+def aurora_in_view(
+    time: TimeLike, lat: float, lon: float, altitude_km: float, kp: float | None = None
+) -> tuple[float, float, float]:
+    """Auroral power in view of a satellite (GW) and its power-weighted azimuth and elevation (deg).
+
+    The oval (Zhang & Paxton 2008, 1 deg cells at 110 km, as :func:`norrsken.precipitation.oval`
+    computes it) is evaluated only in the cells the satellite can see.
+    """
     lat, lon, altitude_km = geomag.check_place(lat, lon, altitude_km, (0.0, 40000.0), "a satellite")
-    maps = oval(time, kp=kp, resolution_deg=OVAL_RESOLUTION_DEG)
-    flux = maps["energy_flux_erg"].values
-    lit = flux > 0.0
-    grid_lat, grid_lon = np.meshgrid(maps["lat"].values, maps["lon"].values, indexing="ij")
-    radius = EARTH_RADIUS_KM + AURORA_HEIGHT_KM
-    points = radius * unit_vectors(grid_lat[lit], grid_lon[lit])
+    moment = to_utc(time)
+    kp_value = kp_at(moment, kp)
+    grid = _grid(f"{moment:%Y-%m}")
     enu = enu_basis(lat, lon)
-    origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     # In sight: within the two horizon distances (satellite's and the light's) of each other.
     reach = np.radians(geomag.central_angle_deg(altitude_km) + geomag.central_angle_deg(AURORA_HEIGHT_KM))
-    seen = points @ enu[2] > radius * np.cos(reach)
-    if not seen.any():
+    seen = np.flatnonzero(grid.up @ enu[2] > np.cos(reach))
+    flux, _ = evaluate(grid.mlat[seen], geomag.mlt(grid.mlon[seen], moment), kp_value)
+    lit = flux > 0.0
+    if not lit.any():
         return 0.0, float("nan"), float("nan")
-    area = cell_area_km2(maps["lat"].values, maps["lon"].values, radius)[lit][seen]
-    power = flux[lit][seen] * area * 1e3  # erg cm^-2 s^-1 = 1e3 W km^-2
-    lines = points[seen] - origin
+    power = flux[lit] * grid.area_km2[seen[lit]] * 1e3  # erg cm^-2 s^-1 = 1e3 W km^-2
+    origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
+    lines = (EARTH_RADIUS_KM + AURORA_HEIGHT_KM) * grid.up[seen[lit]] - origin
     lines /= np.linalg.norm(lines, axis=1, keepdims=True)
     azimuth, elevation = direction_from_enu((power @ lines) @ enu.T)
     return float(power.sum() / 1e9), float(azimuth), float(elevation)
