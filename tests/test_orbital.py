@@ -306,3 +306,21 @@ def test_ground_light_twilight_moon_and_extinction():
     grazing = ground_transmission(point, point[0] + 2000.0 * np.array([0.0, 0.0, 1.0]) + 150.0 * up)[0]
     assert overhead[0] == pytest.approx(10 ** (-0.08), rel=0.01)
     assert np.all(grazing < 0.5 * overhead)
+
+
+def test_stars_hide_behind_the_limb_by_their_grazing_height():
+    """Stars whose line of sight grazes the Earth below 15 km are hidden, also just above the
+    solid limb; higher up they shine. Tangent heights computed here from the rays themselves."""
+    from norrsken.ephemeris import icrs_to_ecef
+    from norrsken.render.scene import star_light
+
+    lat, lon, alt = ISS
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + alt) * enu[2]
+    camera = PinholeCamera(960, 540, azimuth_deg=0.0, elevation_deg=-limb_depression_deg(alt) + 3.0, focal_length_mm=50.0)
+    stars = star_light(camera, origin, enu, icrs_to_ecef(TIME)).sum(axis=-1)
+    rays = camera.rays_enu() @ enu
+    along = rays @ origin
+    tangent = np.where(along < 0.0, np.sqrt(origin @ origin - along**2) - EARTH_RADIUS_KM, alt)
+    assert stars[tangent < 12.0].max() == 0.0  # 15 km cut, less the star image's 3 px reach
+    assert (stars[tangent > 45.0] > 1e-3).sum() > 20
