@@ -488,3 +488,26 @@ def test_cli_eye_refuses_camera_settings(tmp_path):
     result = run("sky", "--exposure", "eye", "--iso", "800", "--size", "32x32", "--out", str(tmp_path / "x.png"))
     assert result.exit_code == 2 and "--exposure camera" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_polaris_stands_due_north_at_the_observers_latitude():
+    """Stars from the ground: Polaris (V 2.0) within 1 deg of the pole, due north at an
+    elevation equal to the latitude; stars below the horizon are hidden."""
+    from norrsken.ephemeris import icrs_to_ecef
+    from norrsken.field import EARTH_RADIUS_KM, enu_basis
+    from norrsken.render.camera import AllSkyCamera
+    from norrsken.render.scene import star_light
+
+    lat, lon = 69.65, 18.96
+    camera = AllSkyCamera(512, 512)
+    enu = enu_basis(lat, lon)
+    stars = star_light(camera, EARTH_RADIUS_KM * enu[2], enu, icrs_to_ecef("2017-01-18T21:00Z")).sum(axis=-1)
+    x, y = camera.direction_to_pixel(0.0, lat)
+    x, y = float(x), float(y)
+    window = stars[round(y) - 4 : round(y) + 5, round(x) - 4 : round(x) + 5]
+    # Polaris is 0.74 deg from the pole in 2017: within 4 px (0.35 deg a pixel) and the brightest there.
+    assert window.max() > 0.5 * stars.max() * 10 ** (-0.4 * 2.0)
+    # Nothing below the horizon: beyond the circle only the 4-sigma tails of stars on its rim.
+    rows, cols = np.indices(stars.shape)
+    outside = np.hypot(cols - 255.5, rows - 255.5) > 256 + 4 * 0.8
+    assert stars[outside].max() == 0.0

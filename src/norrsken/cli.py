@@ -461,6 +461,7 @@ def sky(
         bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers (557.7, 630.0).")
     ] = True,
     background: Annotated[bool, typer.Option("--background/--no-background", help="Dark-sky continuum.")] = True,
+    stars: Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")] = True,
     grid: Annotated[bool, typer.Option("--grid", help="Draw an altitude/azimuth grid.")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")] = False,
     daylight_ok: Annotated[
@@ -513,6 +514,7 @@ def sky(
             exposure=observer,
             airglow=airglow,
             background=background,
+            stars=stars,
             grid=grid,
             adaptive=not exact,
             daylight_ok=daylight_ok,

@@ -21,7 +21,7 @@ import xarray as xr
 from .. import field as field_module
 from ..color import CameraExposure, Exposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
-from ..ephemeris import body_position_ecef_km, icrs_to_ecef, sky_bodies
+from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
 from ..geomag import central_angle_deg, check_place
 from ..times import TimeLike, to_utc
@@ -34,12 +34,11 @@ from .scene import (
     MOONLIGHT,
     STAR_LIGHT,
     ground_transmission,
-    Illumination,
+    illumination,
     city_lights,
     ground_distance_km,
     ground_luminance,
     moon_disc,
-    moon_illuminance_lux,
     star_light,
 )
 from .sky import brightest_lines, check_frame
@@ -197,14 +196,8 @@ def orbit_view(
     timing["aurora"] = clock.perf_counter() - started
 
     started = clock.perf_counter()
-    sun, moon = body_position_ecef_km("sun", [moment])[0], body_position_ecef_km("moon", [moment])[0]
     bodies = sky_bodies(moment, lat, lon, altitude_km)
-    light = Illumination(
-        sun_ecef=sun / np.linalg.norm(sun),
-        moon_ecef_km=moon,
-        moon_lux=moon_illuminance_lux(bodies.moon_illumination),
-        year=moment.year + (moment.timetuple().tm_yday - 1) / 365.25,
-    )
+    light = illumination(moment, bodies.moon_illumination)
     continuum = np.zeros((camera.height, camera.width, len(CONTINUA)), dtype=np.float32)
     distance = ground_distance_km(origin, rays)
     ground = np.isfinite(distance)

@@ -25,6 +25,7 @@ per axis) so that a source smaller than a pixel keeps its flux instead of being 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import math
 
@@ -32,10 +33,11 @@ import numpy as np
 from numba import njit
 
 from ..atmosphere import transmission
+from ..ephemeris import body_position_ecef_km
 from ..errors import NorrskenError
 from ..field import EARTH_RADIUS_KM, unit_vectors
 from ..land import land_fraction
-from .camera import Camera, direction_from_enu
+from .camera import Camera, PinholeCamera, direction_from_enu
 from .catalogs import bright_stars, cities, star_illuminance_lux
 
 #: Continua of the scene, in the order of the ``continuum_cd`` axis (names of norrsken.color).
@@ -103,6 +105,8 @@ STAR_PSF_PX = 0.8
 #: up to STAR_CLEAR_KM (most extinction happens in the lowest scale heights).
 STAR_HIDDEN_KM = 15.0
 STAR_CLEAR_KM = 40.0
+#: Observers below this height see the stars through the air above them (air mass, horizon).
+AIR_TOP_KM = 50.0
 #: Gaussians are drawn out to this many sigma.
 _REACH_SIGMA = 4.0
 
@@ -129,6 +133,17 @@ class Illumination:
     moon_ecef_km: np.ndarray
     moon_lux: float
     year: float
+
+
+def illumination(moment: dt.datetime, moon_illumination: float) -> Illumination:
+    """The Sun and Moon of a moment (DE421) for the scene's layers."""
+    sun, moon = body_position_ecef_km("sun", moment), body_position_ecef_km("moon", moment)
+    return Illumination(
+        sun_ecef=sun / np.linalg.norm(sun),
+        moon_ecef_km=moon,
+        moon_lux=moon_illuminance_lux(moon_illumination),
+        year=moment.year + (moment.timetuple().tm_yday - 1) / 365.25,
+    )
 
 
 def moon_illuminance_lux(illuminated_fraction: float) -> float:
@@ -236,7 +251,13 @@ def city_peak_cd(population: np.ndarray) -> np.ndarray:
 
 
 def _near_axis(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> np.ndarray:
-    """Directions within 5 deg beyond the frame's corners (as seen from the centre of the frame)."""
+    """Directions within 5 deg beyond the frame's corners (as seen from the centre of the frame).
+
+    Only a pinhole stretches without bound; a fisheye's projection is smooth over its whole field.
+    """
+    if not isinstance(camera, PinholeCamera):
+        return np.ones(len(vectors_ecef), dtype=bool)
+
     def unit(az: np.ndarray, el: np.ndarray) -> np.ndarray:
         az, el = np.radians(az), np.radians(el)
         return np.stack([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)], axis=-1)
@@ -374,6 +395,11 @@ def star_light(
 ) -> np.ndarray:
     """Luminance of the stars in each pixel, cd m^-2, one channel per Planckian bin (H, W, n_bins).
 
+    From above the air (orbit) a star is hidden when its line of sight grazes the Earth below
+    STAR_HIDDEN_KM and fades in up to STAR_CLEAR_KM. From within it (the ground, an aircraft:
+    below AIR_TOP_KM) it is hidden below the geometric horizon and dimmed by its air mass
+    (Kasten & Young 1989, 0.2 mag per air mass in V).
+
     Parameters
     ----------
     icrs_to_ecef
@@ -382,11 +408,17 @@ def star_light(
     image = np.zeros((camera.height, camera.width, len(STAR_BINS_K)), dtype=np.float32)
     stars = bright_stars(STAR_LIMIT_MAG)
     direction = stars.direction_icrs @ icrs_to_ecef.T
-    # Height of the line of sight's closest approach to the Earth (stars ahead of the observer).
+    height = float(np.linalg.norm(origin_ecef_km)) - EARTH_RADIUS_KM
     along = direction @ origin_ecef_km
-    closest = np.sqrt(np.maximum(origin_ecef_km @ origin_ecef_km - along**2, 0.0))
-    grazing = np.where(along < 0.0, closest - EARTH_RADIUS_KM, np.linalg.norm(origin_ecef_km) - EARTH_RADIUS_KM)
-    clear = np.clip((grazing - STAR_HIDDEN_KM) / (STAR_CLEAR_KM - STAR_HIDDEN_KM), 0.0, 1.0)
+    if height < AIR_TOP_KM:
+        elevation = np.degrees(np.arcsin(np.clip(along / (EARTH_RADIUS_KM + height), -1.0, 1.0)))
+        dip = math.degrees(math.acos(EARTH_RADIUS_KM / (EARTH_RADIUS_KM + max(height, 0.0))))
+        clear = np.where(elevation > -dip, transmission(elevation, EXTINCTION_MAG[0]), 0.0)
+    else:
+        # Height of the line of sight's closest approach to the Earth (stars ahead of the observer).
+        closest = np.sqrt(np.maximum(origin_ecef_km @ origin_ecef_km - along**2, 0.0))
+        grazing = np.where(along < 0.0, closest - EARTH_RADIUS_KM, height)
+        clear = np.clip((grazing - STAR_HIDDEN_KM) / (STAR_CLEAR_KM - STAR_HIDDEN_KM), 0.0, 1.0)
     x0, y0 = _pixels(camera, enu, direction)
     # Solid angle of the pixel at the star: a pinhole pixel subtends cos^3(off-axis) / f^2.
     solid_angle = _pixel_solid_angle(camera, x0, y0)
@@ -394,7 +426,8 @@ def star_light(
     weights = (lux / solid_angle / (2.0 * np.pi * STAR_PSF_PX**2))[:, None] * _star_bin_weights(stars.temperature_k)
     sigma = np.full_like(x0, STAR_PSF_PX)
     zero = np.zeros_like(x0)
-    visible = clear > 0.0
+    # A star on the rim of a fisheye's circle has no pixel solid angle (neighbours outside): skip it.
+    visible = (clear > 0.0) & np.isfinite(solid_angle)
     weights = np.where(visible[:, None], weights, 0.0)
     _splat_projected(image, x0, y0, sigma, zero, zero, sigma, weights, _near_axis(camera, enu, direction))
     return image

@@ -20,12 +20,13 @@ import xarray as xr
 from .. import field as field_module
 from ..color import CameraExposure, Exposure, EyeExposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
-from ..ephemeris import sky_bodies
+from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
 from ..geomag import central_angle_deg, check_place
 from ..times import TimeLike, to_utc
 from .camera import AllSkyCamera, Camera, direction_from_enu
 from .overlay import draw_overlay
+from . import scene
 from .raymarch import line_radiance_image
 
 #: Largest picture, pixels (a 4K UHD frame fits): a frame takes ~280 bytes a pixel at its peak
@@ -65,6 +66,7 @@ def sky(
     exposure: Exposure | None = None,
     airglow: bool = True,
     background: bool = True,
+    stars: bool = True,
     horizon: bool = True,
     cardinals: bool = True,
     grid: bool = False,
@@ -93,8 +95,9 @@ def sky(
     exposure
         :class:`~norrsken.color.CameraExposure` (default: ISO 3200, f/2.8, 8 s) or
         :class:`~norrsken.color.EyeExposure`.
-    airglow, background
-        Include the night airglow layers / the dark-sky continuum.
+    airglow, background, stars
+        Include the night airglow layers / the dark-sky continuum / the stars (Hipparcos to V 7,
+        dimmed by their air mass) and the Moon's disc.
     horizon, cardinals, grid
         Overlays drawn into ``rgb``.
     altitude_km
@@ -146,8 +149,16 @@ def sky(
     azimuth, elevation = direction_from_enu(rays)
     # The geometric horizon of a raised observer dips below 0 deg.
     sky_mask = elevation > -central_angle_deg(altitude_km)
+    continuum = None
+    if stars:
+        continuum = _stars_and_moon(camera, origin, enu, moment, bodies.moon_illumination)
     display = line_radiance_to_display(
-        np.nan_to_num(brightness, nan=0.0), emission.lines, exposure, background=background
+        np.nan_to_num(brightness, nan=0.0),
+        emission.lines,
+        exposure,
+        background=background,
+        continuum_cd=continuum,
+        continua=scene.CONTINUA if stars else (),
     )
     display[~sky_mask] = 0.0  # the ground, and the outside of an all-sky circle
     rgb = to_uint8(display)
@@ -209,6 +220,15 @@ def summary(ds: xr.Dataset) -> dict:
     out["moon_illumination"] = round(ds.attrs["moon_illumination"], 3)
     out["brightest"] = brightest_lines(ds)
     return out
+
+
+def _stars_and_moon(camera: Camera, origin: np.ndarray, enu: np.ndarray, moment, moon_illumination: float):
+    """The stars and the Moon's disc as continuum luminances (H, W, n_continua) for a ground view."""
+    continuum = np.zeros((camera.height, camera.width, len(scene.CONTINUA)), dtype=np.float32)
+    continuum[..., scene.STAR_LIGHT] = scene.star_light(camera, origin, enu, icrs_to_ecef(moment))
+    light = scene.illumination(moment, moon_illumination)
+    continuum[..., scene.MOONLIGHT] = scene.moon_disc(camera, origin, enu, light)
+    return continuum
 
 
 def brightest_lines(ds: xr.Dataset) -> dict:
