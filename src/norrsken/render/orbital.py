@@ -20,7 +20,6 @@ import xarray as xr
 
 from .. import field as field_module
 from ..color import CameraExposure, Exposure, describe_exposure, line_radiance_to_display, to_uint8
-from ..emission.lines import LINES, line_index
 from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
 from ..geomag import central_angle_deg, check_place
@@ -41,7 +40,7 @@ from .scene import (
     moon_disc,
     star_light,
 )
-from .sky import brightest_lines, check_frame
+from .sky import brightest_lines, check_frame, picture
 
 #: Altitudes of an orbital view, km: above the densest aurora, and low enough that the emission
 #: field (at most 60 deg of arc around the sub-satellite point) holds everything in sight.
@@ -218,39 +217,16 @@ def orbit_view(
     timing["colour"] = clock.perf_counter() - started
 
     azimuth, elevation = direction_from_enu(rays_enu)
-    lines = list(emission.lines)
-    return xr.Dataset(
+    ds = picture(brightness, emission.lines, azimuth, elevation, rgb, "the satellite's local horizontal")
+    ds["continuum_cd"] = (
+        ("source", "y", "x"),
+        np.moveaxis(continuum, -1, 0),
+        {"units": "cd m-2", "long_name": "luminance of continuum sources"},
+    )
+    ds = ds.assign_coords(source=("source", list(CONTINUA)))
+    ds["ground"] = (("y", "x"), ground, {"long_name": "the line of sight meets the Earth"})
+    return ds.assign_attrs(
         {
-            "brightness_r": (
-                ("line", "y", "x"),
-                np.moveaxis(brightness, -1, 0),
-                {"units": "R", "long_name": "line brightness along the line of sight"},
-            ),
-            "continuum_cd": (
-                ("source", "y", "x"),
-                np.moveaxis(continuum, -1, 0),
-                {"units": "cd m-2", "long_name": "luminance of continuum sources"},
-            ),
-            "ground": (("y", "x"), ground, {"long_name": "the line of sight meets the Earth"}),
-            "azimuth_deg": (
-                ("y", "x"),
-                azimuth.astype(np.float32),
-                {"units": "degree", "long_name": "azimuth from north through east, satellite's local frame"},
-            ),
-            "elevation_deg": (
-                ("y", "x"),
-                elevation.astype(np.float32),
-                {"units": "degree", "long_name": "elevation above the satellite's local horizontal"},
-            ),
-            "rgb": (("y", "x", "channel"), rgb, {"long_name": "display sRGB, 8 bit"}),
-        },
-        coords={
-            "line": ("line", lines),
-            "wavelength_nm": ("line", [LINES[line_index(key)].wavelength_nm for key in lines], {"units": "nm"}),
-            "source": ("source", list(CONTINUA)),
-            "channel": ("channel", ["R", "G", "B"]),
-        },
-        attrs={
             "time": moment.isoformat().replace("+00:00", "Z"),
             "lat": lat,
             "lon": lon,
@@ -268,7 +244,7 @@ def orbit_view(
             "exposure": json.dumps(describe_exposure(exposure)),
             "timing_s": json.dumps({key: round(value, 3) for key, value in timing.items()}),
             "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
-        },
+        }
     )
 
 

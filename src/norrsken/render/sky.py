@@ -38,6 +38,44 @@ MAX_OBSERVER_KM = 20.0
 SUN_LIMIT_DEG = -6.0
 
 
+def picture(
+    brightness: np.ndarray,
+    lines: tuple[str, ...],
+    azimuth: np.ndarray,
+    elevation: np.ndarray,
+    rgb: np.ndarray,
+    frame: str = "the observer's horizon",
+) -> xr.Dataset:
+    """The Dataset of a rendered picture: line radiances (line, y, x), the pixels' directions in
+    the observer's frame (``frame`` names its horizontal) and the 8-bit display image."""
+    lines = list(lines)
+    return xr.Dataset(
+        {
+            "brightness_r": (
+                ("line", "y", "x"),
+                np.moveaxis(brightness, -1, 0),
+                {"units": "R", "long_name": "line brightness along the line of sight"},
+            ),
+            "azimuth_deg": (
+                ("y", "x"),
+                azimuth.astype(np.float32),
+                {"units": "degree", "long_name": "azimuth from north through east"},
+            ),
+            "elevation_deg": (
+                ("y", "x"),
+                elevation.astype(np.float32),
+                {"units": "degree", "long_name": f"elevation above {frame}"},
+            ),
+            "rgb": (("y", "x", "channel"), rgb, {"long_name": "display sRGB, 8 bit"}),
+        },
+        coords={
+            "line": ("line", lines),
+            "wavelength_nm": ("line", [LINES[line_index(key)].wavelength_nm for key in lines], {"units": "nm"}),
+            "channel": ("channel", ["R", "G", "B"]),
+        },
+    )
+
+
 def check_frame(camera: Camera, exposure: Exposure, kinds: type | tuple[type, ...], expected: str) -> None:
     """Refuse a camera of the wrong kind, a picture too large for memory, or an unknown exposure."""
     if not isinstance(camera, kinds):
@@ -165,32 +203,8 @@ def sky(
     if horizon or cardinals or grid:
         rgb = draw_overlay(rgb, camera, horizon=horizon, cardinals=cardinals, grid=grid)
 
-    lines = list(emission.lines)
-    return xr.Dataset(
+    return picture(brightness, emission.lines, azimuth, elevation, rgb).assign_attrs(
         {
-            "brightness_r": (
-                ("line", "y", "x"),
-                np.moveaxis(brightness, -1, 0),
-                {"units": "R", "long_name": "line brightness along the line of sight"},
-            ),
-            "azimuth_deg": (
-                ("y", "x"),
-                azimuth.astype(np.float32),
-                {"units": "degree", "long_name": "azimuth from north through east"},
-            ),
-            "elevation_deg": (
-                ("y", "x"),
-                elevation.astype(np.float32),
-                {"units": "degree", "long_name": "elevation above the horizon"},
-            ),
-            "rgb": (("y", "x", "channel"), rgb, {"long_name": "display sRGB, 8 bit"}),
-        },
-        coords={
-            "line": ("line", lines),
-            "wavelength_nm": ("line", [LINES[line_index(key)].wavelength_nm for key in lines], {"units": "nm"}),
-            "channel": ("channel", ["R", "G", "B"]),
-        },
-        attrs={
             "time": moment.isoformat().replace("+00:00", "Z"),
             "lat": lat,
             "lon": lon,
@@ -208,7 +222,7 @@ def sky(
             "camera": json.dumps(camera.describe()),
             "exposure": json.dumps(describe_exposure(exposure)),
             "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
-        },
+        }
     )
 
 
