@@ -122,6 +122,19 @@ class Camera(ABC):
     def describe(self) -> dict:
         """Plain, JSON-able parameters, for image metadata."""
 
+    def pixel_to_enu(self, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
+        """Unit East-North-Up vectors (..., 3) seen at pixel positions ``x``, ``y`` (broadcast); NaN
+        outside the imaged field."""
+        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return self._enu_from_pixel(x, y)
+
+    def enu_to_pixel(self, v: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel positions (x, y) of East-North-Up vectors ``v`` (..., 3) of any length; NaN where
+        not imaged (behind a pinhole, outside an all-sky circle)."""
+        v = np.asarray(v, dtype=float)
+        x, y = self._pixel_from_enu(v / np.linalg.norm(v, axis=-1, keepdims=True))
+        return np.asarray(x), np.asarray(y)
+
     def pixel_to_direction(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Azimuth and elevation (deg) seen at pixel positions ``x``, ``y`` (broadcast).
 
@@ -130,8 +143,7 @@ class Camera(ABC):
         az_deg, el_deg : ndarray
             Azimuth in [0, 360) and elevation; NaN outside the imaged field.
         """
-        x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        az, el = direction_from_enu(self._enu_from_pixel(x, y))
+        az, el = direction_from_enu(self.pixel_to_enu(x, y))
         return np.asarray(az), np.asarray(el)  # arrays (0-d for scalars), never numpy scalars
 
     def direction_to_pixel(self, az_deg: npt.ArrayLike, el_deg: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -144,8 +156,7 @@ class Camera(ABC):
         bad = np.abs(el) > 90.0
         if bad.any():
             raise NorrskenError(f"el_deg must lie from -90 to 90 degrees, got {el[bad].flat[0]:g}")
-        x, y = self._pixel_from_enu(_enu_from_direction(az, el))
-        return np.asarray(x), np.asarray(y)
+        return self.enu_to_pixel(_enu_from_direction(az, el))
 
     def rays_enu(self) -> np.ndarray:
         """Unit ENU vectors through every pixel centre, shape (H, W, 3), float64; NaN outside the field."""

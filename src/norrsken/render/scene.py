@@ -37,7 +37,7 @@ from ..ephemeris import body_position_ecef_km
 from ..errors import NorrskenError
 from ..field import EARTH_RADIUS_KM, unit_vectors
 from ..land import land_fraction
-from .camera import Camera, PinholeCamera, direction_from_enu
+from .camera import Camera, PinholeCamera
 from .catalogs import bright_stars, cities, star_illuminance_lux
 
 #: Continua of the scene, in the order of the ``continuum_cd`` axis (names of norrsken.color).
@@ -257,14 +257,8 @@ def _near_axis(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> np.
     """
     if not isinstance(camera, PinholeCamera):
         return np.ones(len(vectors_ecef), dtype=bool)
-
-    def unit(az: np.ndarray, el: np.ndarray) -> np.ndarray:
-        az, el = np.radians(az), np.radians(el)
-        return np.stack([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)], axis=-1)
-
-    cx, cy = camera.centre
-    axis = unit(*camera.pixel_to_direction(cx, cy))
-    corner = unit(*camera.pixel_to_direction(-0.5, -0.5))
+    axis = camera.pixel_to_enu(*camera.centre)
+    corner = camera.pixel_to_enu(-0.5, -0.5)
     limit = math.acos(float(np.clip(axis @ corner, -1.0, 1.0))) + math.radians(5.0)
     directions = vectors_ecef @ enu.T
     directions = directions / np.linalg.norm(directions, axis=-1, keepdims=True)
@@ -273,8 +267,7 @@ def _near_axis(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> np.
 
 def _pixels(camera: Camera, enu: np.ndarray, vectors_ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pixel coordinates of ECEF direction vectors (any length), NaN behind the camera."""
-    azimuth, elevation = direction_from_enu(vectors_ecef @ enu.T)
-    return camera.direction_to_pixel(azimuth, elevation)
+    return camera.enu_to_pixel(vectors_ecef @ enu.T)
 
 
 def city_lights(camera: Camera, origin_ecef_km: np.ndarray, enu: np.ndarray, light: Illumination) -> np.ndarray:
@@ -436,9 +429,7 @@ def star_light(
 def _pixel_solid_angle(camera: Camera, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Solid angle of the pixel at (x, y), sr, from the directions of its edges' midpoints."""
     def enu(dx: float, dy: float) -> np.ndarray:
-        az, el = camera.pixel_to_direction(np.nan_to_num(x) + dx, np.nan_to_num(y) + dy)
-        az, el = np.radians(az), np.radians(el)
-        return np.stack([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)], axis=-1)
+        return camera.pixel_to_enu(np.nan_to_num(x) + dx, np.nan_to_num(y) + dy)
 
     horizontal = enu(0.5, 0.0) - enu(-0.5, 0.0)
     vertical = enu(0.0, 0.5) - enu(0.0, -0.5)
