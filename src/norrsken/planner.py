@@ -24,7 +24,7 @@ from .ephemeris import sky_bodies
 from .errors import NorrskenError
 from .field import EARTH_RADIUS_KM, enu_basis, unit_vectors
 from .precipitation.products import cell_area_km2
-from .precipitation.zhang_paxton import evaluate
+from .precipitation.zhang_paxton import evaluate, grid_axes
 from .render.camera import direction_from_enu
 from .times import TimeLike, to_utc
 
@@ -105,9 +105,7 @@ class _Grid:
 
 @functools.lru_cache(maxsize=4)
 def _grid(month: str) -> _Grid:
-    steps = round(180.0 / OVAL_RESOLUTION_DEG)
-    lat = np.linspace(-90.0, 90.0, steps + 1)
-    lon = np.linspace(-180.0, 180.0, 2 * steps, endpoint=False)
+    lat, lon = grid_axes(OVAL_RESOLUTION_DEG)
     mlat, mlon = geomag.grid_to_aacgm(lat, lon, month + "-01T00:00Z", AURORA_HEIGHT_KM)
     grid_lat, grid_lon = np.meshgrid(lat, lon, indexing="ij")
     area = cell_area_km2(lat, lon, EARTH_RADIUS_KM + AURORA_HEIGHT_KM)

@@ -142,6 +142,16 @@ def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, 
     return flux, energy
 
 
+def grid_axes(resolution_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """The global grid of the oval maps: latitudes -90..90 inclusive, longitudes -180 (inclusive)
+    to 180 (exclusive), ``resolution_deg`` apart (it must divide 180)."""
+    steps = 180.0 / resolution_deg if resolution_deg > 0 else np.nan
+    if not (np.isfinite(steps) and abs(steps - round(steps)) < 1e-9):
+        raise NorrskenError(f"resolution_deg must be positive and divide 180, got {resolution_deg:g}")
+    steps = round(steps)
+    return np.linspace(-90.0, 90.0, steps + 1), np.linspace(-180.0, 180.0, 2 * steps, endpoint=False)
+
+
 def oval(
     time: TimeLike,
     *,
@@ -170,12 +180,7 @@ def oval(
     """
     time = to_utc(time)
     kp_value = kp_driver.kp_at(time, kp)
-    steps = 180.0 / resolution_deg if resolution_deg > 0 else np.nan
-    if not (np.isfinite(steps) and abs(steps - round(steps)) < 1e-9):
-        raise NorrskenError(f"resolution_deg must be positive and divide 180, got {resolution_deg:g}")
-    steps = round(steps)
-    lat = np.linspace(-90.0, 90.0, steps + 1)
-    lon = np.linspace(-180.0, 180.0, 2 * steps, endpoint=False)
+    lat, lon = grid_axes(resolution_deg)
     mlat, mlon = geomag.grid_to_aacgm(lat, lon, time, height_km)
     mlt = geomag.mlt(mlon, time)
     flux, energy = evaluate(mlat, mlt, kp_value)
