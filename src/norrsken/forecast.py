@@ -105,16 +105,17 @@ def _sky_grid(lat: float, lon: float, month: str) -> _SkyGrid:
 
 
 @functools.lru_cache(maxsize=32)
-def _columns(table: EmissionTable) -> tuple[np.ndarray, np.ndarray]:
-    """Column brightness per unit flux (R per erg cm^-2 s^-1) and emission height (km) of the
-    forecast's lines, on the table's (E0, Q) axes."""
+def _columns(table: EmissionTable) -> np.ndarray:
+    """Column brightness per unit flux (R per erg cm^-2 s^-1) of each of the forecast's lines, then
+    the emission height (km) of each, on the table's (E0, Q) axes: shape (2 n_lines, E0, Q), so
+    that one interpolation serves both."""
     index = [table.lines.index(key) for key in _LINES]
     ver = table.ver_per_flux[index].astype(float)  # (line, E0, Q, z)
     z = table.altitude_km
     # 1 R = 1e6 photons cm^-2 s^-1 in the column: 1e5 cm per km / 1e6.
     column = 0.1 * np.trapezoid(ver, z, axis=-1)
     height = np.trapezoid(ver * z, z, axis=-1) / np.maximum(np.trapezoid(ver, z, axis=-1), 1e-30)
-    return column, height
+    return np.concatenate([column, height])
 
 
 def _interpolate(table: EmissionTable, values: np.ndarray, mean: np.ndarray, flux: np.ndarray) -> np.ndarray:
@@ -151,10 +152,12 @@ def _atmosphere_indices(time) -> dict:
     embedded history; beyond it, those of its last day. The emission heights and the green-to-red
     ratio change little with them (a few per cent for F10.7 70 to 150), and nothing better is
     known offline about the atmosphere of a future night."""
-    end = kp_driver.covered_range()[1]
-    if time < end:
-        return {}
-    last = kp_driver.space_weather(end - dt.timedelta(hours=1), kp=0.0)
+    return {} if time < kp_driver.covered_range()[1] else _last_day_indices()
+
+
+@functools.lru_cache(maxsize=1)
+def _last_day_indices() -> dict:
+    last = kp_driver.space_weather(kp_driver.covered_range()[1] - dt.timedelta(hours=1), kp=0.0)
     return {"f107": last.f107_previous_day, "f107a": last.f107a, "ap": last.ap_daily}
 
 
@@ -291,11 +294,11 @@ def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> di
     flux, mean = evaluate(grid.mlat, geomag.mlt(grid.mlon, time), kp_value)
     lit = flux > 0.0
     table = emission_table(time, lat, lon, **_atmosphere_indices(time))
-    column, height = _columns(table)
+    values = _interpolate(table, _columns(table), mean[lit], flux[lit])
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
-    brightness[:, lit] = flux[lit] * _interpolate(table, column, mean[lit], flux[lit])
-    heights[:, lit] = _interpolate(table, height, mean[lit], flux[lit])
+    brightness[:, lit] = flux[lit] * values[: len(_LINES)]
+    heights[:, lit] = values[len(_LINES) :]
     elevation, gain = _seen(grid.distance_deg, heights)
     seen = np.where(elevation >= MIN_ELEVATION_DEG, brightness * gain, 0.0)
     for k, key in enumerate(("green", "red")):
