@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: Bump when the layout of any cached file changes.
 CACHE_FORMAT = "1"
+# The process's umask (reading it means setting it; restored at once, at import).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def cache_dir() -> Path:
@@ -91,6 +94,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; the file gets the usual permissions
         with os.fdopen(fd, "wb") as fh:
             write(fh)
         os.replace(tmp, path)

@@ -56,6 +56,66 @@ LiveOption = Annotated[
 ]
 
 
+CameraKindOption = Annotated[
+    str, typer.Option("--camera", help="allsky (fisheye, north up, east left) or pinhole.")
+]
+AzOption = Annotated[
+    float | None, typer.Option("--az", help="Pinhole: azimuth of the view, degrees from north (default 0).")
+]
+ElOption = Annotated[
+    float | None, typer.Option("--el", help="Pinhole: elevation of the view centre, degrees (default 20).")
+]
+FovOption = Annotated[
+    float | None, typer.Option("--fov", help="Horizontal field of view, degrees (pinhole default 60, all-sky 180).")
+]
+FocalLengthOption = Annotated[
+    float | None,
+    typer.Option("--focal-length", help="Pinhole: focal length in mm on a 36 mm wide sensor (instead of --fov)."),
+]
+StructureOption = Annotated[
+    str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the arcs.")]
+ExposureOption = Annotated[str, typer.Option("--exposure", help="camera (see --iso, --f-number, --seconds) or eye.")]
+IsoOption = Annotated[float | None, typer.Option("--iso", help="Camera ISO speed (default 3200).")]
+FNumberOption = Annotated[float | None, typer.Option("--f-number", help="Camera f-number (default 2.8).")]
+SecondsOption = Annotated[float | None, typer.Option("--seconds", help="Camera exposure time, s (default 8).")]
+AirglowOption = Annotated[bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers (557.7, 630.0).")]
+BackgroundOption = Annotated[bool, typer.Option("--background/--no-background", help="Dark-sky continuum.")]
+StarsOption = Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")]
+GridOption = Annotated[bool, typer.Option("--grid", help="Draw an altitude/azimuth grid.")]
+ExactOption = Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")]
+DaylightOption = Annotated[
+    bool, typer.Option("--daylight-ok", help="Render even with the Sun above -6 deg, as if it were night.")
+]
+TleOption = Annotated[Path | None, typer.Option("--tle", help="A TLE file (2- or 3-line sets) instead of the ISS.")]
+NameOption = Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")]
+CitiesOption = Annotated[bool, typer.Option("--cities/--no-cities", help="City lights.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
+
+
+def _ground_camera(camera: str, az, el, fov, focal_length, size: str | None):
+    """The camera of a ground view from the CLI options (default size by kind)."""
+    from .render.camera import make_camera, parse_size
+
+    width, height = parse_size(size or ("1024x1024" if camera == "allsky" else "1920x1080"))
+    return make_camera(camera, width, height, azimuth_deg=az, elevation_deg=el, fov_deg=fov, focal_length_mm=focal_length)
+
+
+def _ground_exposure(exposure: str, iso, f_number, seconds):
+    """A camera exposure (ISO 3200, f/2.8, 8 s unless set) or the dark-adapted eye."""
+    from .color import CameraExposure, EyeExposure
+
+    if exposure not in ("camera", "eye"):
+        raise NorrskenError(f"unknown exposure {exposure!r}: use camera or eye")
+    settings = {"iso": iso, "f_number": f_number, "exposure_s": seconds}
+    if exposure == "eye":
+        if any(value is not None for value in settings.values()):
+            raise NorrskenError("--iso, --f-number and --seconds set a camera; drop them or use --exposure camera")
+        return EyeExposure()
+    return CameraExposure(**{key: value for key, value in settings.items() if value is not None})
+
+
 def _live_kp(time: str, kp: float | None, live: bool) -> tuple[float | None, str | None]:
     """Kp and its source down the chain override -> SWPC -> embedded history when ``live``;
     otherwise ``kp`` untouched and no label (the models then name their own source)."""
@@ -102,7 +162,7 @@ def _oval_products(
     override and the file names say so."""
     from .geomag import hemisphere_sign
     from .io import boundary_feature, prepare_output_dir, write_geojson, write_netcdf
-    from .precipitation import boundary_geographic, oval, view_line, zhang_paxton
+    from .precipitation import oval, zhang_paxton
     from .precipitation.products import oval_summary
     from .render.maps import plot_oval
     from .times import to_utc
@@ -115,12 +175,9 @@ def _oval_products(
     if kp_source is not None:
         ds.attrs["kp_source"] = kp_source
     kp_value = ds.attrs["kp"]
-
-    def flux_of(mlat, mlt):
-        return zhang_paxton.evaluate(mlat, mlt, kp_value)[0]
-
-    boundaries = {h: boundary_geographic(flux_of, moment, h, threshold_erg=threshold) for h in ("north", "south")}
-    views = {h: view_line(b) for h, b in boundaries.items()}
+    edges = zhang_paxton.edges(ds, threshold)
+    boundaries = {h: boundary for h, (boundary, _) in edges.items()}
+    views = {h: view for h, (_, view) in edges.items()}
     out = prepare_output_dir(out)
     properties = {"time": ds.attrs["time"], "kp": kp_value, "model": ds.attrs["model"]}
     stamp = f"{moment:%Y%m%dT%H%M%SZ}" if moment.second else f"{moment:%Y%m%dT%H%MZ}"
@@ -192,7 +249,7 @@ def oval(
         float, typer.Option("--threshold", help="Energy flux (erg cm-2 s-1) that defines the equatorward edge.")
     ] = BOUNDARY_FLUX_ERG,
     live: LiveOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Energy flux and mean energy of the auroral oval (Zhang & Paxton 2008) at a time: map, edge, data."""
     kp, source = _live_kp(time, kp, live)
@@ -423,22 +480,11 @@ def sky(
     lat: Annotated[float, typer.Option("--lat", help="Observer latitude, degrees (default Tromso).")] = TROMSO[0],
     lon: Annotated[float, typer.Option("--lon", help="Observer longitude, degrees east (default Tromso).")] = TROMSO[1],
     time: TimeOption = DEMO_TIME,
-    camera: Annotated[
-        str, typer.Option("--camera", help="allsky (fisheye, north up, east left) or pinhole.")
-    ] = "allsky",
-    az: Annotated[
-        float | None, typer.Option("--az", help="Pinhole: azimuth of the view, degrees from north (default 0).")
-    ] = None,
-    el: Annotated[
-        float | None, typer.Option("--el", help="Pinhole: elevation of the view centre, degrees (default 20).")
-    ] = None,
-    fov: Annotated[
-        float | None, typer.Option("--fov", help="Horizontal field of view, degrees (pinhole default 60, all-sky 180).")
-    ] = None,
-    focal_length: Annotated[
-        float | None,
-        typer.Option("--focal-length", help="Pinhole: focal length in mm on a 36 mm wide sensor (instead of --fov)."),
-    ] = None,
+    camera: CameraKindOption = "allsky",
+    az: AzOption = None,
+    el: ElOption = None,
+    fov: FovOption = None,
+    focal_length: FocalLengthOption = None,
     size: Annotated[
         str | None,
         typer.Option("--size", help="WIDTHxHEIGHT in pixels (default 1024x1024 all-sky, 1920x1080 pinhole)."),
@@ -447,59 +493,37 @@ def sky(
     f107: F107Option = None,
     f107a: F107aOption = None,
     ap: ApOption = None,
-    structure: Annotated[
-        str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
-    ] = "arcs",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the arcs.")] = 0,
-    exposure: Annotated[
-        str, typer.Option("--exposure", help="camera (see --iso, --f-number, --seconds) or eye.")
-    ] = "camera",
-    iso: Annotated[float | None, typer.Option("--iso", help="Camera ISO speed (default 3200).")] = None,
-    f_number: Annotated[float | None, typer.Option("--f-number", help="Camera f-number (default 2.8).")] = None,
-    seconds: Annotated[float | None, typer.Option("--seconds", help="Camera exposure time, s (default 8).")] = None,
-    airglow: Annotated[
-        bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers (557.7, 630.0).")
-    ] = True,
-    background: Annotated[bool, typer.Option("--background/--no-background", help="Dark-sky continuum.")] = True,
-    stars: Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")] = True,
-    grid: Annotated[bool, typer.Option("--grid", help="Draw an altitude/azimuth grid.")] = False,
-    exact: Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")] = False,
-    daylight_ok: Annotated[
-        bool, typer.Option("--daylight-ok", help="Render even with the Sun above -6 deg, as if it were night.")
-    ] = False,
+    structure: StructureOption = "arcs",
+    seed: SeedOption = 0,
+    exposure: ExposureOption = "camera",
+    iso: IsoOption = None,
+    f_number: FNumberOption = None,
+    seconds: SecondsOption = None,
+    airglow: AirglowOption = True,
+    background: BackgroundOption = True,
+    stars: StarsOption = True,
+    grid: GridOption = False,
+    exact: ExactOption = False,
+    daylight_ok: DaylightOption = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("norrsken-sky.png"),
     netcdf: Annotated[
         Path | None, typer.Option("--netcdf", help="Also write the line radiances (R) and directions as NetCDF.")
     ] = None,
     live: LiveOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """A true-colour picture of the sky from the ground: all-sky fisheye or a pinhole camera."""
-    from .color import CameraExposure, EyeExposure
     from .io import check_output_file, write_netcdf, write_png
-    from .render.camera import make_camera, parse_size
     from .render.sky import sky as render_sky
     from .render.sky import summary
 
     out = check_output_file(out, ".png")
     if netcdf is not None:
         netcdf = check_output_file(netcdf, ".nc")
-    if exposure not in ("camera", "eye"):
-        raise NorrskenError(f"unknown exposure {exposure!r}: use camera or eye")
-    settings = {"iso": iso, "f_number": f_number, "exposure_s": seconds}
-    if exposure == "eye":
-        if any(value is not None for value in settings.values()):
-            raise NorrskenError("--iso, --f-number and --seconds set a camera; drop them or use --exposure camera")
-        observer = EyeExposure()
-    else:
-        observer = CameraExposure(**{key: value for key, value in settings.items() if value is not None})
-    default_size = "1024x1024" if camera == "allsky" else "1920x1080"
-    width, height = parse_size(size or default_size)
-    view = make_camera(
-        camera, width, height, azimuth_deg=az, elevation_deg=el, fov_deg=fov, focal_length_mm=focal_length
-    )
+    observer = _ground_exposure(exposure, iso, f_number, seconds)
+    view = _ground_camera(camera, az, el, fov, focal_length, size)
     kp, source = _live_kp(time, kp, live)
-    with console.status(f"rendering {width}x{height} {camera} view"):
+    with console.status(f"rendering {view.width}x{view.height} {camera} view"):
         ds = render_sky(
             lat,
             lon,
@@ -778,8 +802,8 @@ def _parse_target(text: str) -> tuple[float, float]:
 def orbit_command(
     time: TimeOption = DEMO_TIME,
     iss: Annotated[bool, typer.Option("--iss/--no-iss", help="The International Space Station (default; packaged TLEs).")] = True,
-    tle: Annotated[Path | None, typer.Option("--tle", help="A TLE file (2- or 3-line sets) instead of the ISS.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")] = None,
+    tle: TleOption = None,
+    name: NameOption = None,
     look: Annotated[
         str, typer.Option("--look", help="north, east, south, west, or an azimuth in degrees (limb framing).")
     ] = "north",
@@ -796,20 +820,18 @@ def orbit_command(
     f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 1.4,
     seconds: Annotated[float, typer.Option("--seconds", help="Exposure time, s.")] = 0.5,
     kp: KpOption = None,
-    structure: Annotated[
-        str, typer.Option("--structure", help="arcs (curtains, seeded) or none (the smooth statistical oval).")
-    ] = "arcs",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the arcs.")] = 0,
-    cities: Annotated[bool, typer.Option("--cities/--no-cities", help="City lights.")] = True,
-    stars: Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")] = True,
-    airglow: Annotated[bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers.")] = True,
-    exact: Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")] = False,
+    structure: StructureOption = "arcs",
+    seed: SeedOption = 0,
+    cities: CitiesOption = True,
+    stars: StarsOption = True,
+    airglow: AirglowOption = True,
+    exact: ExactOption = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("norrsken-orbit.png"),
     netcdf: Annotated[
         Path | None, typer.Option("--netcdf", help="Also write line radiances (R) and continuum layers as NetCDF.")
     ] = None,
     live: LiveOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The astronaut's picture: the aurora, the night Earth and the stars from a satellite (the ISS by default)."""
     from . import orbit
@@ -877,6 +899,222 @@ def _print_orbit_summary(result: dict) -> None:
         highlight=False,
     )
     _print_brightest_and_files(result)
+
+
+timelapse_app = typer.Typer(
+    help="Time-lapses: one PNG per time step, rendered on dask workers, and an optional animation.",
+    no_args_is_help=True,
+)
+app.add_typer(timelapse_app, name="timelapse")
+
+StartOption = Annotated[str, typer.Option("--start", help="First time, UTC ISO 8601 with offset.")]
+EndOption = Annotated[str, typer.Option("--end", help="Last time (included when it falls on a step).")]
+StepOption = Annotated[str, typer.Option("--step", help="Time step: 60s, 5min, 1h, ...")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", help="Worker processes of a local dask cluster (default: one per core; 0: no dask)."),
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Address of a running dask scheduler, e.g. tcp://host:8786.")
+]
+FramesOutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for the frames.")]
+VideoOption = Annotated[
+    Path | None, typer.Option("--video", help="Also join the frames into an animation: FILE.mp4 or FILE.gif.")
+]
+FpsOption = Annotated[float, typer.Option("--fps", help="Frames per second of the animation.")]
+
+
+def _frame_times(start: str, end: str, step: str):
+    from .planner import time_steps
+    from .times import parse_duration_s
+
+    return time_steps(start, end, parse_duration_s(step))
+
+
+def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: float, as_json: bool) -> None:
+    """Check the outputs, build the frames (``build(out)``), render them on dask with a progress
+    bar, then animate; the report says what was rendered and what was already there."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from . import batch
+    from .io import prepare_output_dir
+
+    out = prepare_output_dir(out)
+    if video is not None:
+        video = batch.check_video_path(video)
+    frames = build(out)
+    with console.status("starting dask workers" if workers != 0 or scheduler else "preparing"):
+        client_context = batch.dask_client(workers=workers, scheduler=scheduler)
+        client = client_context.__enter__()
+    try:
+        columns = (
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=err_console, disable=as_json, transient=False) as progress:
+            task = progress.add_task(f"frames ({batch.describe(client)})", total=len(frames))
+            report = batch.run(frames, client, on_done=lambda path, rendered: progress.advance(task))
+    except BaseException as exc:
+        client_context.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    client_context.__exit__(None, None, None)
+    result = {"frames": len(frames), **report.as_dict(), "folder": str(out)}
+    if video is not None:
+        with console.status(f"encoding {video}"):
+            result["video"] = str(batch.encode_video([frame.path for frame in frames], video, fps))
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+        return
+    console.print(
+        f"{len(report.rendered)} frames rendered, {len(report.skipped)} already done ({report.workers}); "
+        f"frames in {out}" + (f"; animation {result['video']}" if video is not None else ""),
+        highlight=False,
+    )
+
+
+@timelapse_app.command("sky")
+@friendly
+def timelapse_sky(
+    start: StartOption,
+    end: EndOption,
+    step: StepOption = "60s",
+    lat: Annotated[float, typer.Option("--lat", help="Observer latitude, degrees.")] = TROMSO[0],
+    lon: Annotated[float, typer.Option("--lon", help="Observer longitude, degrees east.")] = TROMSO[1],
+    camera: CameraKindOption = "allsky",
+    az: AzOption = None,
+    el: ElOption = None,
+    fov: FovOption = None,
+    focal_length: FocalLengthOption = None,
+    size: Annotated[
+        str | None, typer.Option("--size", help="WIDTHxHEIGHT (default 512x512 all-sky, 1280x720 pinhole).")
+    ] = None,
+    kp: KpOption = None,
+    structure: StructureOption = "arcs",
+    seed: SeedOption = 0,
+    exposure: ExposureOption = "camera",
+    iso: IsoOption = None,
+    f_number: FNumberOption = None,
+    seconds: SecondsOption = None,
+    airglow: AirglowOption = True,
+    background: BackgroundOption = True,
+    stars: StarsOption = True,
+    grid: GridOption = False,
+    exact: ExactOption = False,
+    daylight_ok: DaylightOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: FramesOutOption = Path("norrsken-timelapse"),
+    video: VideoOption = None,
+    fps: FpsOption = 10.0,
+    as_json: JsonOption = False,
+) -> None:
+    """The sky over a place from --start to --end: all-sky or pinhole frames, same seed in every frame."""
+    from . import batch
+
+    view = _ground_camera(camera, az, el, fov, focal_length, size or ("512x512" if camera == "allsky" else "1280x720"))
+    observer = _ground_exposure(exposure, iso, f_number, seconds)
+    times = _frame_times(start, end, step)
+    options = {
+        "kp": kp, "structure": structure, "seed": seed, "airglow": airglow, "background": background,
+        "stars": stars, "grid": grid, "adaptive": not exact,
+    }
+
+    def build(folder: Path):
+        return batch.sky_frames(
+            lat, lon, times, folder, camera=view, exposure=observer, daylight_ok=daylight_ok, **options
+        )
+
+    _run_frames(build, workers, scheduler, out, video, fps, as_json)
+
+
+@timelapse_app.command("orbit")
+@friendly
+def timelapse_orbit(
+    start: StartOption,
+    end: EndOption,
+    step: StepOption = "60s",
+    tle: TleOption = None,
+    name: NameOption = None,
+    look: Annotated[
+        str,
+        typer.Option(
+            "--look",
+            help="forward, right, aft or left of the ground track (a camera fixed to the station), "
+            "or north/east/south/west or an azimuth in degrees.",
+        ),
+    ] = "forward",
+    el: Annotated[
+        float | None, typer.Option("--el", help="Elevation of the view centre, deg (default: limb framing).")
+    ] = None,
+    focal_length: Annotated[float, typer.Option("--focal-length", help="Lens focal length, mm (full frame).")] = 24.0,
+    size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT in pixels.")] = "1280x720",
+    iso: Annotated[float, typer.Option("--iso", help="Camera ISO speed.")] = 6400.0,
+    f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 1.4,
+    seconds: Annotated[float, typer.Option("--seconds", help="Exposure time, s.")] = 0.5,
+    kp: KpOption = None,
+    structure: StructureOption = "arcs",
+    seed: SeedOption = 0,
+    cities: CitiesOption = True,
+    stars: StarsOption = True,
+    airglow: AirglowOption = True,
+    exact: ExactOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: FramesOutOption = Path("norrsken-timelapse"),
+    video: VideoOption = None,
+    fps: FpsOption = 10.0,
+    as_json: JsonOption = False,
+) -> None:
+    """The view from the ISS (or a --tle satellite) from --start to --end, the camera fixed to the station."""
+    from . import batch
+    from .color import CameraExposure
+    from .render.camera import parse_size
+
+    width, height = parse_size(size)
+    satellite = _satellite(tle, name, start)
+    times = _frame_times(start, end, step)
+    exposure = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds)
+    options = {
+        "kp": kp, "structure": structure, "seed": seed, "cities": cities, "stars": stars, "airglow": airglow,
+        "adaptive": not exact,
+    }
+
+    def build(folder: Path):
+        return batch.orbit_frames(
+            satellite, times, folder, look=look, elevation_deg=el, width=width, height=height,
+            focal_length_mm=focal_length, exposure=exposure, **options,
+        )
+
+    _run_frames(build, workers, scheduler, out, video, fps, as_json)
+
+
+@timelapse_app.command("oval")
+@friendly
+def timelapse_oval(
+    start: StartOption,
+    end: EndOption,
+    step: StepOption = "15min",
+    kp: KpOption = None,
+    hemisphere: HemisphereOption = "north",
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Energy flux (erg cm-2 s-1) that defines the equatorward edge.")
+    ] = BOUNDARY_FLUX_ERG,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: FramesOutOption = Path("norrsken-timelapse"),
+    video: VideoOption = None,
+    fps: FpsOption = 10.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Maps of the oval (energy flux, mean energy, edge, view line) from --start to --end."""
+    from . import batch
+
+    times = _frame_times(start, end, step)
+
+    def build(folder: Path):
+        return batch.oval_frames(times, folder, kp=kp, hemisphere=hemisphere, threshold_erg=threshold)
+
+    _run_frames(build, workers, scheduler, out, video, fps, as_json)
 
 
 def main() -> None:

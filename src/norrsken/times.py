@@ -7,6 +7,7 @@ picture.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 
@@ -76,3 +77,21 @@ def check_within(time: dt.datetime, dates: tuple[dt.datetime, dt.datetime], what
             f"{what}: available from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d}, "
             f"not at {time:%Y-%m-%d %H:%M} UTC"
         )
+
+
+_DURATION_UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hr": 3600.0, "d": 86400.0}
+
+
+def parse_duration_s(text: str | float) -> float:
+    """A time step in seconds from ``"90"``, ``"60s"``, ``"5min"``/``"5m"``, ``"1h"`` or ``"1d"``."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value, unit = float(text), "s"
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", str(text).lower())
+        if match is None or match[2] not in ("", *_DURATION_UNITS):
+            raise NorrskenError(f"a time step must look like 60s, 5min, 1h or 1d, got {text!r}")
+        value, unit = float(match[1]), match[2] or "s"
+    seconds = value * _DURATION_UNITS[unit]
+    if not seconds > 0:
+        raise NorrskenError(f"a time step must be positive, got {text!r}")
+    return seconds

@@ -30,7 +30,7 @@ from .. import geomag
 from ..drivers import kp as kp_driver
 from ..errors import NorrskenError
 from ..times import TimeLike, to_utc
-from .products import MIN_ABS_MLAT, hemispheric_power_gw
+from .products import MIN_ABS_MLAT, boundary_geographic, hemispheric_power_gw, view_line
 
 #: Centres of the paper's Kp bins (0-1.5, 1.5-3, 3-4.5, 4.5-6, 6-8, 8-10).
 KP_BIN_CENTRES = np.array([0.75, 2.25, 3.75, 5.25, 7.0, 9.0])
@@ -206,3 +206,27 @@ def oval(
     for hemisphere in ("north", "south"):
         ds.attrs[f"hemispheric_power_{hemisphere}_gw"] = hemispheric_power_gw(ds, hemisphere, height_km)
     return ds
+
+
+def edges(ds: xr.Dataset, threshold_erg: float) -> dict[str, tuple[xr.Dataset, xr.Dataset]]:
+    """The equatorward edge and the view line of both hemispheres of an :func:`oval`.
+
+    Returns
+    -------
+    dict
+        ``{"north": (boundary, view), "south": (boundary, view)}`` from
+        :func:`~norrsken.precipitation.boundary_geographic` (the model itself evaluated along magnetic
+        latitude at the oval's Kp) and :func:`~norrsken.precipitation.view_line`.
+    """
+    kp_value = float(ds.attrs["kp"])
+
+    def flux_of(mlat: np.ndarray, mlt: np.ndarray) -> np.ndarray:
+        return evaluate(mlat, mlt, kp_value)[0]
+
+    out = {}
+    for hemisphere in ("north", "south"):
+        boundary = boundary_geographic(
+            flux_of, ds.attrs["time"], hemisphere, threshold_erg=threshold_erg, height_km=ds.attrs["height_km"]
+        )
+        out[hemisphere] = (boundary, view_line(boundary))
+    return out

@@ -88,7 +88,13 @@ def _magnetic_lines(sign: int, time: str, height_km: float):
 
 
 def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike, *, view: xr.Dataset | None = None) -> Path:
-    """Write a two-panel polar map (energy flux, mean energy) of an oval to a PNG.
+    """Write :func:`oval_figure` to a PNG (trimmed to its content) and return ``path``."""
+    fig = oval_figure(ds, boundary, view=view)
+    return save_figure(fig, path, facecolor=fig.get_facecolor(), bbox_inches="tight", pad_inches=0.2)
+
+
+def oval_figure(ds: xr.Dataset, boundary: xr.Dataset, *, view: xr.Dataset | None = None) -> Figure:
+    """A two-panel polar map (energy flux, mean energy) of an oval, 12.5 x 6.4 in at 110 dpi.
 
     Parameters
     ----------
@@ -96,16 +102,14 @@ def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike, *, 
         Output of :func:`norrsken.precipitation.oval`.
     boundary
         Output of :func:`norrsken.precipitation.boundary_geographic`; its hemisphere is mapped.
-    path
-        PNG file to write.
     view
         Optional output of :func:`norrsken.precipitation.view_line` for the same hemisphere, drawn
         dashed.
 
     Returns
     -------
-    pathlib.Path
-        ``path``.
+    matplotlib.figure.Figure
+        Not attached to pyplot (nothing global to close); its Agg canvas draws it.
     """
     hemisphere = boundary.attrs["hemisphere"]
     sign = geomag.hemisphere_sign(hemisphere)
@@ -210,4 +214,4 @@ def plot_oval(ds: xr.Dataset, boundary: xr.Dataset, path: str | os.PathLike, *, 
         "Zhang & Paxton (2008) model; dashed: AACGM latitude 60/70/80°, dotted: magnetic local time",
         fontsize=10,
     )
-    return save_figure(fig, path, facecolor=fig.get_facecolor(), bbox_inches="tight", pad_inches=0.2)
+    return fig

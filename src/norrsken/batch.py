@@ -1,0 +1,543 @@
+"""Many frames, many times: the chain mapped over dask.distributed.
+
+A batch is a list of :class:`Frame` jobs. Each is one deterministic, independent task (same
+settings, same seed, same picture) that a dask worker runs and that returns the finished PNG as
+bytes; this process writes each file the moment its task finishes (atomically, so a crash leaves
+no half-written frame), and every PNG carries a fingerprint of what made it. A rerun therefore
+renders only the frames that are missing or were made with other settings.
+
+Workers: a :class:`distributed.LocalCluster` of single-threaded worker processes by default (each
+renders one frame at a time; the ray marcher's own threads share the cores between workers), an
+existing cluster given by its scheduler address, or ``workers=0`` for a plain loop in this process.
+Each worker reads the emission tables and compiled kernels from the user cache dir: the first task
+that needs a table builds it once, warm-up tasks make sure no two workers build the same one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .cache import write_atomic
+from .errors import NorrskenError
+
+log = logging.getLogger(__name__)
+
+#: PNG text key holding the fingerprint of the settings that made a frame.
+FINGERPRINT_KEY = "norrsken-frame"
+#: How long to wait for an existing scheduler to answer, s.
+CONNECT_TIMEOUT_S = 10.0
+
+# One render at a time per worker process: a worker started with several threads would otherwise
+# run several frames at once, each with its own ray-marching threads, on the same cores.
+_RENDER_LOCK = threading.Lock()
+
+
+@dataclasses.dataclass(frozen=True)
+class Frame:
+    """One picture of a batch: ``render(*args)`` returns (rgb uint8 array, PNG metadata) and the
+    PNG goes to ``path``. ``settings`` (plain JSON data) is everything that decides the picture;
+    with the time it makes the fingerprint. ``warm`` names a cache entry the frame needs (see
+    :func:`run`)."""
+
+    path: Path
+    time: str
+    settings: dict
+    render: Callable[..., tuple[np.ndarray, dict]]
+    args: tuple
+    warm: tuple | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        from . import __version__
+
+        text = json.dumps({"time": self.time, "settings": self.settings, "version": __version__}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@dataclasses.dataclass
+class Report:
+    """What a run did: frames rendered now, frames found already done, and the worker setup."""
+
+    rendered: list[Path]
+    skipped: list[Path]
+    workers: str
+
+    def as_dict(self) -> dict:
+        return {
+            "rendered": [str(p) for p in self.rendered],
+            "skipped": [str(p) for p in self.skipped],
+            "workers": self.workers,
+        }
+
+
+def stored_fingerprint(path: Path) -> str | None:
+    """The fingerprint in an existing frame, or None (no file, not a PNG of ours, unreadable)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.text.get(FINGERPRINT_KEY) if image.format == "PNG" else None
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[object | None]:
+    """A dask client for a batch, closed (and its LocalCluster shut down) on exit.
+
+    Parameters
+    ----------
+    workers
+        Worker processes of a new LocalCluster (default: one per core); 0 runs every task in this
+        process, no dask at all.
+    scheduler
+        Address of a running dask scheduler (``tcp://host:8786``) instead of a LocalCluster.
+
+    Yields
+    ------
+    distributed.Client or None
+        None for ``workers=0``.
+    """
+    if scheduler is not None and workers is not None:
+        raise NorrskenError("give either a number of workers (a local cluster) or a scheduler address, not both")
+    if scheduler is None and workers == 0:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise NorrskenError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from None
+        with client:
+            yield client
+        return
+    cores = os.cpu_count() or 1
+    count = cores if workers is None else workers
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 256:
+        raise NorrskenError(f"workers must be a whole number from 0 to 256, got {workers!r}")
+    cluster = LocalCluster(
+        n_workers=count,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        # The ray marcher's threads: the cores shared out between the workers.
+        env={"NUMBA_NUM_THREADS": str(max(1, cores // count))},
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def describe(client) -> str:
+    """'in this process', or the cluster's workers and threads."""
+    if client is None:
+        return "in this process"
+    info = client.scheduler_info()["workers"]
+    return f"{len(info)} dask workers at {client.scheduler.address}"
+
+
+def _warm(key: tuple) -> None:
+    """Build (or load) a cache entry on a worker before the frames that need it."""
+    kind, *args = key
+    if kind == "emission-table":
+        from .emission.table import emission_table
+
+        time, lat, lon, indices = args
+        emission_table(time, lat, lon, **dict(indices))
+    else:
+        raise NorrskenError(f"unknown cache entry {kind!r}")
+
+
+def _render(frame: Frame, fingerprint: str, _after: object = None) -> bytes:
+    """Run one frame's renderer and return the PNG file's bytes (fingerprint included)."""
+    from PIL import Image, PngImagePlugin
+
+    with _RENDER_LOCK:
+        rgb, metadata = frame.render(*frame.args)
+    info = PngImagePlugin.PngInfo()
+    for key, value in {"Software": "norrsken", **metadata, FINGERPRINT_KEY: fingerprint}.items():
+        info.add_text(key, value if isinstance(value, str) else json.dumps(value))
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        write_atomic(path, lambda fh: fh.write(data))
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def _remove_leftovers(folders: set[Path]) -> None:
+    """Delete temporary files a killed run left behind (``.name-xxxx`` from write_atomic)."""
+    for folder in folders:
+        for leftover in folder.glob(".*.png-*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def run(
+    frames: Sequence[Frame],
+    client=None,
+    *,
+    on_done: Callable[[Path, bool], None] | None = None,
+) -> Report:
+    """Render the frames that are not already on disk, writing each as its task finishes.
+
+    Parameters
+    ----------
+    frames
+        The jobs; their paths must be distinct.
+    client
+        A ``distributed.Client`` (see :func:`dask_client`) or None to render in this process.
+    on_done
+        Called with (path, rendered) for every frame, skipped ones first: a progress bar's hook.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    NorrskenError
+        From the first frame that fails; the frames finished until then stay on disk.
+    """
+    paths = [frame.path for frame in frames]
+    if len(set(paths)) != len(paths):
+        raise NorrskenError("two frames of a batch would write the same file")
+    _remove_leftovers({path.parent for path in paths})
+    todo, skipped = [], []
+    for frame in frames:
+        fingerprint = frame.fingerprint
+        if stored_fingerprint(frame.path) == fingerprint:
+            skipped.append(frame.path)
+            if on_done is not None:
+                on_done(frame.path, False)
+        else:
+            todo.append((frame, fingerprint))
+    rendered: list[Path] = []
+
+    def finished(frame: Frame, data: bytes) -> None:
+        _write(frame.path, data)
+        rendered.append(frame.path)
+        if on_done is not None:
+            on_done(frame.path, True)
+
+    if client is None:
+        for frame, fingerprint in todo:
+            finished(frame, _render(frame, fingerprint))
+        return Report(rendered, skipped, describe(client))
+
+    from distributed import as_completed
+
+    warm = {key: client.submit(_warm, key, key=f"norrsken-warm-{_hash(key)}", pure=False) for key in
+            dict.fromkeys(frame.warm for frame, _ in todo if frame.warm is not None)}
+    futures = {
+        client.submit(_render, frame, fingerprint, warm.get(frame.warm), key=f"norrsken-frame-{fingerprint}",
+                      pure=False): frame
+        for frame, fingerprint in todo
+    }
+    try:
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
+            future.release()
+    except BaseException:
+        client.cancel(list(futures) + list(warm.values()))
+        raise
+    return Report(rendered, skipped, describe(client))
+
+
+def _hash(key: tuple) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _stamp(time: np.datetime64) -> str:
+    """File-name time stamp: 20170118T2100Z, with seconds when there are any."""
+    text = np.datetime_as_string(time, unit="s")
+    stamp = text.replace("-", "").replace(":", "")
+    return (stamp[:-2] if stamp.endswith("00") else stamp) + "Z"
+
+
+def _iso(time: np.datetime64) -> str:
+    return np.datetime_as_string(time, unit="s") + "Z"
+
+
+def _table_key(time: str, lat: float, lon: float, indices: dict) -> tuple:
+    """The warm-up key of the emission table a frame centred at (lat, lon) uses at ``time``."""
+    from .emission.table import table_inputs
+
+    inputs = table_inputs(time, lat, lon, **indices)
+    rounded = {key: inputs[key] for key in ("f107", "f107a", "ap")}
+    return ("emission-table", inputs["time"], inputs["lat"], inputs["lon"], tuple(sorted(rounded.items())))
+
+
+def _sky_frame(lat: float, lon: float, time: str, options: dict) -> tuple[np.ndarray, dict]:
+    from .render.sky import sky
+
+    ds = sky(lat, lon, time, **options)
+    keys = ("time", "lat", "lon", "kp", "kp_source", "camera", "exposure", "structure", "seed")
+    return ds["rgb"].values, {key: ds.attrs[key] for key in keys}
+
+
+def sky_frames(
+    lat: float,
+    lon: float,
+    times: np.ndarray,
+    out: Path,
+    *,
+    camera,
+    exposure,
+    daylight_ok: bool = False,
+    **options,
+) -> list[Frame]:
+    """The frames of a ground time-lapse: :func:`norrsken.render.sky.sky` at each of ``times``.
+
+    ``options`` are further keywords of ``sky()`` (kp, f107, f107a, ap, structure, seed, airglow,
+    background, stars, grid, adaptive). Frames go to ``out/sky-<time>.png``.
+
+    Raises
+    ------
+    NorrskenError
+        If the Sun stands above -6 deg at any of the times (unless ``daylight_ok``): the frames
+        would show daylight as if it were night.
+    """
+    from .color import describe_exposure
+    from .ephemeris import sky_bodies
+    from .geomag import check_place
+    from .render.sky import SUN_LIMIT_DEG
+
+    lat, lon, _ = check_place(lat, lon, 0.0, (0.0, 0.0), "a ground time-lapse")
+    sun = np.atleast_1d(sky_bodies(times, lat, lon).sun_elevation_deg)
+    if not daylight_ok and (sun > SUN_LIMIT_DEG).any():
+        bright = times[sun > SUN_LIMIT_DEG]
+        raise NorrskenError(
+            f"the Sun is above {SUN_LIMIT_DEG:g} deg at {bright.size} of the {times.size} times "
+            f"({_iso(bright[0])} to {_iso(bright[-1])}): choose a dark window, or pass daylight_ok "
+            "(--daylight-ok) to render those skies as if it were night"
+        )
+    indices = {key: options.get(key) for key in ("f107", "f107a", "ap")}
+    settings = {
+        "kind": "sky",
+        "lat": lat,
+        "lon": lon,
+        "camera": camera.describe(),
+        "exposure": describe_exposure(exposure),
+        "daylight_ok": daylight_ok,
+        **options,
+    }
+    call = {"camera": camera, "exposure": exposure, "daylight_ok": daylight_ok, **options}
+    return [
+        Frame(
+            path=out / f"sky-{_stamp(time)}.png",
+            time=_iso(time),
+            settings=settings,
+            render=_sky_frame,
+            args=(lat, lon, _iso(time), call),
+            warm=_table_key(_iso(time), lat, lon, indices),
+        )
+        for time in times
+    ]
+
+
+#: Camera directions of an orbital time-lapse relative to the ground track (degrees clockwise).
+TRACK_LOOKS = {"forward": 0.0, "right": 90.0, "aft": 180.0, "left": 270.0}
+
+
+def _orbit_frame(lat: float, lon: float, alt: float, time: str, options: dict, extra: dict) -> tuple[np.ndarray, dict]:
+    from .render.orbital import orbit_view
+
+    ds = orbit_view(time, lat, lon, alt, **options)
+    keys = ("time", "lat", "lon", "altitude_km", "kp", "kp_source", "camera", "exposure")
+    return ds["rgb"].values, {**extra, **{key: ds.attrs[key] for key in keys}}
+
+
+def orbit_frames(
+    satellite,
+    times: np.ndarray,
+    out: Path,
+    *,
+    look: str | float = "forward",
+    elevation_deg: float | None = None,
+    width: int = 1920,
+    height: int = 1080,
+    focal_length_mm: float | None = None,
+    exposure=None,
+    **options,
+) -> list[Frame]:
+    """The frames of a time-lapse from a satellite: :func:`norrsken.render.orbital.orbit_view` at
+    each of ``times`` from where the satellite is then.
+
+    Parameters
+    ----------
+    satellite
+        Element set (:func:`norrsken.orbit.iss`, :func:`norrsken.orbit.load_tles`).
+    look
+        A camera fixed to the spacecraft, as on the ISS (which keeps its attitude to the ground
+        track): ``forward``, ``right``, ``aft`` or ``left`` of the ground track; or a fixed azimuth
+        in degrees from north (a compass direction such as ``north`` too).
+    elevation_deg
+        Elevation of the view centre; default: the limb two thirds of the way down.
+    options
+        Further keywords of ``orbit_view()`` (kp, structure, seed, airglow, cities, stars, adaptive).
+    """
+    from . import orbit
+    from .color import describe_exposure
+    from .render.camera import PinholeCamera
+    from .render.orbital import DEFAULT_EXPOSURE, DEFAULT_FOCAL_LENGTH_MM, limb_elevation
+
+    focal = DEFAULT_FOCAL_LENGTH_MM if focal_length_mm is None else focal_length_mm
+    exposure = DEFAULT_EXPOSURE if exposure is None else exposure
+    compass = {"north": 0.0, "east": 90.0, "south": 180.0, "west": 270.0}
+    if isinstance(look, str) and look in TRACK_LOOKS:
+        offset, fixed = TRACK_LOOKS[look], None
+    else:
+        try:
+            offset, fixed = None, compass[look] if look in compass else float(look)
+        except (TypeError, ValueError):
+            names = ", ".join([*TRACK_LOOKS, *compass])
+            raise NorrskenError(f"look must be one of {names} or an azimuth in degrees, got {look!r}") from None
+    state = orbit.states(satellite, times)
+    lat, lon, alt = (np.atleast_1d(state[key].values) for key in ("lat_deg", "lon_deg", "altitude_km"))
+    velocity = np.atleast_2d(state["velocity_ecef_km_s"].values)
+    lat_r, lon_r = np.radians(lat), np.radians(lon)
+    east = -np.sin(lon_r) * velocity[:, 0] + np.cos(lon_r) * velocity[:, 1]
+    north = (
+        -np.sin(lat_r) * np.cos(lon_r) * velocity[:, 0]
+        - np.sin(lat_r) * np.sin(lon_r) * velocity[:, 1]
+        + np.cos(lat_r) * velocity[:, 2]
+    )
+    track = np.degrees(np.arctan2(east, north))
+    azimuth = (track + offset) % 360.0 if fixed is None else np.full(times.size, fixed % 360.0)
+    base = {
+        "kind": "orbit",
+        "satellite": satellite.name,
+        "tle_epoch": satellite.epoch.isoformat(),
+        "look": look,
+        "exposure": describe_exposure(exposure),
+        **options,
+    }
+    extra = {"satellite": satellite.name}
+    frames = []
+    for i, time in enumerate(times):
+        el = limb_elevation(width, height, focal, float(alt[i])) if elevation_deg is None else elevation_deg
+        camera = PinholeCamera(width, height, azimuth_deg=round(float(azimuth[i]), 3), elevation_deg=el, focal_length_mm=focal)
+        place = (round(float(lat[i]), 5), round(float(lon[i]), 5), round(float(alt[i]), 4))
+        call = {"camera": camera, "exposure": exposure, **options}
+        frames.append(
+            Frame(
+                path=out / f"orbit-{_stamp(time)}.png",
+                time=_iso(time),
+                settings={**base, "position": place, "camera": camera.describe()},
+                render=_orbit_frame,
+                args=(*place, _iso(time), call, extra),
+                warm=_table_key(_iso(time), place[0], place[1], {"f107": None, "f107a": None, "ap": None}),
+            )
+        )
+    return frames
+
+
+def _oval_frame(time: str, kp: float | None, hemisphere: str, threshold_erg: float) -> tuple[np.ndarray, dict]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from .precipitation import oval, zhang_paxton
+    from .render.maps import oval_figure
+
+    ds = oval(time, kp=kp)
+    boundary, view = zhang_paxton.edges(ds, threshold_erg)[hemisphere]
+    canvas = FigureCanvasAgg(oval_figure(ds, boundary, view=view))
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    return rgb, {key: ds.attrs[key] for key in ("time", "kp", "kp_source", "model")}
+
+
+def oval_frames(
+    times: np.ndarray, out: Path, *, kp: float | None = None, hemisphere: str = "north", threshold_erg: float = 0.5
+) -> list[Frame]:
+    """The frames of an oval time-lapse: the polar map of :func:`norrsken.render.maps.oval_figure`
+    (energy flux and mean energy, edge and view line) at each of ``times``."""
+    from .geomag import hemisphere_sign
+
+    hemisphere_sign(hemisphere)
+    settings = {"kind": "oval", "kp": kp, "hemisphere": hemisphere, "threshold_erg": threshold_erg}
+    return [
+        Frame(
+            path=out / f"oval-{hemisphere}-{_stamp(time)}.png",
+            time=_iso(time),
+            settings=settings,
+            render=_oval_frame,
+            args=(_iso(time), kp, hemisphere, threshold_erg),
+        )
+        for time in times
+    ]
+
+
+#: Animation formats and their file suffixes.
+VIDEO_SUFFIXES = (".mp4", ".gif")
+
+
+def check_video_path(path: str | os.PathLike) -> Path:
+    """Check, before any work, that an animation can be written to ``path`` (.mp4 or .gif)."""
+    from .io import check_output_file
+
+    path = Path(path)
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise NorrskenError(f"animation file {str(path)!r} must end in {' or '.join(VIDEO_SUFFIXES)}")
+    return check_output_file(path, path.suffix.lower())
+
+
+def encode_video(frames: Sequence[Path], path: str | os.PathLike, fps: float = 10.0) -> Path:
+    """Join PNG frames (all the same size) into an H.264 MP4 (imageio-ffmpeg's packaged ffmpeg)
+    or a looping GIF (imageio with Pillow), in the given order.
+
+    An MP4 needs even dimensions (yuv420p): odd frames gain one black row or column.
+    """
+    import imageio.v3 as iio
+
+    path = check_video_path(path)
+    if not frames:
+        raise NorrskenError("no frames to animate")
+    if not 0.1 <= fps <= 120.0:
+        raise NorrskenError(f"fps must lie between 0.1 and 120, got {fps:g}")
+    first = iio.imread(frames[0])
+    shape = first.shape
+
+    def images() -> Iterator[np.ndarray]:
+        for frame in frames:
+            image = iio.imread(frame)
+            if image.shape != shape:
+                raise NorrskenError(f"frame {str(frame)!r} is {image.shape[1]}x{image.shape[0]}, not "
+                                    f"{shape[1]}x{shape[0]} like the first: frames of one animation must match")
+            yield image[..., :3]
+
+    if path.suffix.lower() == ".gif":
+        iio.imwrite(path, np.stack(list(images())), extension=".gif", duration=1000.0 / fps, loop=0)
+        return path
+    import imageio_ffmpeg
+
+    height, width = shape[0] + shape[0] % 2, shape[1] + shape[1] % 2
+    writer = imageio_ffmpeg.write_frames(
+        str(path), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=8, macro_block_size=1
+    )
+    writer.send(None)
+    try:
+        for image in images():
+            padded = np.zeros((height, width, 3), dtype=np.uint8)
+            padded[: shape[0], : shape[1]] = image
+            writer.send(padded.tobytes())
+    finally:
+        writer.close()
+    return path
