@@ -9,8 +9,9 @@ For each time step (30 min by default):
    (15.7 deg of arc). The AACGM mapping of that grid is computed once; each step only turns the
    magnetic longitudes into MLT.
 3. Each footprint's column brightness of 557.7 and 630.0 nm and the height of its emission
-   (the brightness-weighted mean altitude) come from the emission table of the place and hour
-   (:mod:`norrsken.emission.table`, VER per unit flux integrated over altitude).
+   (the brightness-weighted mean altitude) come from the column table of the place and hour
+   (:func:`norrsken.emission.table.column_table`: the emission table's VER per unit flux
+   integrated over altitude, cached on its own, ~200 kB).
 4. Seen from the observer, each column's light stands at its emission height above its
    footprint: elevation from the spherical geometry, brightness times the van Rhijn factor
    1 / sqrt(1 - (R cos(el) / (R + h))^2) of a horizontally extended layer, dimmed by the
@@ -38,7 +39,7 @@ from . import geomag
 from .atmosphere import transmission
 from .drivers import kp as kp_driver
 from .drivers.swpc import SwpcUnavailable, conditions_now, fetch, kp_now
-from .emission.table import EmissionTable, emission_table
+from .emission.table import column_table
 from .ephemeris import darkness_class, sky_bodies
 from .errors import NorrskenError, OutOfRangeError
 from .planner import time_steps
@@ -102,36 +103,6 @@ def _sky_grid(lat: float, lon: float, month: str) -> _SkyGrid:
     foot_lat, foot_lon = np.degrees(foot_lat), (np.degrees(foot_lon) + 180.0) % 360.0 - 180.0
     mlat, mlon = geomag.geo_to_aacgm(foot_lat, foot_lon, month + "-01T00:00Z")
     return _SkyGrid(np.degrees(d), np.degrees(a), mlat, mlon)
-
-
-@functools.lru_cache(maxsize=32)
-def _columns(table: EmissionTable) -> np.ndarray:
-    """Column brightness per unit flux (R per erg cm^-2 s^-1) of each of the forecast's lines, then
-    the emission height (km) of each, on the table's (E0, Q) axes: shape (2 n_lines, E0, Q), so
-    that one interpolation serves both."""
-    index = [table.lines.index(key) for key in _LINES]
-    ver = table.ver_per_flux[index].astype(float)  # (line, E0, Q, z)
-    z = table.altitude_km
-    # 1 R = 1e6 photons cm^-2 s^-1 in the column: 1e5 cm per km / 1e6.
-    column = 0.1 * np.trapezoid(ver, z, axis=-1)
-    height = np.trapezoid(ver * z, z, axis=-1) / np.maximum(np.trapezoid(ver, z, axis=-1), 1e-30)
-    return np.concatenate([column, height])
-
-
-def _interpolate(table: EmissionTable, values: np.ndarray, mean: np.ndarray, flux: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation of (line, E0, Q) values in log E0 and log Q at points."""
-    def position(axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        f = np.clip(np.log(x / axis[0]) / math.log(axis[1] / axis[0]), 0.0, axis.size - 1.000001)
-        return f.astype(int), f - f.astype(int)
-
-    ie, we = position(table.mean_energy_kev, mean)
-    iq, wq = position(table.energy_flux_erg, flux)
-    return (
-        values[:, ie, iq] * (1 - we) * (1 - wq)
-        + values[:, ie + 1, iq] * we * (1 - wq)
-        + values[:, ie, iq + 1] * (1 - we) * wq
-        + values[:, ie + 1, iq + 1] * we * wq
-    )
 
 
 def _seen(distance_deg: np.ndarray, height_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -293,12 +264,10 @@ def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> di
     }
     flux, mean = evaluate(grid.mlat, geomag.mlt(grid.mlon, time), kp_value)
     lit = flux > 0.0
-    table = emission_table(time, lat, lon, **_atmosphere_indices(time))
-    values = _interpolate(table, _columns(table), mean[lit], flux[lit])
+    table = column_table(time, lat, lon, **_atmosphere_indices(time))
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
-    brightness[:, lit] = flux[lit] * values[: len(_LINES)]
-    heights[:, lit] = values[len(_LINES) :]
+    brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES)
     elevation, gain = _seen(grid.distance_deg, heights)
     seen = np.where(elevation >= MIN_ELEVATION_DEG, brightness * gain, 0.0)
     for k, key in enumerate(("green", "red")):

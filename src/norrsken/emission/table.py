@@ -357,3 +357,111 @@ def emission_table(
     """
     inputs = table_inputs(time, lat, lon, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
     return _load_or_build(json.dumps(inputs, sort_keys=True))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ColumnTable:
+    """Column brightness per unit energy flux and emission height of every line, on the (E0, Q)
+    axes of an :class:`EmissionTable`: what a view from afar needs (forecasts, climatologies,
+    oval cubes), about 200 kB instead of the full table's 11 MB.
+
+    Attributes
+    ----------
+    brightness_per_flux_r
+        (line, E0, Q): column brightness, R per erg cm^-2 s^-1 (1 R = 1e6 photons cm^-2 s^-1 of
+        column, so 0.1 x the VER integral in photons cm^-3 s^-1 km).
+    height_km
+        (line, E0, Q): the brightness-weighted mean altitude of the emission.
+    """
+
+    mean_energy_kev: np.ndarray
+    energy_flux_erg: np.ndarray
+    lines: tuple[str, ...]
+    brightness_per_flux_r: np.ndarray
+    height_km: np.ndarray
+    inputs: dict
+
+    def at(self, mean_energy_kev: np.ndarray, energy_flux_erg: np.ndarray, lines: tuple[str, ...] | None = None):
+        """Column brightness (R) and emission height (km) of ``lines`` (default all) for electrons
+        of ``mean_energy_kev`` and ``energy_flux_erg`` (arrays of one shape; Q > 0), bilinear in
+        ln E0 and ln Q (clipped to the table's axes).
+
+        Returns
+        -------
+        tuple of ndarray
+            Brightness and height, each (line, *shape).
+        """
+        index = list(range(len(self.lines))) if lines is None else [self.lines.index(key) for key in lines]
+        flux = np.asarray(energy_flux_erg, dtype=float)
+
+        def position(axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            f = np.clip(np.log(x / axis[0]) / math.log(axis[1] / axis[0]), 0.0, axis.size - 1.000001)
+            return f.astype(int), f - f.astype(int)
+
+        ie, we = position(self.mean_energy_kev, np.asarray(mean_energy_kev, dtype=float))
+        iq, wq = position(self.energy_flux_erg, flux)
+        both = np.concatenate([self.brightness_per_flux_r[index], self.height_km[index]])
+        values = (
+            both[:, ie, iq] * (1 - we) * (1 - wq)
+            + both[:, ie + 1, iq] * we * (1 - wq)
+            + both[:, ie, iq + 1] * (1 - we) * wq
+            + both[:, ie + 1, iq + 1] * we * wq
+        )
+        return flux * values[: len(index)], values[len(index) :]
+
+
+def column_arrays(table: EmissionTable) -> dict[str, np.ndarray]:
+    """The :class:`ColumnTable` arrays of an emission table (VER integrated over altitude)."""
+    ver = table.ver_per_flux.astype(float)  # (line, E0, Q, z)
+    z = table.altitude_km
+    column = np.trapezoid(ver, z, axis=-1)
+    return {
+        "brightness_per_flux_r": 0.1 * column,
+        "height_km": np.trapezoid(ver * z, z, axis=-1) / np.maximum(column, 1e-30),
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _load_or_build_columns(inputs_json: str) -> ColumnTable:
+    inputs = json.loads(inputs_json)
+
+    def build() -> dict[str, np.ndarray]:
+        # Straight from the atmosphere: the full table is not stored for this.
+        atm = atmosphere(
+            inputs["time"],
+            inputs["lat"],
+            inputs["lon"],
+            f107=inputs["f107"],
+            f107a=inputs["f107a"],
+            ap=inputs["ap"],
+            msis_version=inputs["msis_version"],
+        )
+        return column_arrays(build_table(atm))
+
+    arrays = cached_arrays("column-table", cache_key(inputs_json), build)
+    for array in arrays.values():
+        array.setflags(write=False)
+    return ColumnTable(
+        mean_energy_kev=TABLE_MEAN_ENERGY_KEV,
+        energy_flux_erg=TABLE_ENERGY_FLUX_ERG,
+        lines=LINE_KEYS,
+        brightness_per_flux_r=arrays["brightness_per_flux_r"],
+        height_km=arrays["height_km"],
+        inputs=inputs,
+    )
+
+
+def column_table(
+    time: TimeLike,
+    lat: float,
+    lon: float,
+    *,
+    f107: float | None = None,
+    f107a: float | None = None,
+    ap: float | None = None,
+    msis_version: float = 2.1,
+) -> ColumnTable:
+    """The :class:`ColumnTable` of the atmosphere at (rounded, as :func:`table_inputs`) ``time``,
+    ``lat``, ``lon``: from the user cache dir, else built (~0.25 s) and stored there."""
+    inputs = table_inputs(time, lat, lon, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
+    return _load_or_build_columns(json.dumps(inputs, sort_keys=True))
