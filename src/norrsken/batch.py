@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
 from .cache import write_atomic
 from .errors import NorrskenError
@@ -132,7 +133,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         n_workers=count,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        # The scheduler's HTTP server (dashboard with bokeh) on a free port: its default, 8787, may be
+        # taken by another cluster, which only warns.
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
         # The ray marcher's threads: the cores shared out between the workers.
         env={"NUMBA_NUM_THREADS": str(max(1, cores // count))},
@@ -540,4 +543,131 @@ def encode_video(frames: Sequence[Path], path: str | os.PathLike, fps: float = 1
             writer.send(padded.tobytes())
     finally:
         writer.close()
+    return path
+
+
+#: Lines that compete for "brightest line" in an oval cube (the 1PG band is not a line).
+CUBE_LINES = ("391.4", "427.8", "470.9", "557.7", "630.0", "636.4", "777.4", "844.6")
+
+
+def oval_step(time: str, kp: float | None = None, resolution_deg: float = 0.5) -> xr.Dataset:
+    """One time of an oval cube: Q and E0 of the Zhang & Paxton (2008) oval and the column
+    brightness of its brightest line, on (time, lat, lon).
+
+    The column brightness uses one column table per hemisphere and time: the atmosphere over that
+    hemisphere's peak energy flux (NRLMSIS differs by up to ~15 % in green per unit flux between
+    places and seasons, so away from the peak the radiance is good to that).
+    """
+    from .emission.table import column_table
+    from .precipitation import oval
+
+    ds = oval(time, kp=kp, resolution_deg=resolution_deg)
+    flux, mean = ds["energy_flux_erg"].values, ds["mean_energy_kev"].values
+    lat = ds["lat"].values
+    brightest = np.zeros(flux.shape, dtype=np.float32)
+    which = np.full(flux.shape, np.nan, dtype=np.float32)
+    for sign in (1.0, -1.0):
+        rows = sign * lat > 0
+        part = np.where(rows[:, None], flux, 0.0)
+        if not (part > 0).any():
+            continue
+        peak = np.unravel_index(np.argmax(part), part.shape)
+        table = column_table(time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]))
+        lit = part > 0
+        radiance, _ = table.at(mean[lit], flux[lit], CUBE_LINES)
+        best = np.argmax(radiance, axis=0)
+        brightest[lit] = radiance[best, np.arange(best.size)]
+        which[lit] = np.array([float(key) for key in CUBE_LINES], dtype=np.float32)[best]
+    stamp = np.datetime64(ds.attrs["time"].rstrip("Z"), "ns")
+    out = xr.Dataset(
+        {
+            "energy_flux_erg": ds["energy_flux_erg"].astype(np.float32),
+            "mean_energy_kev": ds["mean_energy_kev"].astype(np.float32),
+            "brightest_line_r": (
+                ("lat", "lon"),
+                brightest,
+                {"units": "R", "long_name": "column brightness of the brightest auroral line (overhead)"},
+            ),
+            "brightest_line_nm": (
+                ("lat", "lon"),
+                which,
+                {"units": "nm", "long_name": "air wavelength of the brightest line (NaN: no precipitation)"},
+            ),
+            "kp": ((), float(ds.attrs["kp"]), {"units": "", "long_name": "planetary Kp"}),
+        },
+        coords={"lat": ds["lat"], "lon": ds["lon"]},
+    )
+    return out.expand_dims(time=[stamp])
+
+
+def _cube_attrs(kp: float | None, resolution_deg: float, step_s: float) -> dict:
+    return {
+        "title": "norrsken auroral oval cube",
+        "model": "Zhang & Paxton (2008) oval; column brightness from Fang et al. (2010) ionization and "
+        "NRLMSIS 2.1 (norrsken.emission), one atmosphere per hemisphere and time",
+        "kp_source": "override" if kp is not None else "embedded CelesTrak history",
+        "resolution_deg": float(resolution_deg),
+        "step_s": float(step_s),
+    }
+
+
+#: Largest oval cube kept in memory for a NetCDF file, bytes (Zarr cubes are streamed).
+MAX_NETCDF_BYTES = 4 * 2**30
+
+
+def oval_series(
+    times: np.ndarray,
+    path: str | os.PathLike,
+    *,
+    kp: float | None = None,
+    resolution_deg: float = 0.5,
+    client=None,
+    on_done: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Write the oval cube (time, lat, lon) of ``times`` to NetCDF (``.nc``) or Zarr (``.zarr``).
+
+    Each time is one task; a Zarr store grows in time order as the tasks finish (the finished
+    prefix is on disk if the run stops), a NetCDF file is written at the end.
+    """
+    from .io import check_dataset_path, write_dataset, write_zarr
+    from .precipitation.zhang_paxton import grid_axes
+
+    path = check_dataset_path(path)
+    lat, lon = grid_axes(resolution_deg)
+    zarr = path.suffix.lower() == ".zarr"
+    if not zarr and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
+        raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")
+    step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
+    attrs = _cube_attrs(kp, resolution_deg, step_s)
+    stamps = [_iso(time) for time in times]
+    done: dict[int, xr.Dataset] = {}
+    written = 0
+
+    def finished(index: int, step: xr.Dataset) -> None:
+        nonlocal written
+        done[index] = step
+        if zarr:
+            while written in done:
+                piece = done.pop(written).assign_attrs(attrs)
+                write_zarr(piece, path, append_dim=None if written == 0 else "time")
+                written += 1
+        if on_done is not None:
+            on_done(len(done) + written if zarr else len(done), len(stamps))
+
+    if client is None:
+        for index, stamp in enumerate(stamps):
+            finished(index, oval_step(stamp, kp, resolution_deg))
+    else:
+        from distributed import as_completed
+
+        futures = {client.submit(oval_step, stamp, kp, resolution_deg, pure=False): i for i, stamp in enumerate(stamps)}
+        try:
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+                future.release()
+        except BaseException:
+            client.cancel(list(futures))
+            raise
+    if not zarr:
+        write_dataset(xr.concat([done[i] for i in range(len(stamps))], dim="time").assign_attrs(attrs), path)
     return path

@@ -244,14 +244,40 @@ def oval(
     time: TimeOption = DEMO_TIME,
     kp: KpOption = None,
     hemisphere: HemisphereOption = "north",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG, GeoJSON and NetCDF.")] = Path("."),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for the PNG, GeoJSON and NetCDF; with --start: the cube, FILE.nc or FILE.zarr."
+        ),
+    ] = Path("."),
     threshold: Annotated[
         float, typer.Option("--threshold", help="Energy flux (erg cm-2 s-1) that defines the equatorward edge.")
     ] = BOUNDARY_FLUX_ERG,
+    start: Annotated[
+        str | None, typer.Option("--start", help="A time series instead of one --time: first time (UTC).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last time of the series.")] = None,
+    step: Annotated[str, typer.Option("--step", help="Time step of the series: 15min, 1h, ...")] = "1h",
+    resolution: Annotated[float, typer.Option("--resolution", help="Grid spacing of the cube, degrees.")] = 0.5,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Series: local dask workers (default one per core; 0: no dask).")
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Series: a running dask scheduler.")] = None,
     live: LiveOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Energy flux and mean energy of the auroral oval (Zhang & Paxton 2008) at a time: map, edge, data."""
+    """Energy flux and mean energy of the auroral oval (Zhang & Paxton 2008) at a time: map, edge, data.
+
+    With --start/--end/--step: a cube (time, lat, lon) of Q, E0 and the brightest line's radiance."""
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise NorrskenError("a series needs both --start and --end")
+        if time != DEMO_TIME:
+            raise NorrskenError("give either --time (one map) or --start/--end (a cube), not both")
+        if live:
+            raise NorrskenError("--live is for one map now; a series uses the embedded history or --kp")
+        _oval_series(start, end, step, kp, resolution, out, workers, scheduler, as_json)
+        return
     kp, source = _live_kp(time, kp, live)
     _, summary = _oval_products(time, kp, hemisphere, out, threshold, kp_source=source)
     if as_json:
@@ -901,6 +927,111 @@ def _print_orbit_summary(result: dict) -> None:
     _print_brightest_and_files(result)
 
 
+def _dask(workers: int | None, scheduler: str | None):
+    """Start (or connect to) the dask workers under a status line: (an ExitStack that closes
+    them, the client or None)."""
+    import contextlib
+
+    from .batch import dask_client
+
+    stack = contextlib.ExitStack()
+    with console.status("starting dask workers" if workers != 0 or scheduler else "preparing"):
+        client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler))
+    return stack, client
+
+
+def _progress(description: str, total: int, as_json: bool):
+    """A rich progress bar on stderr (hidden for --json output)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TimeRemainingColumn(), console=err_console, disable=as_json,
+    )
+    return progress, progress.add_task(description, total=total)
+
+
+def _oval_series(start, end, step, kp, resolution, out: Path, workers, scheduler, as_json: bool) -> None:
+    from . import batch
+    from .io import check_dataset_path
+
+    out = check_dataset_path(out)
+    times = _frame_times(start, end, step)
+    stack, client = _dask(workers, scheduler)
+    with stack:
+        progress, task = _progress(f"oval cube ({batch.describe(client)})", times.size, as_json)
+        with progress:
+            batch.oval_series(
+                times, out, kp=kp, resolution_deg=resolution, client=client,
+                on_done=lambda done, total: progress.update(task, completed=done),
+            )
+    result = {"file": str(out), "times": int(times.size), "start": start, "end": end}
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+    else:
+        console.print(f"wrote the oval cube of {times.size} times to {out}", highlight=False)
+
+
+@app.command("climatology")
+@friendly
+def climatology_command(
+    region: Annotated[str, typer.Option("--region", help="LAT1,LAT2,LON1,LON2 in degrees, e.g. 50,72,-10,35.")],
+    start: Annotated[str, typer.Option("--start", help="First time (UTC), e.g. 2017-01-01T00:00Z.")],
+    end: Annotated[str, typer.Option("--end", help="Last time (UTC).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="FILE.nc (NetCDF) or FILE.zarr (Zarr).")],
+    resolution: Annotated[float, typer.Option("--resolution", help="Grid spacing, degrees.")] = 1.0,
+    step: Annotated[str, typer.Option("--step", help="Time step: 30min, 1h, ...")] = "1h",
+    kp: Annotated[
+        float | None, typer.Option("--kp", help="Kp for every step (a what-if); default: the embedded history.")
+    ] = None,
+    map_png: Annotated[
+        Path | None, typer.Option("--map", help="Map PNG (default: the output's name with .png).")
+    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Hours of darkness and of naked-eye aurora at every point of a region, and their fraction."""
+    from . import climatology
+    from .batch import describe
+    from .io import check_dataset_path, check_output_file, write_dataset
+    from .times import parse_duration_s
+
+    box = climatology.Region.parse(region)
+    out = check_dataset_path(out)
+    map_png = check_output_file(map_png if map_png is not None else out.with_suffix(".png"), ".png")
+    step_minutes = parse_duration_s(step) / 60.0
+    stack, client = _dask(workers, scheduler)
+    with stack:
+        progress, task = _progress(f"climatology ({describe(client)})", 1, as_json)
+        with progress:
+            ds = climatology.climatology(
+                box, start, end, resolution_deg=resolution, step_minutes=step_minutes, kp=kp, client=client,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    write_dataset(ds, out)
+    climatology.plot(ds, map_png)
+    best = ds["naked_eye_hours"].where(ds["naked_eye_hours"] == ds["naked_eye_hours"].max(), drop=True)
+    result = {
+        "file": str(out),
+        "map": str(map_png),
+        "grid": [int(ds.sizes["lat"]), int(ds.sizes["lon"])],
+        "steps": ds.attrs["steps"],
+        "dark_hours_max": float(ds["dark_hours"].max()),
+        "naked_eye_hours_max": float(ds["naked_eye_hours"].max()),
+        "most_at": [float(best["lat"][0]), float(best["lon"][0])],
+    }
+    if as_json:
+        print(json.dumps(result, allow_nan=False))
+        return
+    console.print(
+        f"{result['grid'][0]} x {result['grid'][1]} points, {result['steps']} steps: up to "
+        f"{result['dark_hours_max']:.0f} dark hours and {result['naked_eye_hours_max']:.0f} hours of naked-eye "
+        f"aurora (most at {result['most_at'][0]:.1f}°, {result['most_at'][1]:.1f}°); wrote {out} and {map_png}",
+        highlight=False,
+    )
+
+
 timelapse_app = typer.Typer(
     help="Time-lapses: one PNG per time step, rendered on dask workers, and an optional animation.",
     no_args_is_help=True,
@@ -934,8 +1065,6 @@ def _frame_times(start: str, end: str, step: str):
 def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: float, as_json: bool) -> None:
     """Check the outputs, build the frames (``build(out)``), render them on dask with a progress
     bar, then animate; the report says what was rendered and what was already there."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from . import batch
     from .io import prepare_output_dir
 
@@ -943,21 +1072,11 @@ def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: f
     if video is not None:
         video = batch.check_video_path(video)
     frames = build(out)
-    with console.status("starting dask workers" if workers != 0 or scheduler else "preparing"):
-        client_context = batch.dask_client(workers=workers, scheduler=scheduler)
-        client = client_context.__enter__()
-    try:
-        columns = (
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=err_console, disable=as_json, transient=False) as progress:
-            task = progress.add_task(f"frames ({batch.describe(client)})", total=len(frames))
+    stack, client = _dask(workers, scheduler)
+    with stack:
+        progress, task = _progress(f"frames ({batch.describe(client)})", len(frames), as_json)
+        with progress:
             report = batch.run(frames, client, on_done=lambda path, rendered: progress.advance(task))
-    except BaseException as exc:
-        client_context.__exit__(type(exc), exc, exc.__traceback__)
-        raise
-    client_context.__exit__(None, None, None)
     result = {"frames": len(frames), **report.as_dict(), "folder": str(out)}
     if video is not None:
         with console.status(f"encoding {video}"):

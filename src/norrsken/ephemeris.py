@@ -117,10 +117,15 @@ class SkyBodies:
         return darkness_class(self.sun_elevation_deg)
 
 
+#: Sky darkness classes and the Sun elevations (deg) above which they hold: day above -0.833 deg
+#: (upper limb with refraction), then civil, nautical and astronomical twilight to -6, -12 and
+#: -18 deg; night below.
+DARKNESS_LIMITS_DEG = ((-0.833, "day"), (-6.0, "civil"), (-12.0, "nautical"), (-18.0, "astronomical"))
+
+
 def darkness_class(sun_elevation_deg: float) -> str:
-    """Sky darkness from the Sun's elevation: day above -0.833 deg (upper limb with refraction),
-    then civil, nautical and astronomical twilight to -6, -12 and -18 deg, and night below."""
-    for limit, name in ((-0.833, "day"), (-6.0, "civil"), (-12.0, "nautical"), (-18.0, "astronomical")):
+    """Sky darkness from the Sun's elevation (see :data:`DARKNESS_LIMITS_DEG`)."""
+    for limit, name in DARKNESS_LIMITS_DEG:
         if sun_elevation_deg > limit:
             return name
     return "night"

@@ -40,7 +40,7 @@ from .atmosphere import transmission
 from .drivers import kp as kp_driver
 from .drivers.swpc import SwpcUnavailable, conditions_now, fetch, kp_now
 from .emission.table import column_table
-from .ephemeris import darkness_class, sky_bodies
+from .ephemeris import DARKNESS_LIMITS_DEG, darkness_class, sky_bodies
 from .errors import NorrskenError, OutOfRangeError
 from .planner import time_steps
 from .precipitation.zhang_paxton import evaluate
@@ -105,15 +105,17 @@ def _sky_grid(lat: float, lon: float, month: str) -> _SkyGrid:
     return _SkyGrid(np.degrees(d), np.degrees(a), mlat, mlon)
 
 
-def _seen(distance_deg: np.ndarray, height_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def seen(
+    distance_deg: np.ndarray, height_km: np.ndarray, lines: tuple[str, ...] = _LINES
+) -> tuple[np.ndarray, np.ndarray]:
     """Elevation (deg) of light at ``height_km`` (line, ...) above a footprint ``distance_deg``
     away, and the factor from column to seen brightness: the van Rhijn gain of a layer at that
-    height times the extinction of the air below."""
+    height times the extinction (:data:`EXTINCTION_MAG`) of the air below."""
     gamma = np.radians(distance_deg)
     ratio = geomag.EARTH_RADIUS_KM / (geomag.EARTH_RADIUS_KM + height_km)
     elevation = np.arctan2(np.cos(gamma) - ratio, np.sin(gamma))
     van_rhijn = 1.0 / np.sqrt(np.maximum(1.0 - (ratio * np.cos(elevation)) ** 2, 1e-6))
-    k = np.array([EXTINCTION_MAG[key] for key in _LINES]).reshape(-1, *([1] * (height_km.ndim - 1)))
+    k = np.array([EXTINCTION_MAG[key] for key in lines]).reshape(-1, *([1] * (height_km.ndim - 1)))
     elevation = np.degrees(elevation)
     return elevation, van_rhijn * transmission(elevation, k)
 
@@ -146,11 +148,16 @@ def verdict(green_r: float, elevation_deg: float, overhead_r: float, sun_elevati
     return "not visible"
 
 
-def threshold_factor(sun_elevation_deg: float, moon_elevation_deg: float, moon_illumination: float) -> float:
-    """How much twilight and moonlight raise the visibility thresholds (1 on a dark night)."""
-    darkness = darkness_class(sun_elevation_deg)
-    factor = TWILIGHT_FACTOR.get(darkness, math.inf)
-    return factor * (1.0 + MOON_FACTOR * moon_illumination * max(math.sin(math.radians(moon_elevation_deg)), 0.0))
+def threshold_factor(sun_elevation_deg, moon_elevation_deg, moon_illumination):
+    """How much twilight and moonlight raise the visibility thresholds (1 on a dark night; inf in
+    daylight and civil twilight). Floats or broadcasting arrays."""
+    sun = np.asarray(sun_elevation_deg, dtype=float)
+    twilight = np.full(sun.shape, TWILIGHT_FACTOR["night"])
+    for limit, name in reversed(DARKNESS_LIMITS_DEG):
+        twilight = np.where(sun > limit, TWILIGHT_FACTOR.get(name, math.inf), twilight)
+    moon = 1.0 + MOON_FACTOR * np.asarray(moon_illumination) * np.maximum(np.sin(np.radians(moon_elevation_deg)), 0.0)
+    factor = twilight * moon
+    return float(factor) if factor.ndim == 0 else factor
 
 
 def forecast(
@@ -268,14 +275,14 @@ def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> di
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
     brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES)
-    elevation, gain = _seen(grid.distance_deg, heights)
-    seen = np.where(elevation >= MIN_ELEVATION_DEG, brightness * gain, 0.0)
+    elevation, gain = seen(grid.distance_deg, heights)
+    light = np.where(elevation >= MIN_ELEVATION_DEG, brightness * gain, 0.0)
     for k, key in enumerate(("green", "red")):
-        j = np.unravel_index(np.argmax(seen[k]), seen[k].shape)
+        j = np.unravel_index(np.argmax(light[k]), light[k].shape)
         prefix = "" if key == "green" else "red_"
-        row[f"{key}_r"] = float(seen[k][j])
-        row[f"{prefix}azimuth_deg"] = float(grid.azimuth_deg[j]) if seen[k][j] > 0 else math.nan
-        row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if seen[k][j] > 0 else math.nan
+        row[f"{key}_r"] = float(light[k][j])
+        row[f"{prefix}azimuth_deg"] = float(grid.azimuth_deg[j]) if light[k][j] > 0 else math.nan
+        row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if light[k][j] > 0 else math.nan
     # Straight overhead: the column itself, through one air mass.
     row["overhead_green_r"] = float(brightness[0, 0].max() * transmission(90.0, EXTINCTION_MAG["557.7"]))
     factor = threshold_factor(sun, moon, illumination)

@@ -25,18 +25,80 @@ def prepare_output_dir(path: str | os.PathLike) -> Path:
     return path
 
 
+#: Suffixes of the dataset formats :func:`write_dataset` writes.
+DATASET_SUFFIXES = (".nc", ".zarr")
+
+
+def _time_encoding(ds: xr.Dataset) -> dict:
+    """Times as integer seconds since 1970 (exact, and the same for every appended piece)."""
+    return {
+        name: {"units": "seconds since 1970-01-01T00:00:00", "dtype": "int64"}
+        for name, var in ds.coords.items()
+        if var.dtype.kind == "M"
+    }
+
+
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     """Write ``ds`` to NetCDF-4 (h5netcdf engine; data variables as compressed float32)."""
     encoding = {
         name: {"compression": "gzip", "compression_opts": 4, "dtype": "float32"}
         for name, var in ds.data_vars.items()
         if var.dtype.kind == "f"
-    }
+    } | _time_encoding(ds)
     try:
         ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
     except OSError as exc:
         raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     return Path(path)
+
+
+def write_zarr(ds: xr.Dataset, path: str | os.PathLike, *, append_dim: str | None = None) -> Path:
+    """Write ``ds`` to a Zarr store (replacing it), or append it along ``append_dim``.
+
+    Data variables are stored as float32; no consolidated metadata (not part of Zarr v3).
+    """
+    try:
+        if append_dim is None:
+            encoding = {name: {"dtype": "float32"} for name, var in ds.data_vars.items() if var.dtype.kind == "f"}
+            ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding | _time_encoding(ds))
+        else:
+            ds.to_zarr(path, append_dim=append_dim, consolidated=False)
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    return Path(path)
+
+
+def check_dataset_path(path: str | os.PathLike) -> Path:
+    """Check, before any work, that a dataset can be written to ``path`` (.nc or .zarr)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in DATASET_SUFFIXES:
+        raise NorrskenError(f"output file {str(path)!r} must end in .nc (NetCDF) or .zarr (Zarr)")
+    if suffix == ".zarr" and path.exists() and not (path / "zarr.json").exists() and not (path / ".zgroup").exists():
+        raise NorrskenError(f"{str(path)!r} exists and is not a Zarr store: refusing to replace it")
+    if suffix == ".zarr":
+        if not path.parent.is_dir():
+            raise NorrskenError(f"folder of output file {str(path)!r} does not exist")
+        return path
+    return check_output_file(path, ".nc")
+
+
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write ``ds`` to NetCDF (``.nc``) or Zarr (``.zarr``), chosen by the suffix."""
+    path = check_dataset_path(path)
+    return write_zarr(ds, path) if path.suffix.lower() == ".zarr" else write_netcdf(ds, path)
+
+
+def open_dataset(path: str | os.PathLike) -> xr.Dataset:
+    """Open a dataset :func:`write_dataset` wrote (NetCDF or Zarr), loaded into memory."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".zarr":
+            return xr.open_zarr(path, consolidated=False).load()
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            return ds.load()
+    except (OSError, ValueError, KeyError) as exc:
+        raise NorrskenError(f"cannot read {str(path)!r}: {exc}") from None
 
 
 def _split_antimeridian(lon: np.ndarray, lat: np.ndarray) -> list[list[list[float]]]:
