@@ -17,7 +17,8 @@ Two samplings differ from the single-place forecast, both to make a season over 
 affordable: the sky's footprints are the cells of one 0.5 deg geographic grid shared by all the
 observers of a block (the forecast uses a polar grid around each observer), and the atmosphere of
 the column table is that of the night, at the block's local midnight (the forecast takes the
-hour's). Within a night NRLMSIS changes the green column per unit flux by a few per cent.
+hour's). Within a night NRLMSIS changes the green column per unit flux by up to 10 % from dusk to
+dawn, about +-5 % around its midnight value (docs/physics.md section 4).
 
 Work is split into independent tasks of one block of observers (those sharing a column table's
 5 x 15 deg cell) and a run of days, mapped over dask.distributed (:mod:`norrsken.batch`).
