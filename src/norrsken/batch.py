@@ -558,6 +558,7 @@ def oval_step(time: str, kp: float | None = None, resolution_deg: float = 0.5) -
     hemisphere's peak energy flux (NRLMSIS differs by up to ~15 % in green per unit flux between
     places and seasons, so away from the peak the radiance is good to that).
     """
+    from .drivers import kp as kp_driver
     from .emission.table import column_table
     from .precipitation import oval
 
@@ -572,7 +573,9 @@ def oval_step(time: str, kp: float | None = None, resolution_deg: float = 0.5) -
         if not (part > 0).any():
             continue
         peak = np.unravel_index(np.argmax(part), part.shape)
-        table = column_table(time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]))
+        table = column_table(
+            time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]), **kp_driver.atmosphere_indices(time)
+        )
         lit = part > 0
         radiance, _ = table.at(mean[lit], flux[lit], CUBE_LINES)
         best = np.argmax(radiance, axis=0)
@@ -615,6 +618,27 @@ def _cube_attrs(kp: float | None, resolution_deg: float, step_s: float) -> dict:
 MAX_NETCDF_BYTES = 4 * 2**30
 
 
+def check_oval_series(
+    times: np.ndarray, path: str | os.PathLike, *, kp: float | None = None, resolution_deg: float = 0.5
+) -> Path:
+    """Check an oval cube's inputs before any work (and before starting workers); return the path."""
+    from .drivers import kp as kp_driver
+    from .emission.table import table_inputs
+    from .io import check_dataset_path
+    from .precipitation.zhang_paxton import grid_axes
+
+    path = check_dataset_path(path)
+    lat, lon = grid_axes(resolution_deg)
+    if times.size == 0:
+        raise NorrskenError("an oval cube needs at least one time")
+    for time in (_iso(times[0]), _iso(times[-1])):
+        kp_driver.kp_at(time, kp)
+        table_inputs(time, 65.0, 0.0, **kp_driver.atmosphere_indices(time))
+    if path.suffix.lower() != ".zarr" and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
+        raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")
+    return path
+
+
 def oval_series(
     times: np.ndarray,
     path: str | os.PathLike,
@@ -629,14 +653,10 @@ def oval_series(
     Each time is one task; a Zarr store grows in time order as the tasks finish (the finished
     prefix is on disk if the run stops), a NetCDF file is written at the end.
     """
-    from .io import check_dataset_path, write_dataset, write_zarr
-    from .precipitation.zhang_paxton import grid_axes
+    from .io import write_dataset, write_zarr
 
-    path = check_dataset_path(path)
-    lat, lon = grid_axes(resolution_deg)
+    path = check_oval_series(times, path, kp=kp, resolution_deg=resolution_deg)
     zarr = path.suffix.lower() == ".zarr"
-    if not zarr and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
-        raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")
     step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
     attrs = _cube_attrs(kp, resolution_deg, step_s)
     stamps = [_iso(time) for time in times]

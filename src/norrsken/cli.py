@@ -241,7 +241,9 @@ def _print_oval_summary(summary: dict) -> None:
 @app.command()
 @friendly
 def oval(
-    time: TimeOption = DEMO_TIME,
+    time: Annotated[
+        str | None, typer.Option("--time", "-t", help=f"UTC time, ISO 8601 with offset (default {DEMO_TIME}).")
+    ] = None,
     kp: KpOption = None,
     hemisphere: HemisphereOption = "north",
     out: Annotated[
@@ -272,12 +274,13 @@ def oval(
     if start is not None or end is not None:
         if start is None or end is None:
             raise NorrskenError("a series needs both --start and --end")
-        if time != DEMO_TIME:
+        if time is not None:
             raise NorrskenError("give either --time (one map) or --start/--end (a cube), not both")
         if live:
             raise NorrskenError("--live is for one map now; a series uses the embedded history or --kp")
         _oval_series(start, end, step, kp, resolution, out, workers, scheduler, as_json)
         return
+    time = DEMO_TIME if time is None else time
     kp, source = _live_kp(time, kp, live)
     _, summary = _oval_products(time, kp, hemisphere, out, threshold, kp_source=source)
     if as_json:
@@ -953,10 +956,9 @@ def _progress(description: str, total: int, as_json: bool):
 
 def _oval_series(start, end, step, kp, resolution, out: Path, workers, scheduler, as_json: bool) -> None:
     from . import batch
-    from .io import check_dataset_path
 
-    out = check_dataset_path(out)
     times = _frame_times(start, end, step)
+    out = batch.check_oval_series(times, out, kp=kp, resolution_deg=resolution)
     stack, client = _dask(workers, scheduler)
     with stack:
         progress, task = _progress(f"oval cube ({batch.describe(client)})", times.size, as_json)
@@ -992,6 +994,8 @@ def climatology_command(
     as_json: JsonOption = False,
 ) -> None:
     """Hours of darkness and of naked-eye aurora at every point of a region, and their fraction."""
+    import numpy as np
+
     from . import climatology
     from .batch import describe
     from .io import check_dataset_path, check_output_file, write_dataset
@@ -1000,18 +1004,20 @@ def climatology_command(
     box = climatology.Region.parse(region)
     out = check_dataset_path(out)
     map_png = check_output_file(map_png if map_png is not None else out.with_suffix(".png"), ".png")
-    step_minutes = parse_duration_s(step) / 60.0
+    work = climatology.plan(
+        box, start, end, resolution_deg=resolution, step_minutes=parse_duration_s(step) / 60.0, kp=kp
+    )
     stack, client = _dask(workers, scheduler)
     with stack:
-        progress, task = _progress(f"climatology ({describe(client)})", 1, as_json)
+        progress, task = _progress(f"climatology ({describe(client)})", len(work.jobs), as_json)
         with progress:
-            ds = climatology.climatology(
-                box, start, end, resolution_deg=resolution, step_minutes=step_minutes, kp=kp, client=client,
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            ds = climatology.run(
+                work, client, on_progress=lambda done, total: progress.update(task, completed=done, total=total)
             )
     write_dataset(ds, out)
     climatology.plot(ds, map_png)
-    best = ds["naked_eye_hours"].where(ds["naked_eye_hours"] == ds["naked_eye_hours"].max(), drop=True)
+    hours = ds["naked_eye_hours"].values
+    best = ds["naked_eye_hours"].isel(dict(zip(("lat", "lon"), np.unravel_index(np.argmax(hours), hours.shape))))
     result = {
         "file": str(out),
         "map": str(map_png),
@@ -1019,7 +1025,7 @@ def climatology_command(
         "steps": ds.attrs["steps"],
         "dark_hours_max": float(ds["dark_hours"].max()),
         "naked_eye_hours_max": float(ds["naked_eye_hours"].max()),
-        "most_at": [float(best["lat"][0]), float(best["lon"][0])],
+        "most_at": [float(best["lat"]), float(best["lon"])],
     }
     if as_json:
         print(json.dumps(result, allow_nan=False))

@@ -39,7 +39,7 @@ import xarray as xr
 
 from . import geomag
 from .drivers import kp as kp_driver
-from .emission.table import LAT_STEP_DEG, LON_STEP_DEG, column_table
+from .emission.table import LAT_STEP_DEG, LON_STEP_DEG, column_table, table_inputs
 from .ephemeris import body_position_ecef_km, sky_bodies
 from .errors import NorrskenError
 from .field import unit_vectors
@@ -192,7 +192,7 @@ def block_counts(
         factor = threshold_factor(sun_el[here, t], moon_el[here, t], moon_lit[t])
         night = _local_midnight(time, cell[1])
         if night not in tables:
-            tables[night] = column_table(night, *cell)
+            tables[night] = column_table(night, *cell, **kp_driver.atmosphere_indices(night))
         brightness, height = tables[night].at(mean[lit], flux[lit], _LINE)
         # Footprints too faint for the camera threshold even at the best geometry change no count.
         useful = np.flatnonzero(brightness[0] * bound >= CAMERA_R * factor.min())
@@ -206,8 +206,64 @@ def block_counts(
     return {key: value.reshape(grid_lat.shape) for key, value in counts.items()}
 
 
+def _iso(time: np.datetime64) -> str:
+    return np.datetime_as_string(time, unit="s") + "Z"
+
+
 def _task(lat, lon, times, kp, cell, rows, cols):
     return rows, cols, block_counts(lat, lon, times, kp, cell)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A checked climatology run: the grid, the time steps and the tasks (see :func:`plan`)."""
+
+    region: Region
+    lat: np.ndarray
+    lon: np.ndarray
+    times: np.ndarray
+    step_minutes: float
+    resolution_deg: float
+    kp: float | None
+    jobs: list
+
+
+def plan(
+    region: Region | tuple[float, float, float, float],
+    start: TimeLike,
+    end: TimeLike,
+    *,
+    resolution_deg: float = 1.0,
+    step_minutes: float = 60.0,
+    kp: float | None = None,
+) -> Plan:
+    """Check the inputs of :func:`climatology` and split its work into tasks, before any runs."""
+    region = Region(*region).checked() if not isinstance(region, Region) else region.checked()
+    if isinstance(step_minutes, bool) or not isinstance(step_minutes, int | float) or not 1 <= step_minutes <= 1440:
+        raise NorrskenError(f"the time step must be 1 to 1440 minutes, got {step_minutes!r}")
+    lat, lon = region.axes(resolution_deg)
+    if lat.size * lon.size > MAX_POINTS:
+        raise NorrskenError(f"{lat.size} x {lon.size} grid points; at most {MAX_POINTS}: use a coarser resolution")
+    first, last = to_utc(start), to_utc(end)
+    if last < first:
+        raise NorrskenError(f"the end ({last:%Y-%m-%d %H:%M}) lies before the start ({first:%Y-%m-%d %H:%M})")
+    count = int((last - first).total_seconds() // (step_minutes * 60.0)) + 1
+    if count > MAX_STEPS:
+        raise NorrskenError(f"{count} time steps; at most {MAX_STEPS}: use a longer step")
+    times = np.datetime64(first.replace(tzinfo=None), "ms") + (
+        np.arange(count) * step_minutes * 60e3
+    ).astype("timedelta64[ms]")
+    for moment in (first, last):  # outside the history: one clear error now, not in a task
+        kp_driver.kp_at(moment, kp)
+        table_inputs(moment, lat[0], lon[0], **kp_driver.atmosphere_indices(moment))
+    steps_per_chunk = max(1, int(CHUNK_DAYS * 1440 / step_minutes))
+    chunks = [times[i : i + steps_per_chunk] for i in range(0, times.size, steps_per_chunk)]
+    jobs = [
+        (lat[rows], lon[cols], chunk, kp, cell, rows, cols)
+        for cell, (rows, cols) in _blocks(lat, lon).items()
+        for chunk in chunks
+    ]
+    return Plan(region, lat, lon, times, float(step_minutes), float(resolution_deg), kp, jobs)
 
 
 def climatology(
@@ -248,29 +304,13 @@ def climatology(
         or camera threshold), ``naked_eye_fraction`` (of the dark hours; NaN without darkness).
         attrs: the region, times, step, Kp source, thresholds and method.
     """
-    region = Region(*region).checked() if not isinstance(region, Region) else region.checked()
-    if isinstance(step_minutes, bool) or not isinstance(step_minutes, int | float) or not 1 <= step_minutes <= 1440:
-        raise NorrskenError(f"the time step must be 1 to 1440 minutes, got {step_minutes!r}")
-    lat, lon = region.axes(resolution_deg)
-    if lat.size * lon.size > MAX_POINTS:
-        raise NorrskenError(f"{lat.size} x {lon.size} grid points; at most {MAX_POINTS}: use a coarser resolution")
-    first, last = to_utc(start), to_utc(end)
-    if last < first:
-        raise NorrskenError(f"the end ({last:%Y-%m-%d %H:%M}) lies before the start ({first:%Y-%m-%d %H:%M})")
-    count = int((last - first).total_seconds() // (step_minutes * 60.0)) + 1
-    if count > MAX_STEPS:
-        raise NorrskenError(f"{count} time steps; at most {MAX_STEPS}: use a longer step")
-    times = np.datetime64(first.replace(tzinfo=None), "ms") + (
-        np.arange(count) * step_minutes * 60e3
-    ).astype("timedelta64[ms]")
-    kp_driver.kp_at(first, kp), kp_driver.kp_at(last, kp)  # outside the history: one clear error now
-    steps_per_chunk = max(1, int(CHUNK_DAYS * 1440 / step_minutes))
-    chunks = [times[i : i + steps_per_chunk] for i in range(0, times.size, steps_per_chunk)]
-    jobs = [
-        (lat[rows], lon[cols], chunk, kp, cell, rows, cols)
-        for cell, (rows, cols) in _blocks(lat, lon).items()
-        for chunk in chunks
-    ]
+    checked = plan(region, start, end, resolution_deg=resolution_deg, step_minutes=step_minutes, kp=kp)
+    return run(checked, client, on_progress)
+
+
+def run(plan: Plan, client=None, on_progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+    """Run the tasks of a :func:`plan` (on ``client``'s workers, or here) and sum them up."""
+    lat, lon, jobs, region, step_minutes = plan.lat, plan.lon, plan.jobs, plan.region, plan.step_minutes
     totals = {key: np.zeros((lat.size, lon.size), dtype=np.int64) for key in ("dark", "naked_eye", "camera")}
 
     def add(result) -> None:
@@ -327,13 +367,13 @@ def climatology(
         attrs={
             "title": "norrsken aurora climatology",
             "region": [region.lat1, region.lat2, region.lon1, region.lon2],
-            "start": first.isoformat().replace("+00:00", "Z"),
-            "end": last.isoformat().replace("+00:00", "Z"),
-            "steps": int(times.size),
+            "start": _iso(plan.times[0]),
+            "end": _iso(plan.times[-1]),
+            "steps": int(plan.times.size),
             "step_minutes": float(step_minutes),
-            "resolution_deg": float(resolution_deg),
-            "kp_source": "override" if kp is not None else "embedded CelesTrak history",
-            "kp_override": float(kp) if kp is not None else "none",
+            "resolution_deg": plan.resolution_deg,
+            "kp_source": "override" if plan.kp is not None else "embedded CelesTrak history",
+            "kp_override": float(plan.kp) if plan.kp is not None else "none",
             "naked_eye_r": NAKED_EYE_R,
             "camera_r": CAMERA_R,
             "min_elevation_deg": MIN_ELEVATION_DEG,
@@ -354,11 +394,15 @@ def plot(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     lat, lon = ds["lat"].values, ds["lon"].values
     order = np.argsort(np.unwrap(np.radians(lon)))  # a box across the antimeridian stays in one piece
     lon_plot = np.degrees(np.unwrap(np.radians(lon)))[order]
+    half = 0.5 * float(ds.attrs["resolution_deg"])
+    # Cell edges (not centres), so that a single row or column of points still has area.
+    lat_edges = np.append(lat - half, lat[-1] + half).clip(-90.0, 90.0)
+    lon_edges = np.append(lon_plot - half, lon_plot[-1] + half)
     fig = Figure(figsize=(12.0, 5.2), dpi=110, facecolor="white")
     land_lat, land_lon, land = land_fraction(0.25)
-    rows = (land_lat >= lat.min() - 1) & (land_lat <= lat.max() + 1)
+    rows = (land_lat >= lat_edges[0] - 1) & (land_lat <= lat_edges[-1] + 1)
     # The mask's longitudes in the plot's (possibly unwrapped) range.
-    shift = np.where(land_lon < lon_plot.min() - 1, 360.0, 0.0)
+    shift = np.where(land_lon < lon_edges[0] - 1, 360.0, 0.0)
     cols = np.argsort(land_lon + shift)
     land_lon = (land_lon + shift)[cols]
     land = land[np.ix_(rows, cols)]
@@ -369,12 +413,11 @@ def plot(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     )
     for position, (name, title, units, cmap) in zip((121, 122), panels, strict=True):
         ax = fig.add_subplot(position)
-        values = ds[name].values[:, order]
-        mesh = ax.pcolormesh(lon_plot, lat, values, shading="nearest", cmap=cmap)
-        ax.contour(land_lon, land_lat, land, levels=[0.5], colors=["#e0e0e0"], linewidths=0.6)
-        half = 0.5 * float(ds.attrs["resolution_deg"])
-        ax.set_xlim(lon_plot.min() - half, lon_plot.max() + half)
-        ax.set_ylim(lat.min() - half, lat.max() + half)
+        mesh = ax.pcolormesh(lon_edges, lat_edges, ds[name].values[:, order], shading="flat", cmap=cmap)
+        # Cyan coastlines stand out on both colour maps' dark and pale ends.
+        ax.contour(land_lon, land_lat, land, levels=[0.5], colors=["#00e5ff"], linewidths=0.7)
+        ax.set_xlim(lon_edges[0], lon_edges[-1])
+        ax.set_ylim(lat_edges[0], lat_edges[-1])
         ax.set_aspect(1.0 / max(math.cos(math.radians(float(np.mean(lat)))), 0.2))
         ax.set_xlabel("longitude (deg E)")
         ax.set_ylabel("latitude (deg N)")

@@ -120,20 +120,6 @@ def seen(
     return elevation, van_rhijn * transmission(elevation, k)
 
 
-def _atmosphere_indices(time) -> dict:
-    """F10.7, its 81-day mean and Ap for the emission table: none (the history's own) inside the
-    embedded history; beyond it, those of its last day. The emission heights and the green-to-red
-    ratio change little with them (a few per cent for F10.7 70 to 150), and nothing better is
-    known offline about the atmosphere of a future night."""
-    return {} if time < kp_driver.covered_range()[1] else _last_day_indices()
-
-
-@functools.lru_cache(maxsize=1)
-def _last_day_indices() -> dict:
-    last = kp_driver.space_weather(kp_driver.covered_range()[1] - dt.timedelta(hours=1), kp=0.0)
-    return {"f107": last.f107_previous_day, "f107a": last.f107a, "ap": last.ap_daily}
-
-
 def verdict(green_r: float, elevation_deg: float, overhead_r: float, sun_elevation_deg: float, factor: float) -> str:
     """The verdict for the brightest green seen (R) at its elevation, the green straight overhead,
     the Sun's elevation and the threshold factor of twilight and moonlight."""
@@ -271,7 +257,7 @@ def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> di
     }
     flux, mean = evaluate(grid.mlat, geomag.mlt(grid.mlon, time), kp_value)
     lit = flux > 0.0
-    table = column_table(time, lat, lon, **_atmosphere_indices(time))
+    table = column_table(time, lat, lon, **kp_driver.atmosphere_indices(time))
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
     brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES)

@@ -208,7 +208,12 @@ def _subsolar_mlt_reference(time: dt.datetime) -> float:
     import aacgmv2
 
     _check_date(time)
-    return float(np.asarray(aacgmv2.convert_mlt(0.0, time.replace(tzinfo=None), m2a=False)).ravel()[0])
+    naive = time.replace(tzinfo=None)
+    # aacgmv2's MLT routine reuses the coefficients of the date its C library last set (up to 2e-4 h
+    # off after a call for another date): set this date first, so the result depends on ``time``
+    # alone and every process (every dask worker) computes the same MLT.
+    aacgmv2.convert_latlon(80.0, 0.0, 0.0, naive, method_code="G2A")
+    return float(np.asarray(aacgmv2.convert_mlt(0.0, naive, m2a=False)).ravel()[0])
 
 
 def mlt(mlon: np.ndarray | float, time: TimeLike) -> np.ndarray:

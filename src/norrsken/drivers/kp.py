@@ -256,3 +256,20 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
         ap_msis=ap_msis,
         source=table.source if kp is None else f"Kp override; other indices from {table.source}",
     )
+
+
+def atmosphere_indices(time: TimeLike) -> dict[str, float]:
+    """F10.7, its 81-day mean and Ap for an atmosphere at ``time`` when only Kp may be given: none
+    (the history's own) inside the embedded history; beyond its end, those of its last day.
+
+    The emission heights and the green-to-red ratio change little with them (a few per cent for
+    F10.7 from 70 to 150), and nothing better is known offline about the atmosphere of a future
+    night. Before the history starts nothing is returned, so the atmosphere refuses the time.
+    """
+    return {} if to_utc(time) < covered_range()[1] else _last_day_indices()
+
+
+@functools.lru_cache(maxsize=1)
+def _last_day_indices() -> dict[str, float]:
+    last = space_weather(covered_range()[1] - dt.timedelta(hours=1), kp=0.0)
+    return {"f107": last.f107_previous_day, "f107a": last.f107a, "ap": last.ap_daily}

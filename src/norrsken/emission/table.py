@@ -384,15 +384,21 @@ class ColumnTable:
     def at(self, mean_energy_kev: np.ndarray, energy_flux_erg: np.ndarray, lines: tuple[str, ...] | None = None):
         """Column brightness (R) and emission height (km) of ``lines`` (default all) for electrons
         of ``mean_energy_kev`` and ``energy_flux_erg`` (arrays of one shape; Q > 0), bilinear in
-        ln E0 and ln Q (clipped to the table's axes).
+        ln E0 and ln Q. Q below the table's first node (0.001 erg) keeps its per-unit values, E0
+        below 0.1 keV takes the softest spectrum; Q <= 0 or above 1000 erg, E0 above 50 keV and
+        anything not finite are errors (as for the column model).
 
         Returns
         -------
         tuple of ndarray
             Brightness and height, each (line, *shape).
         """
+        unknown = [key for key in lines or () if key not in self.lines]
+        if unknown:
+            raise NorrskenError(f"unknown line {unknown[0]!r}: use one of {', '.join(self.lines)}")
         index = list(range(len(self.lines))) if lines is None else [self.lines.index(key) for key in lines]
-        flux = np.asarray(energy_flux_erg, dtype=float)
+        flux = check_energy_flux(energy_flux_erg)
+        mean_energy_kev = table_mean_energy(mean_energy_kev, flux)
 
         def position(axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             f = np.clip(np.log(x / axis[0]) / math.log(axis[1] / axis[0]), 0.0, axis.size - 1.000001)
