@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import inspect
 import io
 import json
 import logging
@@ -93,8 +94,18 @@ def stored_fingerprint(path: Path) -> str | None:
         return None
 
 
+def check_workers(workers: int | None, scheduler: str | None) -> None:
+    """Refuse a worker count outside 0-256, or workers together with a scheduler address."""
+    if scheduler is not None and workers is not None:
+        raise NorrskenError("give either a number of workers (a local cluster) or a scheduler address, not both")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 256):
+        raise NorrskenError(f"workers must be a whole number from 0 to 256, got {workers!r}")
+
+
 @contextlib.contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[object | None]:
+def dask_client(
+    workers: int | None = None, scheduler: str | None = None, *, render_threads: int | None = None
+) -> Iterator[object | None]:
     """A dask client for a batch, closed (and its LocalCluster shut down) on exit.
 
     Parameters
@@ -104,14 +115,16 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         process, no dask at all.
     scheduler
         Address of a running dask scheduler (``tcp://host:8786``) instead of a LocalCluster.
+    render_threads
+        Ray-marching threads of each local worker (``NUMBA_NUM_THREADS``); default: the cores
+        shared out between the workers, at least one each.
 
     Yields
     ------
     distributed.Client or None
         None for ``workers=0``.
     """
-    if scheduler is not None and workers is not None:
-        raise NorrskenError("give either a number of workers (a local cluster) or a scheduler address, not both")
+    check_workers(workers, scheduler)
     if scheduler is None and workers == 0:
         yield None
         return
@@ -127,8 +140,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         return
     cores = os.cpu_count() or 1
     count = cores if workers is None else workers
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 256:
-        raise NorrskenError(f"workers must be a whole number from 0 to 256, got {workers!r}")
+    threads = max(1, cores // count) if render_threads is None else render_threads
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024:
+        raise NorrskenError(f"render_threads must be a whole number from 1 to 1024, got {render_threads!r}")
     cluster = LocalCluster(
         n_workers=count,
         threads_per_worker=1,
@@ -137,8 +151,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         # taken by another cluster, which only warns.
         dashboard_address=":0",
         silence_logs=logging.ERROR,
-        # The ray marcher's threads: the cores shared out between the workers.
-        env={"NUMBA_NUM_THREADS": str(max(1, cores // count))},
+        env={"NUMBA_NUM_THREADS": str(threads)},
     )
     with cluster, Client(cluster) as client:
         yield client
@@ -185,10 +198,11 @@ def _write(path: Path, data: bytes) -> None:
         raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
 
 
-def _remove_leftovers(folders: set[Path]) -> None:
-    """Delete temporary files a killed run left behind (``.name-xxxx`` from write_atomic)."""
-    for folder in folders:
-        for leftover in folder.glob(".*.png-*"):
+def _remove_leftovers(paths: Sequence[Path]) -> None:
+    """Delete the temporary files a killed run left behind for these frames (``.name-xxxx`` from
+    write_atomic); other files in the folders are left alone."""
+    for path in paths:
+        for leftover in path.parent.glob(f".{path.name}-*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
@@ -222,7 +236,7 @@ def run(
     paths = [frame.path for frame in frames]
     if len(set(paths)) != len(paths):
         raise NorrskenError("two frames of a batch would write the same file")
-    _remove_leftovers({path.parent for path in paths})
+    _remove_leftovers(paths)
     todo, skipped = [], []
     for frame in frames:
         fingerprint = frame.fingerprint
@@ -268,15 +282,35 @@ def _hash(key: tuple) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _stamp(time: np.datetime64) -> str:
-    """File-name time stamp: 20170118T2100Z, with seconds when there are any."""
-    text = np.datetime_as_string(time, unit="s")
-    stamp = text.replace("-", "").replace(":", "")
-    return (stamp[:-2] if stamp.endswith("00") else stamp) + "Z"
+def _unit(times: np.ndarray) -> str:
+    """Seconds, or milliseconds when a time of the series has a fraction of a second."""
+    return "ms" if (np.asarray(times).astype("datetime64[ms]").astype("int64") % 1000).any() else "s"
+
+
+def _stamps(times: np.ndarray) -> list[str]:
+    """File-name stamps of a series, one format for all so that names sort in time order:
+    20170118T210000Z, or 20170118T210001.500Z for sub-second steps."""
+    unit = _unit(times)
+    return [np.datetime_as_string(t, unit=unit).replace("-", "").replace(":", "") + "Z" for t in np.atleast_1d(times)]
 
 
 def _iso(time: np.datetime64) -> str:
-    return np.datetime_as_string(time, unit="s") + "Z"
+    return np.datetime_as_string(time, unit=_unit(time)) + "Z"
+
+
+def _effective(function: Callable, options: dict, given_apart: tuple[str, ...]) -> dict:
+    """``options`` with the keyword defaults of ``function`` filled in, so that a fingerprint hashes
+    what a frame is made with, however it was asked for; unknown options are refused here, not in a
+    worker. ``given_apart`` are keywords passed separately (camera, exposure...)."""
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in given_apart
+    }
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise NorrskenError(f"unknown option {unknown[0]!r} of {function.__name__}(): use {', '.join(defaults)}")
+    return {**defaults, **options}
 
 
 def _table_key(time: str, lat: float, lon: float, indices: dict) -> tuple:
@@ -321,8 +355,9 @@ def sky_frames(
     from .color import describe_exposure
     from .ephemeris import sky_bodies
     from .geomag import check_place
-    from .render.sky import SUN_LIMIT_DEG
+    from .render.sky import SUN_LIMIT_DEG, sky
 
+    options = _effective(sky, options, ("camera", "exposure", "daylight_ok", "altitude_km"))
     lat, lon, _ = check_place(lat, lon, 0.0, (0.0, 0.0), "a ground time-lapse")
     sun = np.atleast_1d(sky_bodies(times, lat, lon).sun_elevation_deg)
     if not daylight_ok and (sun > SUN_LIMIT_DEG).any():
@@ -345,14 +380,14 @@ def sky_frames(
     call = {"camera": camera, "exposure": exposure, "daylight_ok": daylight_ok, **options}
     return [
         Frame(
-            path=out / f"sky-{_stamp(time)}.png",
+            path=out / f"sky-{stamp}.png",
             time=_iso(time),
             settings=settings,
             render=_sky_frame,
             args=(lat, lon, _iso(time), call),
             warm=_table_key(_iso(time), lat, lon, indices),
         )
-        for time in times
+        for time, stamp in zip(times, _stamps(times), strict=True)
     ]
 
 
@@ -400,7 +435,9 @@ def orbit_frames(
     from . import orbit
     from .color import describe_exposure
     from .render.camera import PinholeCamera
-    from .render.orbital import DEFAULT_EXPOSURE, DEFAULT_FOCAL_LENGTH_MM, limb_elevation
+    from .render.orbital import DEFAULT_EXPOSURE, DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
+
+    options = _effective(orbit_view, options, ("camera", "exposure"))
 
     focal = DEFAULT_FOCAL_LENGTH_MM if focal_length_mm is None else focal_length_mm
     exposure = DEFAULT_EXPOSURE if exposure is None else exposure
@@ -435,14 +472,14 @@ def orbit_frames(
     }
     extra = {"satellite": satellite.name}
     frames = []
-    for i, time in enumerate(times):
+    for i, (time, stamp) in enumerate(zip(times, _stamps(times), strict=True)):
         el = limb_elevation(width, height, focal, float(alt[i])) if elevation_deg is None else elevation_deg
         camera = PinholeCamera(width, height, azimuth_deg=round(float(azimuth[i]), 3), elevation_deg=el, focal_length_mm=focal)
         place = (round(float(lat[i]), 5), round(float(lon[i]), 5), round(float(alt[i]), 4))
         call = {"camera": camera, "exposure": exposure, **options}
         frames.append(
             Frame(
-                path=out / f"orbit-{_stamp(time)}.png",
+                path=out / f"orbit-{stamp}.png",
                 time=_iso(time),
                 settings={**base, "position": place, "camera": camera.describe()},
                 render=_orbit_frame,
@@ -478,13 +515,13 @@ def oval_frames(
     settings = {"kind": "oval", "kp": kp, "hemisphere": hemisphere, "threshold_erg": threshold_erg}
     return [
         Frame(
-            path=out / f"oval-{hemisphere}-{_stamp(time)}.png",
+            path=out / f"oval-{hemisphere}-{stamp}.png",
             time=_iso(time),
             settings=settings,
             render=_oval_frame,
             args=(_iso(time), kp, hemisphere, threshold_erg),
         )
-        for time in times
+        for time, stamp in zip(times, _stamps(times), strict=True)
     ]
 
 
@@ -492,13 +529,16 @@ def oval_frames(
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
 
-def check_video_path(path: str | os.PathLike) -> Path:
-    """Check, before any work, that an animation can be written to ``path`` (.mp4 or .gif)."""
+def check_video_path(path: str | os.PathLike, new_folder: Path | None = None) -> Path:
+    """Check, before any work, that an animation can be written to ``path`` (.mp4 or .gif);
+    ``new_folder`` is a folder about to be created (the frames'), which may hold it."""
     from .io import check_output_file
 
     path = Path(path)
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise NorrskenError(f"animation file {str(path)!r} must end in {' or '.join(VIDEO_SUFFIXES)}")
+    if new_folder is not None and path.parent.resolve() == Path(new_folder).resolve() and not path.parent.exists():
+        return path
     return check_output_file(path, path.suffix.lower())
 
 
@@ -515,34 +555,50 @@ def encode_video(frames: Sequence[Path], path: str | os.PathLike, fps: float = 1
         raise NorrskenError("no frames to animate")
     if not 0.1 <= fps <= 120.0:
         raise NorrskenError(f"fps must lie between 0.1 and 120, got {fps:g}")
-    first = iio.imread(frames[0])
-    shape = first.shape
+    from PIL import Image
+
+    sizes = []
+    for frame in frames:  # every size first (headers only), so a bad frame writes nothing
+        try:
+            with Image.open(frame) as image:
+                sizes.append(image.size)
+        except OSError as exc:
+            raise NorrskenError(f"cannot read frame {str(frame)!r}: {exc}") from None
+    width, height = sizes[0]
+    for frame, size in zip(frames, sizes, strict=True):
+        if size != (width, height):
+            raise NorrskenError(f"frame {str(frame)!r} is {size[0]}x{size[1]}, not {width}x{height} like the "
+                                "first: frames of one animation must match")
 
     def images() -> Iterator[np.ndarray]:
         for frame in frames:
-            image = iio.imread(frame)
-            if image.shape != shape:
-                raise NorrskenError(f"frame {str(frame)!r} is {image.shape[1]}x{image.shape[0]}, not "
-                                    f"{shape[1]}x{shape[0]} like the first: frames of one animation must match")
-            yield image[..., :3]
+            yield iio.imread(frame)[..., :3]
 
     if path.suffix.lower() == ".gif":
-        iio.imwrite(path, np.stack(list(images())), extension=".gif", duration=1000.0 / fps, loop=0)
+        stack = np.stack(list(images()))
+        write_atomic(path, lambda fh: iio.imwrite(fh, stack, extension=".gif", duration=1000.0 / fps, loop=0))
         return path
     import imageio_ffmpeg
 
-    height, width = shape[0] + shape[0] % 2, shape[1] + shape[1] % 2
+    even = (width + width % 2, height + height % 2)
+    # ffmpeg writes a file by name: a private temporary one, renamed when complete.
+    tmp = path.with_name(f".{path.name}-partial.mp4")
     writer = imageio_ffmpeg.write_frames(
-        str(path), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=8, macro_block_size=1
+        str(tmp), even, fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=8, macro_block_size=1
     )
     writer.send(None)
     try:
         for image in images():
-            padded = np.zeros((height, width, 3), dtype=np.uint8)
-            padded[: shape[0], : shape[1]] = image
+            padded = np.zeros((even[1], even[0], 3), dtype=np.uint8)
+            padded[:height, :width] = image
             writer.send(padded.tobytes())
-    finally:
         writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        writer.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return path
 
 

@@ -1074,10 +1074,12 @@ def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: f
     from . import batch
     from .io import prepare_output_dir
 
-    out = prepare_output_dir(out)
-    if video is not None:
-        video = batch.check_video_path(video)
+    # Every input checked before anything is written or started.
     frames = build(out)
+    batch.check_workers(workers, scheduler)
+    if video is not None:
+        video = batch.check_video_path(video, new_folder=out)
+    out = prepare_output_dir(out)
     stack, client = _dask(workers, scheduler)
     with stack:
         progress, task = _progress(f"frames ({batch.describe(client)})", len(frames), as_json)
