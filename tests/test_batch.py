@@ -583,3 +583,34 @@ def test_a_video_inside_the_new_frames_folder_is_accepted(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (out / "night.gif").is_file() and len(list(out.glob("sky-*.png"))) == 2
+
+
+PROBE = """
+import os, sys
+import numba  # imported by __main__ before any worker starts: workers re-import this script first
+from norrsken import batch
+
+
+def threads():
+    from norrsken.render.raymarch import threads
+    return threads()
+
+
+if __name__ == "__main__":
+    before = os.environ.get("NUMBA_NUM_THREADS")
+    with batch.dask_client(workers=2, render_threads=1) as client:
+        seen = [client.submit(threads, pure=False, key=f"probe-{i}").result() for i in range(2)]
+    print(seen, before, os.environ.get("NUMBA_NUM_THREADS"))
+"""
+
+
+def test_workers_get_their_ray_marching_threads_even_when_main_imports_numba(tmp_path):
+    # The threads reach a worker through its starting environment: a worker imports the parent's
+    # __main__ (here a script that imports numba) before anything else, and numba reads
+    # NUMBA_NUM_THREADS once. This process's own setting is restored afterwards.
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    env = {key: value for key, value in os.environ.items() if key != "NUMBA_NUM_THREADS"}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[1, 1] None None"

@@ -128,7 +128,8 @@ def dask_client(
     if scheduler is None and workers == 0:
         yield None
         return
-    from distributed import Client, LocalCluster
+    import dask
+    from distributed import Client
 
     if scheduler is not None:
         try:
@@ -143,7 +144,35 @@ def dask_client(
     threads = max(1, cores // count) if render_threads is None else render_threads
     if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024:
         raise NorrskenError(f"render_threads must be a whole number from 1 to 1024, got {render_threads!r}")
-    cluster = LocalCluster(
+    # The ray marcher's threads must be in a worker's environment when it starts: a worker imports
+    # the parent's __main__ (a script such as `norrsken`, which imports numba) before it applies
+    # its own settings, and numba reads NUMBA_NUM_THREADS once. Workers inherit the variable (and
+    # the nanny writes it into this process's environment), so it is set here and restored after.
+    # dask's MALLOC_TRIM_THRESHOLD_ is left unset: it switches off glibc's adaptive mmap threshold,
+    # and every large array is then mapped and zeroed afresh.
+    saved = os.environ.get("NUMBA_NUM_THREADS")
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    try:
+        with dask.config.set(
+            {
+                "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": str(threads),
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            }
+        ):
+            cluster = _local_cluster(count)
+    finally:
+        if saved is None:
+            os.environ.pop("NUMBA_NUM_THREADS", None)
+        else:
+            os.environ["NUMBA_NUM_THREADS"] = saved
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def _local_cluster(count: int):
+    from distributed import LocalCluster
+
+    return LocalCluster(
         n_workers=count,
         threads_per_worker=1,
         processes=True,
@@ -151,10 +180,7 @@ def dask_client(
         # taken by another cluster, which only warns.
         dashboard_address=":0",
         silence_logs=logging.ERROR,
-        env={"NUMBA_NUM_THREADS": str(threads)},
     )
-    with cluster, Client(cluster) as client:
-        yield client
 
 
 def describe(client) -> str:
@@ -177,7 +203,7 @@ def _warm(key: tuple) -> None:
         raise NorrskenError(f"unknown cache entry {kind!r}")
 
 
-def _render(frame: Frame, fingerprint: str, _after: object = None) -> bytes:
+def _render(frame: Frame, fingerprint: str) -> bytes:
     """Run one frame's renderer and return the PNG file's bytes (fingerprint included)."""
     from PIL import Image, PngImagePlugin
 
@@ -261,19 +287,24 @@ def run(
 
     from distributed import as_completed
 
-    warm = {key: client.submit(_warm, key, key=f"norrsken-warm-{_hash(key)}", pure=False) for key in
-            dict.fromkeys(frame.warm for frame, _ in todo if frame.warm is not None)}
-    futures = {
-        client.submit(_render, frame, fingerprint, warm.get(frame.warm), key=f"norrsken-frame-{fingerprint}",
-                      pure=False): frame
-        for frame, fingerprint in todo
-    }
+    # The tables first, all at once, then the frames. Not as the frames' dependencies: dask would
+    # then run every frame of one table on the worker that built it (data locality) while the
+    # others idle.
+    keys = dict.fromkeys(frame.warm for frame, _ in todo if frame.warm is not None)
+    warm = [client.submit(_warm, key, key=f"norrsken-warm-{_hash(key)}", pure=False) for key in keys]
+    futures: dict = {}
     try:
+        for future in as_completed(warm):
+            future.result()
+        futures = {
+            client.submit(_render, frame, fingerprint, key=f"norrsken-frame-{fingerprint}", pure=False): frame
+            for frame, fingerprint in todo
+        }
         for future in as_completed(futures):
             finished(futures[future], future.result())
             future.release()
     except BaseException:
-        client.cancel(list(futures) + list(warm.values()))
+        client.cancel(list(futures) + warm)
         raise
     return Report(rendered, skipped, describe(client))
 
