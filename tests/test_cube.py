@@ -398,3 +398,10 @@ def test_cli_bad_resolution_is_one_error_line(tmp_path):
     result = run("oval", *START_END, "--resolution", "0.7", "--out", str(tmp_path / "cube.zarr"), "--workers", "0")
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "resolution" in result.stderr
+
+
+def test_cli_workers_without_a_series_are_refused(tmp_path):
+    result = run("oval", "--time", "2017-01-18T21:00Z", "--workers", "2", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--workers and --scheduler are for a series" in result.stderr
+    assert not list(tmp_path.iterdir())

@@ -280,6 +280,8 @@ def oval(
             raise NorrskenError("--live is for one map now; a series uses the embedded history or --kp")
         _oval_series(start, end, step, kp, resolution, out, workers, scheduler, as_json)
         return
+    if workers is not None or scheduler is not None:
+        raise NorrskenError("--workers and --scheduler are for a series: give --start and --end too")
     time = DEMO_TIME if time is None else time
     kp, source = _live_kp(time, kp, live)
     _, summary = _oval_products(time, kp, hemisphere, out, threshold, kp_source=source)
