@@ -614,3 +614,25 @@ def test_workers_get_their_ray_marching_threads_even_when_main_imports_numba(tmp
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[1, 1] None None"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sky", "--kp", "12"], "Kp"),
+        (["sky", "--structure", "foo"], "unknown structure 'foo'"),
+        (["sky", "--seed", "-1"], "seed must be a non-negative integer"),
+        (["oval", "--threshold", "-1"], "threshold must be a positive number"),
+        (["oval", "--kp", "5", "--start", "2040-01-18T21:00Z", "--end", "2040-01-18T21:15Z"], "AACGM-v2"),
+        (["sky", "--video", "{dir}/a.gif", "--fps", "0"], "fps must lie between 0.1 and 120, got 0"),
+    ],
+)
+def test_settings_a_task_would_refuse_are_refused_before_any_work(args, message, tmp_path):
+    window = [] if "--start" in args else ["--start", START, "--end", "2017-01-18T21:01Z"]
+    args = [arg.replace("{dir}", str(tmp_path)) for arg in args]
+    out = tmp_path / "frames"
+    result = run_cli("timelapse", *args, *window, "--size" if args[0] == "sky" else "--step",
+                     "32x32" if args[0] == "sky" else "15min", "--workers", "0", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()

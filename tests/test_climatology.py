@@ -212,7 +212,7 @@ def test_a_box_across_the_antimeridian_equals_its_two_halves():
     across = climatology.climatology((65.0, 65.0, 175.0, 185.0), *window, resolution_deg=5.0)
     west = climatology.climatology((65.0, 65.0, 175.0, 175.0), *window, resolution_deg=5.0)
     east = climatology.climatology((65.0, 65.0, -180.0, -175.0), *window, resolution_deg=5.0)
-    np.testing.assert_array_equal(across["lon"].values, [175.0, -180.0, -175.0])
+    np.testing.assert_array_equal(across["lon"].values, [175.0, 180.0, 185.0])  # increasing across 180
     for name in VARIABLES:
         joined = np.concatenate([west[name].values, east[name].values], axis=1)
         np.testing.assert_array_equal(across[name].values, joined)
@@ -426,7 +426,7 @@ def test_good_regions():
     assert Region.parse(" 50, 72,-10,35") == Region(50.0, 72.0, -10.0, 35.0)
     lat, lon = Region.parse("60,62,170,190").axes(5.0)
     np.testing.assert_array_equal(lat, [60.0])
-    np.testing.assert_array_equal(lon, [170.0, 175.0, -180.0, -175.0, -170.0])
+    np.testing.assert_array_equal(lon, [170.0, 175.0, 180.0, 185.0, 190.0])  # increasing across 180
     _, lon = Region.parse("0,0,-180,180").axes(90.0 / 9)  # a full circle: its first meridian once
     assert lon.size == 36 and np.unique(lon).size == 36
 
@@ -453,9 +453,9 @@ WINDOW = ("2017-01-18T18:00Z", "2017-01-18T20:00Z")
             "no embedded space weather for 1900-01-18 18:00 UTC.*pass --kp",
         ),
         (
-            dict(start="2100-01-18T18:00Z", end="2100-01-18T20:00Z"),
+            dict(start="2100-01-18T18:00Z", end="2100-01-18T20:00Z", kp=5.0),  # past the magnetic coordinates
             OutOfRangeError,
-            "no embedded space weather for 2100-01-18 18:00 UTC",
+            "AACGM-v2 magnetic coordinates: available from .* not at 2100-01-18 18:00 UTC",
         ),
         (  # the end of the history: the last step is checked before any work, too
             dict(start="2026-06-30T22:00Z", end="2026-07-01T02:00Z"),
@@ -480,3 +480,25 @@ def test_a_kp_override_after_the_history():
         (62.0, 62.0, 10.0, 10.0), "2026-12-18T18:00Z", "2026-12-18T20:00Z", resolution_deg=2.0, kp=5.0
     )
     assert ds["dark_hours"].item() == 3.0
+
+
+def test_big_blocks_are_cut_without_changing_the_counts(monkeypatch):
+    region, window = (60.0, 64.0, 0.0, 14.0), ("2017-01-18T18:00Z", "2017-01-18T21:00Z")
+    whole = climatology.climatology(region, *window, resolution_deg=2.0)
+    monkeypatch.setattr(climatology, "MAX_BLOCK_OBSERVERS", 3)
+    cut = climatology.plan(region, *window, resolution_deg=2.0)
+    assert all(rows.size * cols.size <= 3 for _, _, _, _, _, rows, cols in cut.jobs)
+    xr.testing.assert_identical(climatology.run(cut), whole)
+
+
+def test_cli_takes_plain_dates_as_whole_days(tmp_path):
+    out = tmp_path / "days.nc"
+    result = runner.invoke(
+        app,
+        ["climatology", "--region", "69,69,19,19", "--start", "2017-01-18", "--end", "2017-01-18", "--out", str(out),
+         "--workers", "0", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    ds = open_dataset(out)
+    assert ds.attrs["start"] == "2017-01-18T00:00:00Z" and ds.attrs["end"] == "2017-01-18T23:00:00Z"
+    assert ds.attrs["steps"] == 24

@@ -405,3 +405,10 @@ def test_cli_workers_without_a_series_are_refused(tmp_path):
     assert result.exit_code == 2
     assert "--workers and --scheduler are for a series" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_cube_of_fractions_of_a_second_is_refused(tmp_path):
+    times = time_steps("2017-01-18T00:00Z", "2017-01-18T00:00:05Z", 1.5)
+    with pytest.raises(NorrskenError, match="whole seconds"):
+        batch.oval_series(times, tmp_path / "frac.zarr", resolution_deg=4.0)
+    assert not (tmp_path / "frac.zarr").exists()

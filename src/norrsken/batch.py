@@ -22,6 +22,7 @@ import inspect
 import io
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -179,7 +180,8 @@ def _local_cluster(count: int):
         # The scheduler's HTTP server (dashboard with bokeh) on a free port: its default, 8787, may be
         # taken by another cluster, which only warns.
         dashboard_address=":0",
-        silence_logs=logging.ERROR,
+        # A failing task's error reaches the user once, through the client, as one line.
+        silence_logs=logging.CRITICAL,
     )
 
 
@@ -353,6 +355,25 @@ def _table_key(time: str, lat: float, lon: float, indices: dict) -> tuple:
     return ("emission-table", inputs["time"], inputs["lat"], inputs["lon"], tuple(sorted(rounded.items())))
 
 
+def _check_times(times: np.ndarray, kp: float | None, place: tuple | None = None, indices: dict | None = None) -> None:
+    """One clear error before any task, not one per task: the first and last times within the
+    magnetic coordinates' years and the Kp history (or ``kp`` valid), and the atmosphere of the
+    emission table at ``place`` available (``indices`` as the renderer gets them)."""
+    from .drivers import kp as kp_driver
+    from .emission.table import table_inputs
+    from .geomag import check_date
+    from .times import to_utc
+
+    if times.size == 0:
+        raise NorrskenError("no times: the end lies before the first step")
+    for i in (0, -1):
+        moment = to_utc(times[i])
+        check_date(moment)
+        kp_driver.kp_at(moment, kp)
+        if place is not None:
+            table_inputs(moment, place[0][i], place[1][i], **(indices or {}))
+
+
 def _sky_frame(lat: float, lon: float, time: str, options: dict) -> tuple[np.ndarray, dict]:
     from .render.sky import sky
 
@@ -388,8 +409,13 @@ def sky_frames(
     from .geomag import check_place
     from .render.sky import SUN_LIMIT_DEG, sky
 
+    from .field import check_structure
+
     options = _effective(sky, options, ("camera", "exposure", "daylight_ok", "altitude_km"))
+    check_structure(options["structure"], options["seed"])
     lat, lon, _ = check_place(lat, lon, 0.0, (0.0, 0.0), "a ground time-lapse")
+    indices = {key: options[key] for key in ("f107", "f107a", "ap")}
+    _check_times(times, options["kp"], ((lat, lat), (lon, lon)), indices)
     sun = np.atleast_1d(sky_bodies(times, lat, lon).sun_elevation_deg)
     if not daylight_ok and (sun > SUN_LIMIT_DEG).any():
         bright = times[sun > SUN_LIMIT_DEG]
@@ -398,7 +424,6 @@ def sky_frames(
             f"({_iso(bright[0])} to {_iso(bright[-1])}): choose a dark window, or pass daylight_ok "
             "(--daylight-ok) to render those skies as if it were night"
         )
-    indices = {key: options.get(key) for key in ("f107", "f107a", "ap")}
     settings = {
         "kind": "sky",
         "lat": lat,
@@ -468,7 +493,11 @@ def orbit_frames(
     from .render.camera import PinholeCamera
     from .render.orbital import DEFAULT_EXPOSURE, DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
 
+    from .field import check_structure
+
     options = _effective(orbit_view, options, ("camera", "exposure"))
+    check_structure(options["structure"], options["seed"])
+    indices = {key: options[key] for key in ("f107", "f107a", "ap")}
 
     focal = DEFAULT_FOCAL_LENGTH_MM if focal_length_mm is None else focal_length_mm
     exposure = DEFAULT_EXPOSURE if exposure is None else exposure
@@ -483,6 +512,7 @@ def orbit_frames(
             raise NorrskenError(f"look must be one of {names} or an azimuth in degrees, got {look!r}") from None
     state = orbit.states(satellite, times)
     lat, lon, alt = (np.atleast_1d(state[key].values) for key in ("lat_deg", "lon_deg", "altitude_km"))
+    _check_times(times, options["kp"], (lat, lon), indices)
     velocity = np.atleast_2d(state["velocity_ecef_km_s"].values)
     lat_r, lon_r = np.radians(lat), np.radians(lon)
     east = -np.sin(lon_r) * velocity[:, 0] + np.cos(lon_r) * velocity[:, 1]
@@ -515,7 +545,7 @@ def orbit_frames(
                 settings={**base, "position": place, "camera": camera.describe()},
                 render=_orbit_frame,
                 args=(*place, _iso(time), call, extra),
-                warm=_table_key(_iso(time), place[0], place[1], {"f107": None, "f107a": None, "ap": None}),
+                warm=_table_key(_iso(time), place[0], place[1], indices),
             )
         )
     return frames
@@ -543,6 +573,9 @@ def oval_frames(
     from .geomag import hemisphere_sign
 
     hemisphere_sign(hemisphere)
+    if not (isinstance(threshold_erg, int | float) and math.isfinite(threshold_erg) and threshold_erg > 0):
+        raise NorrskenError(f"the edge's energy flux threshold must be a positive number, got {threshold_erg!r}")
+    _check_times(times, kp)
     settings = {"kind": "oval", "kp": kp, "hemisphere": hemisphere, "threshold_erg": threshold_erg}
     return [
         Frame(
@@ -560,11 +593,14 @@ def oval_frames(
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
 
-def check_video_path(path: str | os.PathLike, new_folder: Path | None = None) -> Path:
-    """Check, before any work, that an animation can be written to ``path`` (.mp4 or .gif);
-    ``new_folder`` is a folder about to be created (the frames'), which may hold it."""
+def check_video_path(path: str | os.PathLike, new_folder: Path | None = None, fps: float = 10.0) -> Path:
+    """Check, before any work, that an animation at ``fps`` frames per second can be written to
+    ``path`` (.mp4 or .gif); ``new_folder`` is a folder about to be created (the frames'), which
+    may hold it."""
     from .io import check_output_file
 
+    if not (isinstance(fps, int | float) and 0.1 <= fps <= 120.0):
+        raise NorrskenError(f"fps must lie between 0.1 and 120, got {fps:g}")
     path = Path(path)
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise NorrskenError(f"animation file {str(path)!r} must end in {' or '.join(VIDEO_SUFFIXES)}")
@@ -581,11 +617,9 @@ def encode_video(frames: Sequence[Path], path: str | os.PathLike, fps: float = 1
     """
     import imageio.v3 as iio
 
-    path = check_video_path(path)
+    path = check_video_path(path, fps=fps)
     if not frames:
         raise NorrskenError("no frames to animate")
-    if not 0.1 <= fps <= 120.0:
-        raise NorrskenError(f"fps must lie between 0.1 and 120, got {fps:g}")
     from PIL import Image
 
     sizes = []
@@ -716,10 +750,10 @@ def check_oval_series(
 
     path = check_dataset_path(path)
     lat, lon = grid_axes(resolution_deg)
-    if times.size == 0:
-        raise NorrskenError("an oval cube needs at least one time")
+    _check_times(times, kp)
+    if (times.astype("datetime64[ms]").astype("int64") % 1000).any():
+        raise NorrskenError("an oval cube's times must fall on whole seconds: use a step of whole seconds")
     for time in (_iso(times[0]), _iso(times[-1])):
-        kp_driver.kp_at(time, kp)
         table_inputs(time, 65.0, 0.0, **kp_driver.atmosphere_indices(time))
     if path.suffix.lower() != ".zarr" and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
         raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")

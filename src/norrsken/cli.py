@@ -976,12 +976,30 @@ def _oval_series(start, end, step, kp, resolution, out: Path, workers, scheduler
         console.print(f"wrote the oval cube of {times.size} times to {out}", highlight=False)
 
 
+def _day_or_time(text: str, which: str) -> str:
+    """A plain date as the start of that day (``start``) or its last second (``end``), UTC."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return text  # a time: to_utc checks it
+    if which == "start":
+        return f"{day.isoformat()}T00:00:00Z"
+    return f"{day.isoformat()}T23:59:59Z"
+
+
 @app.command("climatology")
 @friendly
 def climatology_command(
-    region: Annotated[str, typer.Option("--region", help="LAT1,LAT2,LON1,LON2 in degrees, e.g. 50,72,-10,35.")],
-    start: Annotated[str, typer.Option("--start", help="First time (UTC), e.g. 2017-01-01T00:00Z.")],
-    end: Annotated[str, typer.Option("--end", help="Last time (UTC).")],
+    region: Annotated[
+        str,
+        typer.Option("--region", help="LAT1,LAT2,LON1,LON2 in degrees, e.g. 50,72,-10,35 (across 180: 60,70,170,190)."),
+    ],
+    start: Annotated[
+        str, typer.Option("--start", help="First day (2017-01-01, from 00:00 UTC) or time (2017-01-01T18:00Z).")
+    ],
+    end: Annotated[str, typer.Option("--end", help="Last day (2017-01-31, to its end) or last time (UTC).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="FILE.nc (NetCDF) or FILE.zarr (Zarr).")],
     resolution: Annotated[float, typer.Option("--resolution", help="Grid spacing, degrees.")] = 1.0,
     step: Annotated[str, typer.Option("--step", help="Time step: 30min, 1h, ...")] = "1h",
@@ -1004,6 +1022,7 @@ def climatology_command(
     from .times import parse_duration_s
 
     box = climatology.Region.parse(region)
+    start, end = _day_or_time(start, "start"), _day_or_time(end, "end")
     out = check_dataset_path(out)
     map_png = check_output_file(map_png if map_png is not None else out.with_suffix(".png"), ".png")
     work = climatology.plan(
@@ -1020,6 +1039,7 @@ def climatology_command(
     climatology.plot(ds, map_png)
     hours = ds["naked_eye_hours"].values
     best = ds["naked_eye_hours"].isel(dict(zip(("lat", "lon"), np.unravel_index(np.argmax(hours), hours.shape))))
+    most_at = [float(best["lat"]), float(best["lon"])] if float(best) > 0 else None
     result = {
         "file": str(out),
         "map": str(map_png),
@@ -1027,15 +1047,16 @@ def climatology_command(
         "steps": ds.attrs["steps"],
         "dark_hours_max": float(ds["dark_hours"].max()),
         "naked_eye_hours_max": float(ds["naked_eye_hours"].max()),
-        "most_at": [float(best["lat"]), float(best["lon"])],
+        "most_at": most_at,
     }
     if as_json:
         print(json.dumps(result, allow_nan=False))
         return
+    where = f" (most at {most_at[0]:.1f}°, {most_at[1]:.1f}°)" if most_at else ""
     console.print(
         f"{result['grid'][0]} x {result['grid'][1]} points, {result['steps']} steps: up to "
         f"{result['dark_hours_max']:.0f} dark hours and {result['naked_eye_hours_max']:.0f} hours of naked-eye "
-        f"aurora (most at {result['most_at'][0]:.1f}°, {result['most_at'][1]:.1f}°); wrote {out} and {map_png}",
+        f"aurora{where}; wrote {out} and {map_png}",
         highlight=False,
     )
 
@@ -1080,7 +1101,7 @@ def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: f
     frames = build(out)
     batch.check_workers(workers, scheduler)
     if video is not None:
-        video = batch.check_video_path(video, new_folder=out)
+        video = batch.check_video_path(video, new_folder=out, fps=fps)
     out = prepare_output_dir(out)
     stack, client = _dask(workers, scheduler)
     with stack:
@@ -1118,6 +1139,9 @@ def timelapse_sky(
         str | None, typer.Option("--size", help="WIDTHxHEIGHT (default 512x512 all-sky, 1280x720 pinhole).")
     ] = None,
     kp: KpOption = None,
+    f107: F107Option = None,
+    f107a: F107aOption = None,
+    ap: ApOption = None,
     structure: StructureOption = "arcs",
     seed: SeedOption = 0,
     exposure: ExposureOption = "camera",
@@ -1144,8 +1168,8 @@ def timelapse_sky(
     observer = _ground_exposure(exposure, iso, f_number, seconds)
     times = _frame_times(start, end, step)
     options = {
-        "kp": kp, "structure": structure, "seed": seed, "airglow": airglow, "background": background,
-        "stars": stars, "grid": grid, "adaptive": not exact,
+        "kp": kp, "f107": f107, "f107a": f107a, "ap": ap, "structure": structure, "seed": seed, "airglow": airglow,
+        "background": background, "stars": stars, "grid": grid, "adaptive": not exact,
     }
 
     def build(folder: Path):

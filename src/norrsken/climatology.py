@@ -53,6 +53,9 @@ FOOTPRINT_RESOLUTION_DEG = 0.5
 REACH_DEG = geomag.central_angle_deg(250.0)
 #: Days of one task.
 CHUNK_DAYS = 7
+#: Most observers in one task: with ~15 000 footprints in reach each, their distances and the
+#: per-step temporaries stay within ~0.5 GB.
+MAX_BLOCK_OBSERVERS = 1000
 #: Largest grid and number of steps of one climatology.
 MAX_POINTS = 200_000
 MAX_STEPS = 200_000
@@ -87,31 +90,41 @@ class Region:
         if not (-180.0 <= self.lon1 <= self.lon2 <= 540.0 and self.lon2 - self.lon1 <= 360.0):
             raise NorrskenError(
                 f"region longitudes must satisfy -180 <= LON1 <= LON2 with at most 360 deg between them, "
-                f"got {self.lon1:g}, {self.lon2:g}"
+                f"got {self.lon1:g}, {self.lon2:g} (across the antimeridian write e.g. 170,190)"
             )
         return self
 
     def axes(self, resolution_deg: float) -> tuple[np.ndarray, np.ndarray]:
-        """Grid latitudes and longitudes (longitudes wrapped to -180..180)."""
+        """Grid latitudes and longitudes; longitudes increase from ``lon1`` (a box across the
+        antimeridian keeps them increasing past 180, e.g. 170 to 190)."""
         if not 0.05 <= resolution_deg <= 10.0:
             raise NorrskenError(f"resolution must lie between 0.05 and 10 degrees, got {resolution_deg:g}")
         lat = np.arange(self.lat1, self.lat2 + 1e-9, resolution_deg)
         span = self.lon2 - self.lon1
         # A full circle would count its first meridian twice.
         lon = np.arange(self.lon1, self.lon2 + (1e-9 if span < 360.0 else -1e-9), resolution_deg)
-        return lat, (lon + 180.0) % 360.0 - 180.0
+        # Rounded, so that grid points are the numbers a user types (67.8, not 67.79999999999984).
+        return np.round(lat, 9), np.round(lon, 9)
 
 
-def _blocks(lat: np.ndarray, lon: np.ndarray) -> dict[tuple[float, float], tuple[np.ndarray, np.ndarray]]:
-    """Grid indices grouped by the column-table cell (5 x 15 deg) of each point."""
+def _blocks(lat: np.ndarray, lon: np.ndarray) -> list[tuple[tuple[float, float], np.ndarray, np.ndarray]]:
+    """Grid indices grouped by the column-table cell (5 x 15 deg) of each point, as (cell, rows,
+    columns); a cell with more than :data:`MAX_BLOCK_OBSERVERS` points is cut into bands of rows,
+    which bounds a task's memory (observers x footprints distances, ~15 000 footprints each)."""
     cell_lat = LAT_STEP_DEG * np.round(lat / LAT_STEP_DEG)
     cell_lon = (LON_STEP_DEG * np.round(lon / LON_STEP_DEG) + 180.0) % 360.0 - 180.0
-    blocks = {}
+    blocks = []
     for a in np.unique(cell_lat):
         for b in np.unique(cell_lon):
             rows, cols = np.flatnonzero(cell_lat == a), np.flatnonzero(cell_lon == b)
-            if rows.size and cols.size:
-                blocks[(float(a), float(b))] = (rows, cols)
+            if not (rows.size and cols.size):
+                continue
+            band = max(1, MAX_BLOCK_OBSERVERS // cols.size)
+            for start in range(0, rows.size, band):
+                # Columns too, when one row alone is too long.
+                step = min(cols.size, MAX_BLOCK_OBSERVERS)
+                for first in range(0, cols.size, step):
+                    blocks.append(((float(a), float(b)), rows[start : start + band], cols[first : first + step]))
     return blocks
 
 
@@ -253,14 +266,15 @@ def plan(
     times = np.datetime64(first.replace(tzinfo=None), "ms") + (
         np.arange(count) * step_minutes * 60e3
     ).astype("timedelta64[ms]")
-    for moment in (first, last):  # outside the history: one clear error now, not in a task
+    for moment in (first, last):  # outside the data: one clear error now, not in a task
+        geomag.check_date(moment)
         kp_driver.kp_at(moment, kp)
         table_inputs(moment, lat[0], lon[0], **kp_driver.atmosphere_indices(moment))
     steps_per_chunk = max(1, int(CHUNK_DAYS * 1440 / step_minutes))
     chunks = [times[i : i + steps_per_chunk] for i in range(0, times.size, steps_per_chunk)]
     jobs = [
         (lat[rows], lon[cols], chunk, kp, cell, rows, cols)
-        for cell, (rows, cols) in _blocks(lat, lon).items()
+        for cell, rows, cols in _blocks(lat, lon)
         for chunk in chunks
     ]
     return Plan(region, lat, lon, times, float(step_minutes), float(resolution_deg), kp, jobs)

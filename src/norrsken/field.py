@@ -243,6 +243,14 @@ def horizon_radius_deg(observer_altitude_km: float = 0.0) -> float:
     return geomag.central_angle_deg(SHELL_KM[1]) + geomag.central_angle_deg(max(observer_altitude_km, 0.0))
 
 
+def check_structure(structure: str, seed: object) -> None:
+    """Refuse an unknown ``structure`` or a ``seed`` that is not a non-negative integer."""
+    if structure not in STRUCTURES:
+        raise NorrskenError(f"unknown structure {structure!r}: use one of {', '.join(STRUCTURES)}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise NorrskenError(f"seed must be a non-negative integer, got {seed!r}")
+
+
 def emission_field(
     time: TimeLike,
     centre_lat: float,
@@ -286,15 +294,12 @@ def emission_field(
     """
     moment = to_utc(time)
     basis = enu_basis(centre_lat, centre_lon)  # checks the centre
-    if structure not in STRUCTURES:
-        raise NorrskenError(f"unknown structure {structure!r}: use one of {', '.join(STRUCTURES)}")
+    check_structure(structure, seed)
     radius_deg = horizon_radius_deg() if radius_deg is None else float(radius_deg)
     if not 1.0 <= radius_deg <= 60.0:
         raise NorrskenError(f"radius_deg must lie between 1 and 60 degrees, got {radius_deg:g}")
     if not 2.0 <= cell_km <= 50.0:
         raise NorrskenError(f"cell_km must lie between 2 and 50 km, got {cell_km:g}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise NorrskenError(f"seed must be a non-negative integer, got {seed!r}")
     maps = oval_model(moment, kp=kp)
     table = emission_table(moment, centre_lat, centre_lon, f107=f107, f107a=f107a, ap=ap)
     packed = _pack(maps, table, moment, basis, radius_deg, cell_km, structure, seed, airglow)

@@ -90,7 +90,8 @@ def _check_height(height_km: float) -> float:
     return height_km
 
 
-def _check_date(time: dt.datetime) -> None:
+def check_date(time: dt.datetime) -> None:
+    """Refuse a time outside the years AACGM-v2 covers (one clear error, before any work)."""
     check_within(time, AACGM_DATES, "AACGM-v2 magnetic coordinates")
 
 
@@ -107,7 +108,7 @@ def _convert(lat: np.ndarray, lon: np.ndarray, height_km: float, time: dt.dateti
     """aacgmv2 on flat copies; its logged errors become exceptions instead of all-NaN output."""
     import aacgmv2
 
-    _check_date(time)
+    check_date(time)
     shape = np.shape(lat)
     if not np.size(lat):
         return np.empty(shape), np.empty(shape)
@@ -207,7 +208,7 @@ def aacgm_to_geo(
 def _subsolar_mlt_reference(time: dt.datetime) -> float:
     import aacgmv2
 
-    _check_date(time)
+    check_date(time)
     naive = time.replace(tzinfo=None)
     # aacgmv2's MLT routine reuses the coefficients of the date its C library last set (up to 2e-4 h
     # off after a call for another date): set this date first, so the result depends on ``time``
@@ -276,7 +277,7 @@ def grid_to_aacgm(
     if lat.ndim != 1 or lon.ndim != 1:
         raise NorrskenError("grid_to_aacgm takes 1-D latitude and longitude axes")
     time = to_utc(time)
-    _check_date(time)
+    check_date(time)
     month_start = time.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     mlat, mlon = _grid_cached(lat.tobytes(), lon.tobytes(), _check_height(height_km), month_start)
     return mlat.copy(), mlon.copy()
