@@ -92,6 +92,10 @@ TleOption = Annotated[Path | None, typer.Option("--tle", help="A TLE file (2- or
 NameOption = Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")]
 CitiesOption = Annotated[bool, typer.Option("--cities/--no-cities", help="City lights.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
+OrbitFocalOption = Annotated[float, typer.Option("--focal-length", help="Lens focal length, mm (full frame).")]
+OrbitIsoOption = Annotated[float, typer.Option("--iso", help="Camera ISO speed.")]
+OrbitFNumberOption = Annotated[float, typer.Option("--f-number", help="Camera f-number.")]
+OrbitSecondsOption = Annotated[float, typer.Option("--seconds", help="Exposure time, s.")]
 
 
 def _ground_camera(camera: str, az, el, fov, focal_length, size: str | None):
@@ -845,11 +849,11 @@ def orbit_command(
     target: Annotated[
         str | None, typer.Option("--target", help="Point the camera at LAT,LON on the ground instead of --look.")
     ] = None,
-    focal_length: Annotated[float, typer.Option("--focal-length", help="Lens focal length, mm (full frame).")] = 24.0,
+    focal_length: OrbitFocalOption = 24.0,
     size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT in pixels.")] = "1920x1080",
-    iso: Annotated[float, typer.Option("--iso", help="Camera ISO speed.")] = 6400.0,
-    f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 1.4,
-    seconds: Annotated[float, typer.Option("--seconds", help="Exposure time, s.")] = 0.5,
+    iso: OrbitIsoOption = 6400.0,
+    f_number: OrbitFNumberOption = 1.4,
+    seconds: OrbitSecondsOption = 0.5,
     kp: KpOption = None,
     structure: StructureOption = "arcs",
     seed: SeedOption = 0,
@@ -1199,11 +1203,11 @@ def timelapse_orbit(
     el: Annotated[
         float | None, typer.Option("--el", help="Elevation of the view centre, deg (default: limb framing).")
     ] = None,
-    focal_length: Annotated[float, typer.Option("--focal-length", help="Lens focal length, mm (full frame).")] = 24.0,
+    focal_length: OrbitFocalOption = 24.0,
     size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT in pixels.")] = "1280x720",
-    iso: Annotated[float, typer.Option("--iso", help="Camera ISO speed.")] = 6400.0,
-    f_number: Annotated[float, typer.Option("--f-number", help="Camera f-number.")] = 1.4,
-    seconds: Annotated[float, typer.Option("--seconds", help="Exposure time, s.")] = 0.5,
+    iso: OrbitIsoOption = 6400.0,
+    f_number: OrbitFNumberOption = 1.4,
+    seconds: OrbitSecondsOption = 0.5,
     kp: KpOption = None,
     structure: StructureOption = "arcs",
     seed: SeedOption = 0,

@@ -313,21 +313,25 @@ def table_inputs(
     }
 
 
+def _atmosphere_of(inputs: dict) -> Atmosphere:
+    """The atmosphere a table is built for, from its (rounded) :func:`table_inputs`."""
+    return atmosphere(
+        inputs["time"],
+        inputs["lat"],
+        inputs["lon"],
+        f107=inputs["f107"],
+        f107a=inputs["f107a"],
+        ap=inputs["ap"],
+        msis_version=inputs["msis_version"],
+    )
+
+
 @functools.lru_cache(maxsize=16)
 def _load_or_build(inputs_json: str) -> EmissionTable:
     inputs = json.loads(inputs_json)
 
     def build() -> dict[str, np.ndarray]:
-        atm = atmosphere(
-            inputs["time"],
-            inputs["lat"],
-            inputs["lon"],
-            f107=inputs["f107"],
-            f107a=inputs["f107a"],
-            ap=inputs["ap"],
-            msis_version=inputs["msis_version"],
-        )
-        table = build_table(atm)
+        table = build_table(_atmosphere_of(inputs))
         return {name: np.asarray(getattr(table, name)) for name in _ARRAYS}
 
     arrays = cached_arrays("emission-table", cache_key(inputs_json), build)
@@ -433,16 +437,7 @@ def _load_or_build_columns(inputs_json: str) -> ColumnTable:
 
     def build() -> dict[str, np.ndarray]:
         # Straight from the atmosphere: the full table is not stored for this.
-        atm = atmosphere(
-            inputs["time"],
-            inputs["lat"],
-            inputs["lon"],
-            f107=inputs["f107"],
-            f107a=inputs["f107a"],
-            ap=inputs["ap"],
-            msis_version=inputs["msis_version"],
-        )
-        return column_arrays(build_table(atm))
+        return column_arrays(build_table(_atmosphere_of(inputs)))
 
     arrays = cached_arrays("column-table", cache_key(inputs_json), build)
     for array in arrays.values():
