@@ -9,8 +9,8 @@ renders only the frames that are missing or were made with other settings.
 Workers: a :class:`distributed.LocalCluster` of single-threaded worker processes by default (each
 renders one frame at a time; the ray marcher's own threads share the cores between workers), an
 existing cluster given by its scheduler address, or ``workers=0`` for a plain loop in this process.
-Each worker reads the emission tables and compiled kernels from the user cache dir: the first task
-that needs a table builds it once, warm-up tasks make sure no two workers build the same one.
+Each worker reads the emission tables and compiled kernels from the user cache dir; warm-up tasks,
+one per distinct table and all finished before the frames start, build each table once.
 """
 
 from __future__ import annotations
