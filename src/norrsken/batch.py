@@ -33,6 +33,7 @@ import xarray as xr
 
 from .cache import write_atomic
 from .errors import NorrskenError
+from .times import iso_utc, time_unit
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,35 @@ def _remove_leftovers(paths: Sequence[Path]) -> None:
                 leftover.unlink()
 
 
+def as_finished(
+    client, function: Callable, calls: Sequence[tuple], keys: Sequence[str] | None = None
+) -> Iterator[tuple[int, object]]:
+    """``function(*args)`` for each ``args`` of ``calls``, as dask tasks on ``client``'s workers (or
+    here, in order, when ``client`` is None); yields (index of the call, result) as each finishes.
+
+    If the caller's loop raises (or a task fails), the tasks not yet finished are cancelled.
+    ``keys`` names the tasks (unique, readable on a dashboard); default: dask's own.
+    """
+    if client is None:
+        for index, args in enumerate(calls):
+            yield index, function(*args)
+        return
+    from distributed import as_completed
+
+    futures = {
+        client.submit(function, *args, key=None if keys is None else keys[index], pure=False): index
+        for index, args in enumerate(calls)
+    }
+    try:
+        for future in as_completed(futures):
+            result = future.result()
+            future.release()
+            yield futures[future], result
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+
+
 def run(
     frames: Sequence[Frame],
     client=None,
@@ -282,32 +312,16 @@ def run(
         if on_done is not None:
             on_done(frame.path, True)
 
-    if client is None:
-        for frame, fingerprint in todo:
-            finished(frame, _render(frame, fingerprint))
-        return Report(rendered, skipped, describe(client))
-
-    from distributed import as_completed
-
-    # The tables first, all at once, then the frames. Not as the frames' dependencies: dask would
-    # then run every frame of one table on the worker that built it (data locality) while the
-    # others idle.
-    keys = dict.fromkeys(frame.warm for frame, _ in todo if frame.warm is not None)
-    warm = [client.submit(_warm, key, key=f"norrsken-warm-{_hash(key)}", pure=False) for key in keys]
-    futures: dict = {}
-    try:
-        for future in as_completed(warm):
-            future.result()
-        futures = {
-            client.submit(_render, frame, fingerprint, key=f"norrsken-frame-{fingerprint}", pure=False): frame
-            for frame, fingerprint in todo
-        }
-        for future in as_completed(futures):
-            finished(futures[future], future.result())
-            future.release()
-    except BaseException:
-        client.cancel(list(futures) + warm)
-        raise
+    if client is not None:
+        # The tables first, all at once, then the frames. Not as the frames' dependencies: dask
+        # would then run every frame of one table on the worker that built it (data locality)
+        # while the others idle. (In this process the first frame that needs a table builds it.)
+        warm = list(dict.fromkeys(frame.warm for frame, _ in todo if frame.warm is not None))
+        for _ in as_finished(client, _warm, [(key,) for key in warm], [f"norrsken-warm-{_hash(key)}" for key in warm]):
+            pass
+    keys = [f"norrsken-frame-{fingerprint}" for _, fingerprint in todo]
+    for index, data in as_finished(client, _render, todo, keys):
+        finished(todo[index][0], data)
     return Report(rendered, skipped, describe(client))
 
 
@@ -315,20 +329,11 @@ def _hash(key: tuple) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _unit(times: np.ndarray) -> str:
-    """Seconds, or milliseconds when a time of the series has a fraction of a second."""
-    return "ms" if (np.asarray(times).astype("datetime64[ms]").astype("int64") % 1000).any() else "s"
-
-
 def _stamps(times: np.ndarray) -> list[str]:
     """File-name stamps of a series, one format for all so that names sort in time order:
     20170118T210000Z, or 20170118T210001.500Z for sub-second steps."""
-    unit = _unit(times)
+    unit = time_unit(times)
     return [np.datetime_as_string(t, unit=unit).replace("-", "").replace(":", "") + "Z" for t in np.atleast_1d(times)]
-
-
-def _iso(time: np.datetime64) -> str:
-    return np.datetime_as_string(time, unit=_unit(time)) + "Z"
 
 
 def _effective(function: Callable, options: dict, given_apart: tuple[str, ...]) -> dict:
@@ -355,10 +360,12 @@ def _table_key(time: str, lat: float, lon: float, indices: dict) -> tuple:
     return ("emission-table", inputs["time"], inputs["lat"], inputs["lon"], tuple(sorted(rounded.items())))
 
 
-def _check_times(times: np.ndarray, kp: float | None, place: tuple | None = None, indices: dict | None = None) -> None:
-    """One clear error before any task, not one per task: the first and last times within the
-    magnetic coordinates' years and the Kp history (or ``kp`` valid), and the atmosphere of the
-    emission table at ``place`` available (``indices`` as the renderer gets them)."""
+def check_times(times: np.ndarray, kp: float | None, place: tuple | None = None, indices: dict | None = None) -> None:
+    """One clear error before any task, not one per task: the first and last of ``times`` within
+    the magnetic coordinates' years and the Kp history (or ``kp`` valid), and, with ``place``
+    ((lat, lon), scalars or one per time), the atmosphere of its tables available: ``indices`` as
+    the renderer passes them, or by default the history's (its last day's beyond it, as the
+    forecast, the climatology and the oval cube take them)."""
     from .drivers import kp as kp_driver
     from .emission.table import table_inputs
     from .geomag import check_date
@@ -371,7 +378,8 @@ def _check_times(times: np.ndarray, kp: float | None, place: tuple | None = None
         check_date(moment)
         kp_driver.kp_at(moment, kp)
         if place is not None:
-            table_inputs(moment, place[0][i], place[1][i], **(indices or {}))
+            lat, lon = (np.atleast_1d(value)[i] for value in place)
+            table_inputs(moment, lat, lon, **(kp_driver.atmosphere_indices(moment) if indices is None else indices))
 
 
 def _sky_frame(lat: float, lon: float, time: str, options: dict) -> tuple[np.ndarray, dict]:
@@ -415,13 +423,13 @@ def sky_frames(
     check_structure(options["structure"], options["seed"])
     lat, lon, _ = check_place(lat, lon, 0.0, (0.0, 0.0), "a ground time-lapse")
     indices = {key: options[key] for key in ("f107", "f107a", "ap")}
-    _check_times(times, options["kp"], ((lat, lat), (lon, lon)), indices)
+    check_times(times, options["kp"], (lat, lon), indices)
     sun = np.atleast_1d(sky_bodies(times, lat, lon).sun_elevation_deg)
     if not daylight_ok and (sun > SUN_LIMIT_DEG).any():
         bright = times[sun > SUN_LIMIT_DEG]
         raise NorrskenError(
             f"the Sun is above {SUN_LIMIT_DEG:g} deg at {bright.size} of the {times.size} times "
-            f"({_iso(bright[0])} to {_iso(bright[-1])}): choose a dark window, or pass daylight_ok "
+            f"({iso_utc(bright[0])} to {iso_utc(bright[-1])}): choose a dark window, or pass daylight_ok "
             "(--daylight-ok) to render those skies as if it were night"
         )
     settings = {
@@ -437,11 +445,11 @@ def sky_frames(
     return [
         Frame(
             path=out / f"sky-{stamp}.png",
-            time=_iso(time),
+            time=iso_utc(time),
             settings=settings,
             render=_sky_frame,
-            args=(lat, lon, _iso(time), call),
-            warm=_table_key(_iso(time), lat, lon, indices),
+            args=(lat, lon, iso_utc(time), call),
+            warm=_table_key(iso_utc(time), lat, lon, indices),
         )
         for time, stamp in zip(times, _stamps(times), strict=True)
     ]
@@ -512,7 +520,7 @@ def orbit_frames(
             raise NorrskenError(f"look must be one of {names} or an azimuth in degrees, got {look!r}") from None
     state = orbit.states(satellite, times)
     lat, lon, alt = (np.atleast_1d(state[key].values) for key in ("lat_deg", "lon_deg", "altitude_km"))
-    _check_times(times, options["kp"], (lat, lon), indices)
+    check_times(times, options["kp"], (lat, lon), indices)
     velocity = np.atleast_2d(state["velocity_ecef_km_s"].values)
     lat_r, lon_r = np.radians(lat), np.radians(lon)
     east = -np.sin(lon_r) * velocity[:, 0] + np.cos(lon_r) * velocity[:, 1]
@@ -541,11 +549,11 @@ def orbit_frames(
         frames.append(
             Frame(
                 path=out / f"orbit-{stamp}.png",
-                time=_iso(time),
+                time=iso_utc(time),
                 settings={**base, "position": place, "camera": camera.describe()},
                 render=_orbit_frame,
-                args=(*place, _iso(time), call, extra),
-                warm=_table_key(_iso(time), place[0], place[1], indices),
+                args=(*place, iso_utc(time), call, extra),
+                warm=_table_key(iso_utc(time), place[0], place[1], indices),
             )
         )
     return frames
@@ -575,15 +583,15 @@ def oval_frames(
     hemisphere_sign(hemisphere)
     if not (isinstance(threshold_erg, int | float) and math.isfinite(threshold_erg) and threshold_erg > 0):
         raise NorrskenError(f"the edge's energy flux threshold must be a positive number, got {threshold_erg!r}")
-    _check_times(times, kp)
+    check_times(times, kp)
     settings = {"kind": "oval", "kp": kp, "hemisphere": hemisphere, "threshold_erg": threshold_erg}
     return [
         Frame(
             path=out / f"oval-{hemisphere}-{stamp}.png",
-            time=_iso(time),
+            time=iso_utc(time),
             settings=settings,
             render=_oval_frame,
-            args=(_iso(time), kp, hemisphere, threshold_erg),
+            args=(iso_utc(time), kp, hemisphere, threshold_erg),
         )
         for time, stamp in zip(times, _stamps(times), strict=True)
     ]
@@ -743,18 +751,14 @@ def check_oval_series(
     times: np.ndarray, path: str | os.PathLike, *, kp: float | None = None, resolution_deg: float = 0.5
 ) -> Path:
     """Check an oval cube's inputs before any work (and before starting workers); return the path."""
-    from .drivers import kp as kp_driver
-    from .emission.table import table_inputs
     from .io import check_dataset_path
     from .precipitation.zhang_paxton import grid_axes
 
     path = check_dataset_path(path)
     lat, lon = grid_axes(resolution_deg)
-    _check_times(times, kp)
-    if (times.astype("datetime64[ms]").astype("int64") % 1000).any():
+    check_times(times, kp, (65.0, 0.0))
+    if time_unit(times) == "ms":
         raise NorrskenError("an oval cube's times must fall on whole seconds: use a step of whole seconds")
-    for time in (_iso(times[0]), _iso(times[-1])):
-        table_inputs(time, 65.0, 0.0, **kp_driver.atmosphere_indices(time))
     if path.suffix.lower() != ".zarr" and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
         raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")
     return path
@@ -780,7 +784,7 @@ def oval_series(
     zarr = path.suffix.lower() == ".zarr"
     step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
     attrs = _cube_attrs(kp, resolution_deg, step_s)
-    stamps = [_iso(time) for time in times]
+    stamps = [iso_utc(time) for time in times]
     done: dict[int, xr.Dataset] = {}
     written = 0
 
@@ -795,20 +799,8 @@ def oval_series(
         if on_done is not None:
             on_done(len(done) + written if zarr else len(done), len(stamps))
 
-    if client is None:
-        for index, stamp in enumerate(stamps):
-            finished(index, oval_step(stamp, kp, resolution_deg))
-    else:
-        from distributed import as_completed
-
-        futures = {client.submit(oval_step, stamp, kp, resolution_deg, pure=False): i for i, stamp in enumerate(stamps)}
-        try:
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
-                future.release()
-        except BaseException:
-            client.cancel(list(futures))
-            raise
+    for index, step in as_finished(client, oval_step, [(stamp, kp, resolution_deg) for stamp in stamps]):
+        finished(index, step)
     if not zarr:
         write_dataset(xr.concat([done[i] for i in range(len(stamps))], dim="time").assign_attrs(attrs), path)
     return path

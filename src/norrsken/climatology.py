@@ -39,13 +39,14 @@ import xarray as xr
 
 from . import geomag
 from .drivers import kp as kp_driver
-from .emission.table import LAT_STEP_DEG, LON_STEP_DEG, column_table, table_inputs
+from .batch import as_finished, check_times
+from .emission.table import LAT_STEP_DEG, LON_STEP_DEG, column_table
 from .ephemeris import body_position_ecef_km, sky_bodies
 from .errors import NorrskenError
 from .field import unit_vectors
 from .forecast import CAMERA_R, DAYLIGHT_SUN_DEG, MIN_ELEVATION_DEG, NAKED_EYE_R, seen, threshold_factor
 from .precipitation.zhang_paxton import evaluate, grid_axes
-from .times import TimeLike, to_utc
+from .times import TimeLike, iso_utc, to_utc
 
 #: Spacing of the footprint grid (the oval model's own 0.5 deg cells).
 FOOTPRINT_RESOLUTION_DEG = 0.5
@@ -219,10 +220,6 @@ def block_counts(
     return {key: value.reshape(grid_lat.shape) for key, value in counts.items()}
 
 
-def _iso(time: np.datetime64) -> str:
-    return np.datetime_as_string(time, unit="s") + "Z"
-
-
 def _task(lat, lon, times, kp, cell, rows, cols):
     return rows, cols, block_counts(lat, lon, times, kp, cell)
 
@@ -266,10 +263,7 @@ def plan(
     times = np.datetime64(first.replace(tzinfo=None), "ms") + (
         np.arange(count) * step_minutes * 60e3
     ).astype("timedelta64[ms]")
-    for moment in (first, last):  # outside the data: one clear error now, not in a task
-        geomag.check_date(moment)
-        kp_driver.kp_at(moment, kp)
-        table_inputs(moment, lat[0], lon[0], **kp_driver.atmosphere_indices(moment))
+    check_times(times, kp, (lat[0], lon[0]))  # outside the data: one clear error now, not in every task
     steps_per_chunk = max(1, int(CHUNK_DAYS * 1440 / step_minutes))
     chunks = [times[i : i + steps_per_chunk] for i in range(0, times.size, steps_per_chunk)]
     jobs = [
@@ -332,24 +326,10 @@ def run(plan: Plan, client=None, on_progress: Callable[[int, int], None] | None 
         for key, value in counts.items():
             totals[key][np.ix_(rows, cols)] += value
 
-    if client is None:
-        for i, job in enumerate(jobs, start=1):
-            add(_task(*job))
-            if on_progress is not None:
-                on_progress(i, len(jobs))
-    else:
-        from distributed import as_completed
-
-        futures = [client.submit(_task, *job, pure=False) for job in jobs]
-        try:
-            for i, future in enumerate(as_completed(futures), start=1):
-                add(future.result())
-                future.release()
-                if on_progress is not None:
-                    on_progress(i, len(jobs))
-        except BaseException:
-            client.cancel(futures)
-            raise
+    for done, (_, result) in enumerate(as_finished(client, _task, jobs), start=1):
+        add(result)
+        if on_progress is not None:
+            on_progress(done, len(jobs))
     hours = step_minutes / 60.0
     dark = totals["dark"] * hours
     naked = totals["naked_eye"] * hours
@@ -381,8 +361,8 @@ def run(plan: Plan, client=None, on_progress: Callable[[int, int], None] | None 
         attrs={
             "title": "norrsken aurora climatology",
             "region": [region.lat1, region.lat2, region.lon1, region.lon2],
-            "start": _iso(plan.times[0]),
-            "end": _iso(plan.times[-1]),
+            "start": iso_utc(plan.times[0]),
+            "end": iso_utc(plan.times[-1]),
             "steps": int(plan.times.size),
             "step_minutes": float(step_minutes),
             "resolution_deg": plan.resolution_deg,

@@ -95,3 +95,13 @@ def parse_duration_s(text: str | float) -> float:
     if not seconds > 0:
         raise NorrskenError(f"a time step must be positive, got {text!r}")
     return seconds
+
+
+def time_unit(times: np.ndarray | np.datetime64) -> str:
+    """``"s"``, or ``"ms"`` when a time has a fraction of a second: the precision to print them at."""
+    return "ms" if (np.asarray(times).astype("datetime64[ms]").astype("int64") % 1000).any() else "s"
+
+
+def iso_utc(time: np.datetime64) -> str:
+    """ISO 8601 UTC text of a ``datetime64``: 2017-01-18T21:00:00Z (with milliseconds if any)."""
+    return np.datetime_as_string(time, unit=time_unit(time)) + "Z"
