@@ -566,7 +566,7 @@ def _oval_frame(time: str, kp: float | None, hemisphere: str, threshold_erg: flo
     from .render.maps import oval_figure
 
     ds = oval(time, kp=kp)
-    boundary, view = zhang_paxton.edges(ds, threshold_erg)[hemisphere]
+    boundary, view = zhang_paxton.edges(ds, threshold_erg, (hemisphere,))[hemisphere]
     canvas = FigureCanvasAgg(oval_figure(ds, boundary, view=view))
     canvas.draw()
     rgb = np.asarray(canvas.buffer_rgba())[..., :3].copy()

@@ -208,8 +208,10 @@ def oval(
     return ds
 
 
-def edges(ds: xr.Dataset, threshold_erg: float) -> dict[str, tuple[xr.Dataset, xr.Dataset]]:
-    """The equatorward edge and the view line of both hemispheres of an :func:`oval`.
+def edges(
+    ds: xr.Dataset, threshold_erg: float, hemispheres: tuple[str, ...] = ("north", "south")
+) -> dict[str, tuple[xr.Dataset, xr.Dataset]]:
+    """The equatorward edge and the view line of the ``hemispheres`` (default both) of an :func:`oval`.
 
     Returns
     -------
@@ -224,7 +226,7 @@ def edges(ds: xr.Dataset, threshold_erg: float) -> dict[str, tuple[xr.Dataset, x
         return evaluate(mlat, mlt, kp_value)[0]
 
     out = {}
-    for hemisphere in ("north", "south"):
+    for hemisphere in hemispheres:
         boundary = boundary_geographic(
             flux_of, ds.attrs["time"], hemisphere, threshold_erg=threshold_erg, height_km=ds.attrs["height_km"]
         )
