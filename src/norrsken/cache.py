@@ -20,6 +20,8 @@ from typing import BinaryIO
 import numpy as np
 import platformdirs
 
+from .version import __version__
+
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of any cached file changes.
@@ -44,8 +46,6 @@ def cache_dir() -> Path:
 
 def cache_key(*parts: object) -> str:
     """A short stable hash of ``parts`` (inputs, code and dependency versions) for a file name."""
-    from . import __version__
-
     text = "\x1f".join(map(str, (CACHE_FORMAT, __version__, *parts)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

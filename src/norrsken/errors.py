@@ -1,9 +1,50 @@
 """Exceptions raised for bad input, so that callers (and the CLI) can tell them from bugs, and the
-warning class for results that are computed but degraded."""
+warning class for results that are computed but degraded.
+
+A message speaks of the library's own parameters (``kp=...``). Where the way out is to give a
+parameter, the error says which in :attr:`NorrskenError.hint` (``{"kp": "set Kp yourself"}``):
+the library's text ends "; give kp=... to set Kp yourself", and the CLI shows its flag instead
+("; pass --kp to set Kp yourself"), so neither speaks the other's language.
+"""
+
+from __future__ import annotations
 
 
 class NorrskenError(ValueError):
-    """Base class: a clear, one-line message about what the user asked for."""
+    """Base class: a clear, one-line message about what the user asked for.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in one line.
+    parameter
+        The parameter the message is about (``lat``), if one.
+    hint
+        Parameters that would resolve it, each with what it does: ``{"kp": "set Kp yourself"}``.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None, hint: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.hint = dict(hint or {})
+
+    def __reduce__(self):
+        # Keyword-only arguments are not in ``args``: keep them when dask sends an error across.
+        return (type(self), (self.message,), dict(self.__dict__))
+
+    def advice(self, spell=lambda name: f"{name}=...", verb: str = "give") -> str:
+        """The hint in words, each parameter spelled by ``spell`` (the CLI passes its flags)."""
+        if not self.hint:
+            return ""
+        by_text: dict[str, list[str]] = {}
+        for name, text in self.hint.items():
+            by_text.setdefault(text, []).append(spell(name))
+        return "; ".join(f"{verb} {', '.join(names)} to {text}" for text, names in by_text.items())
+
+    def __str__(self) -> str:
+        advice = self.advice()
+        return f"{self.message}; {advice}" if advice else self.message
 
 
 class OutOfRangeError(NorrskenError):

@@ -80,21 +80,83 @@ def check_within(time: dt.datetime, dates: tuple[dt.datetime, dt.datetime], what
 
 
 _DURATION_UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hr": 3600.0, "d": 86400.0}
+DurationLike = str | dt.timedelta | np.timedelta64
 
 
-def parse_duration_s(text: str | float) -> float:
-    """A time step in seconds from ``"90"``, ``"60s"``, ``"5min"``/``"5m"``, ``"1h"`` or ``"1d"``."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        value, unit = float(text), "s"
+def duration_s(step: DurationLike, name: str = "step") -> float:
+    """A duration in seconds from ``"60s"``, ``"5min"``/``"5m"``, ``"1h"``, ``"1d"``, a
+    ``timedelta`` or a ``timedelta64``.
+
+    A bare number is refused: "30" meant minutes in one command and seconds in another, so a
+    duration always says its unit.
+    """
+    if isinstance(step, dt.timedelta):
+        seconds = step.total_seconds()
+    elif isinstance(step, np.timedelta64):
+        if np.isnat(step):
+            raise NorrskenError(f"{name} is NaT (not a duration)", parameter=name)
+        seconds = float(step / np.timedelta64(1, "us")) / 1e6
+    elif isinstance(step, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", step.lower())
+        if match is None or match[2] not in _DURATION_UNITS:
+            hint = f": write {step.strip()}s or {step.strip()}min" if match is not None and not match[2] else ""
+            raise NorrskenError(
+                f"{name} must be a duration with its unit such as 60s, 5min, 1h or 1d, got {step!r}{hint}",
+                parameter=name,
+            )
+        seconds = float(match[1]) * _DURATION_UNITS[match[2]]
     else:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", str(text).lower())
-        if match is None or match[2] not in ("", *_DURATION_UNITS):
-            raise NorrskenError(f"a time step must look like 60s, 5min, 1h or 1d, got {text!r}")
-        value, unit = float(match[1]), match[2] or "s"
-    seconds = value * _DURATION_UNITS[unit]
+        raise NorrskenError(
+            f"{name} must be a duration such as '60s', '30min' or a timedelta, got {step!r}", parameter=name
+        )
     if not seconds > 0:
-        raise NorrskenError(f"a time step must be positive, got {text!r}")
+        raise NorrskenError(f"{name} must be a positive duration, got {step!r}", parameter=name)
     return seconds
+
+
+def series(
+    start: TimeLike,
+    end: TimeLike,
+    step: DurationLike,
+    *,
+    max_steps: int = 200_000,
+    step_range_s: tuple[float, float] = (1.0, 86400.0),
+) -> np.ndarray:
+    """UTC times from ``start`` to ``end`` (inclusive where it falls on a step) every ``step``, as
+    ``datetime64[ms]``: the one way a time series is made in norrsken.
+
+    Raises
+    ------
+    NorrskenError
+        If the end lies before the start, the step is not a duration within ``step_range_s``, or
+        the series would have more than ``max_steps`` times.
+    """
+    first, last = to_utc(start), to_utc(end)
+    if last < first:
+        raise NorrskenError(
+            f"the end ({last:%Y-%m-%d %H:%M}) lies before the start ({first:%Y-%m-%d %H:%M})", parameter="end"
+        )
+    step_s = duration_s(step)
+    low, high = step_range_s
+    if not low <= step_s <= high:
+        raise NorrskenError(
+            f"the step must lie between {_duration_text(low)} and {_duration_text(high)}, got {step!r}",
+            parameter="step",
+        )
+    count = int((last - first).total_seconds() // step_s) + 1
+    if count > max_steps:
+        raise NorrskenError(
+            f"{count} steps of {_duration_text(step_s)}; at most {max_steps}: use a longer step", parameter="step"
+        )
+    origin = np.datetime64(first.replace(tzinfo=None), "ms")
+    return origin + np.round(np.arange(count) * step_s * 1e3).astype("timedelta64[ms]")
+
+
+def _duration_text(seconds: float) -> str:
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and (seconds / size).is_integer():
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def time_unit(times: np.ndarray | np.datetime64) -> str:
