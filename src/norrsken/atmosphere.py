@@ -21,9 +21,9 @@ import math
 
 import numpy as np
 
-from .drivers import space_weather
+from .drivers.kp import Indices, space_weather
 from .errors import NorrskenError, OutOfRangeError
-from .geomag import EARTH_RADIUS_KM
+from .geometry import EARTH_RADIUS_KM
 from .times import TimeLike, to_utc
 
 #: Boltzmann constant, erg K^-1 (CODATA 2018 exact value, 1.380649e-23 J K^-1).
@@ -135,10 +135,9 @@ def check_altitudes(altitude_km: np.ndarray) -> np.ndarray:
     return alt
 
 
-def msis_indices(
-    time: TimeLike, f107: float | None = None, f107a: float | None = None, ap: float | None = None
-) -> tuple[float, float, tuple[float, ...]]:
-    """The NRLMSIS drivers at ``time``: given values, checked, or the embedded history's.
+def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[float, ...]]:
+    """The NRLMSIS drivers at ``time``: those of ``indices`` (see
+    :class:`~norrsken.drivers.kp.Indices`) where given, checked, else the embedded history's.
 
     Returns
     -------
@@ -147,6 +146,7 @@ def msis_indices(
     ap : tuple of 7 float
         Daily Ap, then the 3-hourly history NRLMSIS wants (a given ``ap`` fills all seven).
     """
+    f107, f107a, ap = Indices.of(indices).atmosphere.values()
     if f107 is None or f107a is None or ap is None:
         weather = space_weather(time)
         f107 = weather.f107_previous_day if f107 is None else f107
@@ -167,9 +167,7 @@ def atmosphere(
     lon: float,
     altitude_km: np.ndarray | None = None,
     *,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
     msis_version: float = 2.1,
 ) -> Atmosphere:
     """Neutral atmosphere over one place at one time.
@@ -182,10 +180,11 @@ def atmosphere(
         Geodetic latitude and longitude, degrees.
     altitude_km
         Altitude grid; default :func:`default_altitudes_km`.
-    f107, f107a, ap
-        F10.7 of the previous day (sfu), its 81-day centred mean (sfu) and daily Ap. Each one not
-        given is taken from the embedded CelesTrak history at ``time`` (for ``ap`` that means all 7
-        NRLMSIS ap values; a given ``ap`` is used for all 7).
+    indices
+        :class:`~norrsken.drivers.kp.Indices` (or a mapping) with F10.7 of the previous day (sfu),
+        its 81-day centred mean (sfu) and daily Ap. Each one not given is taken from the embedded
+        CelesTrak history at ``time`` (for ``ap`` that means all 7 NRLMSIS ap values; a given
+        ``ap`` is used for all 7).
     msis_version
         2.1 (default) or 0 for NRLMSISE-00.
 
@@ -211,7 +210,7 @@ def atmosphere(
         raise NorrskenError(f"msis_version must be 0, 2.0 or 2.1, got {msis_version}")
     msis_version = 0 if msis_version == 0 else float(msis_version)
 
-    f107, f107a, aps = msis_indices(time, f107, f107a, ap)
+    f107, f107a, aps = msis_indices(time, indices)
 
     stamp = np.datetime64(time.replace(tzinfo=None), "ms")
     # All three indices are always given, so pymsis never looks for (or downloads) its index file.

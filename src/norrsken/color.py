@@ -23,13 +23,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import numbers
 from collections.abc import Callable, Sequence
 
 import colour
 import numpy as np
 from scipy.special import expit
 
+from . import checks
 from .emission.lines import LINE_KEYS, LINES, line_index
 from .errors import NorrskenError
 
@@ -143,13 +143,9 @@ class CameraExposure:
     ir_cut: bool = True
 
     def __post_init__(self) -> None:
-        for name, low, high in (("iso", 50.0, 409600.0), ("f_number", 0.7, 32.0), ("exposure_s", 1e-4, 3600.0)):
-            value = getattr(self, name)
-            # "not low <= value <= high" also refuses NaN.
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
-                raise NorrskenError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
-        if not isinstance(self.ir_cut, bool):
-            raise NorrskenError(f"ir_cut must be True or False, got {self.ir_cut!r}")
+        for name, valid, unit in (("iso", (50.0, 409600.0), ""), ("f_number", (0.7, 32.0), ""), ("exposure_s", (1e-4, 3600.0), "s")):
+            checks.real(name, getattr(self, name), valid, unit)
+        checks.flag("ir_cut", self.ir_cut)
 
     @property
     def linear_per_cd_m2(self) -> float:

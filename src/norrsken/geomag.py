@@ -17,70 +17,26 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import math
-import numbers
 
 import numpy as np
 
+from . import checks
 from .cache import cache_key, cached_arrays
+from .checks import latitude as check_latitude  # noqa: F401
 from .errors import NorrskenError, OutOfRangeError
+
+# TEMPORARY during the refactor (removed before it lands): the old names of the geometry and checks.
+from .geometry import EARTH_RADIUS_KM, central_angle_deg, lat_lon, unit_vectors  # noqa: F401
 from .times import TimeLike, check_within, to_utc
 
 #: Reference altitude of the oval models and of the emission peak, km.
 DEFAULT_HEIGHT_KM = 110.0
-#: Mean Earth radius, km (IUGG mean radius R1 = 6371.0 km, Moritz 2000, J. Geodesy 74, 128): the
-#: one radius of norrsken's spherical Earth (gravity, oval cell areas, rendering).
-EARTH_RADIUS_KM = 6371.0
-
-
-def central_angle_deg(height_km: float, elevation_deg: float = 0.0) -> float:
-    """Central angle (deg) between a ground observer and a point at ``height_km`` that it sees at
-    ``elevation_deg``, on the sphere: acos(R cos(e) / (R + h)) - e.
-
-    With e = 0 it is also the dip of the horizon seen from ``height_km``, and the angle from there
-    to its horizon.
-    """
-    elevation = math.radians(elevation_deg)
-    return math.degrees(math.acos(EARTH_RADIUS_KM * math.cos(elevation) / (EARTH_RADIUS_KM + height_km)) - elevation)
-
-
 #: Dates the aacgmv2 >= 2.7 coefficients cover (gufm1 from 1590, IGRF-14 with its secular
 #: variation to 2030), start inclusive, end exclusive.
 AACGM_DATES = (dt.datetime(1590, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
 _REFINE_STEPS = 4
 #: A refined inverse whose forward image misses the target by more than this (deg) is NaN.
 _INVERSE_TOLERANCE_DEG = 1e-3
-
-
-def check_latitude(lat: np.ndarray | float, name: str = "latitude") -> np.ndarray:
-    """Return ``lat`` as a float array, or raise if any finite value is outside [-90, 90]."""
-    arr = np.asarray(lat, dtype=float)
-    bad = np.isfinite(arr) & (np.abs(arr) > 90.0)
-    if bad.any():
-        raise NorrskenError(f"{name} must lie between -90 and 90 degrees, got {arr[bad].flat[0]:g}")
-    return arr
-
-
-def check_place(
-    lat: float, lon: float, altitude_km: float, altitude_range_km: tuple[float, float], view: str
-) -> tuple[float, float, float]:
-    """A place checked for a ``view`` (e.g. "a ground view"): finite numbers, latitude in range,
-    altitude within ``altitude_range_km``; longitude returned wrapped to [-180, 180)."""
-    for name, value in (("lat", lat), ("lon", lon), ("altitude_km", altitude_km)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise NorrskenError(f"{name} must be a finite number, got {value!r}")
-    low, high = altitude_range_km
-    if not low <= altitude_km <= high:
-        raise NorrskenError(f"altitude_km must lie between {low:g} and {high:g} km for {view}, got {altitude_km:g}")
-    return float(check_latitude(lat, "lat")), (float(lon) + 180.0) % 360.0 - 180.0, float(altitude_km)
-
-
-def hemisphere_sign(hemisphere: str) -> int:
-    """+1 for ``"north"``, -1 for ``"south"``; anything else is a clear error."""
-    try:
-        return {"north": 1, "south": -1}[hemisphere]
-    except KeyError:
-        raise NorrskenError(f"unknown hemisphere {hemisphere!r}: use 'north' or 'south'") from None
 
 
 def _check_height(height_km: float) -> float:
@@ -151,18 +107,8 @@ def geo_to_aacgm(
     mlat, mlon : ndarray
         Magnetic latitude and longitude, degrees; NaN where AACGM is undefined.
     """
-    lat, lon = np.broadcast_arrays(check_latitude(lat), np.asarray(lon, dtype=float))
+    lat, lon = np.broadcast_arrays(checks.latitude(lat), np.asarray(lon, dtype=float))
     return _convert(lat, lon, _check_height(height_km), to_utc(time), "G2A")
-
-
-def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def _latlon(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    v = v / np.linalg.norm(v, axis=0)
-    return np.degrees(np.arcsin(np.clip(v[2], -1, 1))), np.degrees(np.arctan2(v[1], v[0]))
 
 
 def aacgm_to_geo(
@@ -188,18 +134,18 @@ def aacgm_to_geo(
         Geodetic latitude and longitude, degrees; NaN where AACGM is undefined or the inverse does
         not close to 1e-3 deg (within a few degrees of the undefined band).
     """
-    mlat, mlon = np.broadcast_arrays(check_latitude(mlat, "magnetic latitude"), np.asarray(mlon, dtype=float))
+    mlat, mlon = np.broadcast_arrays(checks.latitude(mlat, "magnetic latitude"), np.asarray(mlon, dtype=float))
     time, height_km = to_utc(time), _check_height(height_km)
     guess = _convert(mlat, mlon, height_km, time, "A2G")
-    first = _unit(*guess)
+    first = unit_vectors(*guess)
     # A2G(G2A(x)) = x + e(x) with a small, smooth error e; iterate x <- x + A2G(target) - A2G(G2A(x)).
     current = first
     for _ in range(_REFINE_STEPS):
-        fwd_lat, fwd_lon = _convert(*_latlon(current), height_km, time, "G2A")
-        current = current + (first - _unit(*_convert(fwd_lat, fwd_lon, height_km, time, "A2G")))
-    lat, lon = _latlon(current)
-    check = _unit(*_convert(lat, lon, height_km, time, "G2A"))
-    miss = np.degrees(np.arccos(np.clip(np.sum(check * _unit(mlat, mlon), axis=0), -1, 1)))
+        fwd_lat, fwd_lon = _convert(*lat_lon(current), height_km, time, "G2A")
+        current = current + (first - unit_vectors(*_convert(fwd_lat, fwd_lon, height_km, time, "A2G")))
+    lat, lon = lat_lon(current)
+    check = unit_vectors(*_convert(lat, lon, height_km, time, "G2A"))
+    miss = np.degrees(np.arccos(np.clip(np.sum(check * unit_vectors(mlat, mlon), axis=-1), -1, 1)))
     closed = miss < _INVERSE_TOLERANCE_DEG  # False for NaN
     return np.where(closed, lat, np.nan), np.where(closed, lon, np.nan)
 
@@ -272,7 +218,7 @@ def grid_to_aacgm(
         The first call for a month and grid computes and stores the mapping in the user cache dir;
         later calls (and processes) load it.
     """
-    lat = np.ascontiguousarray(check_latitude(lat), dtype=float)
+    lat = np.ascontiguousarray(checks.latitude(lat), dtype=float)
     lon = np.ascontiguousarray(lon, dtype=float)
     if lat.ndim != 1 or lon.ndim != 1:
         raise NorrskenError("grid_to_aacgm takes 1-D latitude and longitude axes")
@@ -315,7 +261,7 @@ def field_direction(
 
     time = to_utc(time)
     check_within(time, IGRF_DATES, "the IGRF field direction")
-    lat, lon = np.broadcast_arrays(check_latitude(lat), np.asarray(lon, dtype=float))
+    lat, lon = np.broadcast_arrays(checks.latitude(lat), np.asarray(lon, dtype=float))
     b = np.stack(
         [np.asarray(c)[0] for c in ppigrf.igrf(lon, lat, _check_height(height_km), time.replace(tzinfo=None))], axis=-1
     )

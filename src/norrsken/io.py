@@ -193,13 +193,18 @@ def write_png(rgb: np.ndarray, path: str | os.PathLike, metadata: dict[str, obje
     return Path(path)
 
 
-def write_json(obj, path: str | os.PathLike) -> Path:
-    """Write ``obj`` as strict JSON (NaN is refused, so callers turn missing values into None)."""
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write UTF-8 text; an unwritable path is a one-line :class:`NorrskenError`."""
     try:
-        Path(path).write_text(json.dumps(obj, indent=1, allow_nan=False))
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     return Path(path)
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    """Write ``obj`` as strict JSON (NaN is refused, so callers turn missing values into None)."""
+    return write_text(path, json.dumps(obj, indent=1, allow_nan=False))
 
 
 def write_geojson(features: list[dict], path: str | os.PathLike) -> Path:

@@ -21,10 +21,13 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import numbers
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from .. import checks
 from ..cache import cache_key, cached_arrays
 from ..errors import NorrskenError, OutOfRangeError
 from ..times import TimeLike, to_utc
@@ -71,6 +74,73 @@ class SpaceWeather:
     f107a: float
     ap_msis: tuple[float, ...]
     source: str
+
+
+#: Where a Kp came from: the one vocabulary of ``kp_source`` in every output (SWPC's labels are
+#: in :mod:`norrsken.drivers.swpc`).
+KP_OVERRIDE = "user override"
+KP_HISTORY = "embedded CelesTrak history"
+
+
+@dataclasses.dataclass(frozen=True)
+class Indices:
+    """Space-weather indices given by hand, for a what-if or a time the embedded history does not
+    cover; each one left None comes from the history (or a live feed, where one is asked).
+
+    Attributes
+    ----------
+    kp : float, optional
+        Planetary Kp, 0-9.
+    f107 : float, optional
+        F10.7 of the previous day, sfu (what NRLMSIS takes).
+    f107a : float, optional
+        81-day centred mean of F10.7, sfu.
+    ap : float, optional
+        Daily Ap (used for all seven NRLMSIS ap values).
+    """
+
+    kp: float | None = None
+    f107: float | None = None
+    f107a: float | None = None
+    ap: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("f107", "f107a", "ap"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, checks.real(name, value))
+        if self.kp is not None:
+            if isinstance(self.kp, bool) or not isinstance(self.kp, numbers.Real):
+                raise NorrskenError(f"kp must be a number, got {self.kp!r}", parameter="kp")
+            object.__setattr__(self, "kp", check_kp(self.kp))
+
+    @classmethod
+    def of(cls, value: Indices | SpaceWeather | Mapping[str, float | None] | None) -> Indices:
+        """Indices from None (nothing given), Indices, a :class:`SpaceWeather` (all four of its
+        values) or a mapping with some of ``kp``, ``f107``, ``f107a``, ``ap``."""
+        if value is None:
+            return cls()
+        if isinstance(value, Indices):
+            return value
+        if isinstance(value, SpaceWeather):
+            return cls(kp=value.kp, f107=value.f107_previous_day, f107a=value.f107a, ap=value.ap_daily)
+        if isinstance(value, Mapping):
+            unknown = sorted(set(value) - {"kp", "f107", "f107a", "ap"})
+            if unknown:
+                raise NorrskenError(f"unknown index {unknown[0]!r}: indices are kp, f107, f107a and ap", parameter="indices")
+            return cls(**value)
+        raise NorrskenError(
+            f"indices must be an Indices, a SpaceWeather or a mapping of kp, f107, f107a, ap, got {type(value).__name__}",
+            parameter="indices",
+        )
+
+    @property
+    def atmosphere(self) -> dict[str, float | None]:
+        """The three that drive NRLMSIS, as keywords."""
+        return {"f107": self.f107, "f107a": self.f107a, "ap": self.ap}
+
+    def as_dict(self) -> dict[str, float | None]:
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,18 +219,24 @@ def covered_range() -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-_KP_HINT = "pass --kp (kp=...) to set Kp yourself"
-_INDICES_HINT = "pass --kp for Kp and --f107, --f107a, --ap (f107=, f107a=, ap=) for the atmosphere yourself"
+_KP_HINT = {"kp": "set Kp yourself"}
+_INDICES_HINT = {
+    "kp": "set Kp yourself",
+    "f107": "set the atmosphere's indices yourself",
+    "f107a": "set the atmosphere's indices yourself",
+    "ap": "set the atmosphere's indices yourself",
+}
 
 
-def _index(time: dt.datetime, hint: str = _KP_HINT) -> tuple[int, int]:
+def _index(time: dt.datetime, hint: dict[str, str] = _KP_HINT) -> tuple[int, int]:
     """(day index, 3-hour slot) of ``time`` in the table, or a clear error outside it."""
     table = _table()
     start, end = covered_range()
     if not start <= time < end:
         raise OutOfRangeError(
             f"no embedded space weather for {time:%Y-%m-%d %H:%M} UTC: the CelesTrak history covers "
-            f"{start:%Y-%m-%d} to {table.last_day:%Y-%m-%d}; {hint}"
+            f"{start:%Y-%m-%d} to {table.last_day:%Y-%m-%d}",
+            hint=hint,
         )
     return (time.date() - table.first_day).days, time.hour // 3
 
@@ -169,14 +245,14 @@ def check_kp(kp: float) -> float:
     """Return ``kp`` as a float, or raise :class:`NorrskenError` unless it is finite and in 0-9."""
     kp = float(kp) + 0.0  # + 0.0 turns -0.0 into 0.0
     if not (math.isfinite(kp) and 0.0 <= kp <= 9.0):
-        raise NorrskenError(f"Kp must lie between 0 and 9, got {kp}")
+        raise NorrskenError(f"Kp must lie between 0 and 9, got {kp}", parameter="kp")
     return kp
 
 
 def _kp_from_table(time: dt.datetime, day: int, slot: int) -> float:
     value = _table().kp[day, slot]
     if not np.isfinite(value):
-        raise OutOfRangeError(f"Kp is missing in the CelesTrak history at {time:%Y-%m-%d %H:%M} UTC; pass --kp")
+        raise OutOfRangeError(f"Kp is missing in the CelesTrak history at {time:%Y-%m-%d %H:%M} UTC", hint=_KP_HINT)
     return float(value)
 
 
@@ -234,7 +310,8 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
     if day * 8 + slot < _MSIS_AP_SLOTS:
         raise OutOfRangeError(
             f"{time:%Y-%m-%d %H:%M} UTC is within 57 h of the start of the CelesTrak history; "
-            "NRLMSIS needs the ap of the 57 h before"
+            "NRLMSIS needs the ap of the 57 h before",
+            hint=_INDICES_HINT,
         )
     first = max(0, day - 3)  # 57 h of history fit in the three days before
     history = table.ap[first : day + 1].ravel()[: (day - first) * 8 + slot + 1][::-1]
@@ -258,18 +335,22 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
     )
 
 
-def atmosphere_indices(time: TimeLike) -> dict[str, float]:
-    """F10.7, its 81-day mean and Ap for an atmosphere at ``time`` when only Kp may be given: none
-    (the history's own) inside the embedded history; beyond its end, those of its last day.
+def atmosphere_indices(time: TimeLike, indices=None) -> Indices:
+    """The F10.7, 81-day mean and Ap of an atmosphere at ``time`` when maybe only Kp is given:
+    those of ``indices`` where any of the three is given; else none (the history's own) inside the
+    embedded history and, beyond its end, those of its last day.
 
     The emission heights and the green-to-red ratio change little with them (a few per cent for
     F10.7 from 70 to 150), and nothing better is known offline about the atmosphere of a future
     night. Before the history starts nothing is returned, so the atmosphere refuses the time.
     """
-    return {} if to_utc(time) < covered_range()[1] else _last_day_indices()
+    given = Indices.of(indices)
+    if any(value is not None for value in given.atmosphere.values()):
+        return given
+    return Indices() if to_utc(time) < covered_range()[1] else _last_day_indices()
 
 
 @functools.lru_cache(maxsize=1)
-def _last_day_indices() -> dict[str, float]:
+def _last_day_indices() -> Indices:
     last = space_weather(covered_range()[1] - dt.timedelta(hours=1), kp=0.0)
-    return {"f107": last.f107_previous_day, "f107a": last.f107a, "ap": last.ap_daily}
+    return Indices(f107=last.f107_previous_day, f107a=last.f107a, ap=last.ap_daily)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -44,15 +43,13 @@ def peak_altitude_km(altitude_km: np.ndarray, profile: np.ndarray) -> np.ndarray
 
 
 def column(
-    mean_energy_kev: float,
-    energy_flux_erg: float,
     time: TimeLike,
     lat: float,
     lon: float,
+    mean_energy_kev: float,
+    energy_flux_erg: float,
     *,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
     spectrum: str = "maxwellian",
     altitude_km: np.ndarray | None = None,
     msis_version: float = 2.1,
@@ -61,18 +58,18 @@ def column(
 
     Parameters
     ----------
+    time
+        Timezone-aware UTC time.
+    lat, lon
+        Geodetic latitude and longitude, degrees.
     mean_energy_kev
         Mean energy of the precipitating electrons, 0.1-50 keV (for a Maxwellian the characteristic
         energy is half of it).
     energy_flux_erg
         Downward energy flux, erg cm^-2 s^-1 (= mW m^-2), positive.
-    time
-        Timezone-aware UTC time.
-    lat, lon
-        Geodetic latitude and longitude, degrees.
-    f107, f107a, ap
-        F10.7 of the previous day, its 81-day mean (sfu) and daily Ap; from the embedded history
-        when not given.
+    indices
+        :class:`~norrsken.drivers.kp.Indices` (or a mapping) with F10.7 of the previous day, its
+        81-day mean (sfu) and daily Ap; each not given comes from the embedded history.
     spectrum
         ``maxwellian`` (default), ``kappa`` (kappa = 4), ``gaussian`` (width 10 %) or
         ``monoenergetic``.
@@ -84,9 +81,9 @@ def column(
     Returns
     -------
     xarray.Dataset
-        ``ver(line, altitude_km)`` photons cm^-3 s^-1; ``ionization_rate(altitude_km)`` ion pairs
-        cm^-3 s^-1; ``electron_density(altitude_km)`` cm^-3; ``brightness_r(line)`` vertical column
-        in rayleigh; ``peak_altitude_km(line)``; scalars ``ionization_column`` (cm^-2 s^-1) and
+        ``ver_cm3_s(line, altitude_km)`` photons cm^-3 s^-1; ``ionization_rate_cm3_s(altitude_km)``
+        ion pairs cm^-3 s^-1; ``electron_density_cm3(altitude_km)``; ``brightness_r(line)`` vertical
+        column in rayleigh; ``peak_altitude_km(line)``; scalars ``ionization_column_cm2_s`` and
         ``ionization_peak_altitude_km``. Coordinates ``line`` (keys such as ``"557.7"``),
         ``wavelength_nm`` and ``line_name``; the inputs are in ``attrs``.
 
@@ -105,23 +102,24 @@ def column(
         raise OutOfRangeError(
             f"energy flux {float(energy_flux_erg):g} erg cm^-2 s^-1 is below {MIN_ENERGY_FLUX_ERG:g}: no visible aurora"
         )
-    atm = atmosphere(time, lat, lon, altitude_km, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
+    atm = atmosphere(time, lat, lon, altitude_km, indices=indices, msis_version=msis_version)
     q = ionization_rate(atm, mean_energy_kev, energy_flux_erg, spectrum)
     ver, electron_density = volume_emission_rates(q, atm)
     z_cm = atm.altitude_km * 1e5
     alt = atm.altitude_km
     ds = _template(alt.tobytes()).copy(deep=False)
     for name, values in (
-        ("ver", ver),
-        ("ionization_rate", q),
-        ("electron_density", electron_density),
+        ("ver_cm3_s", ver),
+        ("ionization_rate_cm3_s", q),
+        ("electron_density_cm3", electron_density),
         ("brightness_r", np.trapezoid(ver, z_cm, axis=-1) / PHOTONS_PER_RAYLEIGH),
         ("peak_altitude_km", peak_altitude_km(alt, ver)),
-        ("ionization_column", np.trapezoid(q, z_cm)),
+        ("ionization_column_cm2_s", np.trapezoid(q, z_cm)),
         ("ionization_peak_altitude_km", peak_altitude_km(alt, q)),
     ):
         ds.variables[name].data = values
     ds.attrs = {
+        "product": "column",
         **atm.inputs(),
         "mean_energy_kev": float(mean_energy_kev),
         "energy_flux_erg": float(energy_flux_erg),
@@ -138,12 +136,12 @@ def _template(altitude_bytes: bytes) -> xr.Dataset:
     n_lines, n_alt = len(LINES), alt.size
     return xr.Dataset(
         {
-            "ver": (("line", "altitude_km"), np.zeros((n_lines, n_alt)), {"units": "photons cm-3 s-1", "long_name": "volume emission rate"}),
-            "ionization_rate": ("altitude_km", np.zeros(n_alt), {"units": "cm-3 s-1", "long_name": "total ionization rate"}),
-            "electron_density": ("altitude_km", np.zeros(n_alt), {"units": "cm-3"}),
+            "ver_cm3_s": (("line", "altitude_km"), np.zeros((n_lines, n_alt)), {"units": "photons cm-3 s-1", "long_name": "volume emission rate"}),
+            "ionization_rate_cm3_s": ("altitude_km", np.zeros(n_alt), {"units": "cm-3 s-1", "long_name": "total ionization rate"}),
+            "electron_density_cm3": ("altitude_km", np.zeros(n_alt), {"units": "cm-3"}),
             "brightness_r": ("line", np.zeros(n_lines), {"units": "R", "long_name": "vertical column brightness"}),
             "peak_altitude_km": ("line", np.zeros(n_lines), {"units": "km"}),
-            "ionization_column": ((), 0.0, {"units": "cm-2 s-1"}),
+            "ionization_column_cm2_s": ((), 0.0, {"units": "cm-2 s-1"}),
             "ionization_peak_altitude_km": ((), 0.0, {"units": "km"}),
         },
         coords={
@@ -166,54 +164,8 @@ def summary(ds: xr.Dataset) -> dict:
             for key in ds["line"].values
         },
         "ionization": {
-            "column_cm2_s": float(ds["ionization_column"]),
+            "column_cm2_s": float(ds["ionization_column_cm2_s"]),
             "peak_altitude_km": float(ds["ionization_peak_altitude_km"]),
         },
-        "inputs": dict(ds.attrs),
+        "inputs": {key: value for key, value in ds.attrs.items() if key != "product"},
     }
-
-
-def plot(ds: xr.Dataset, path: Path | str) -> Path:
-    """Write a PNG of the VER profiles of every line (log VER, altitude up), each in its colour."""
-    from matplotlib.figure import Figure
-
-    from ..io import save_figure
-
-    fig = Figure(figsize=(11.0, 6.5), dpi=110)
-    ax = fig.subplots()
-    fig.patch.set_facecolor("white")
-    ax.set_facecolor("#f4f4f6")
-    alt = ds["altitude_km"].values
-    peak_ver = float(ds["ver"].max())
-    for line in LINES:
-        profile = ds["ver"].sel(line=line.key).values
-        infrared = line.wavelength_nm > 750.0
-        ax.plot(
-            np.where(profile > 0, profile, np.nan),
-            alt,
-            linestyle=(0, (6, 3)) if line.kind == "band" else (":" if infrared else "-"),
-            color=line.colour,
-            lw=2.4 if line.key in ("427.8", "557.7", "630.0") else 1.5,
-            label=f"{line.key}  {line.name}: {float(ds['brightness_r'].sel(line=line.key)):,.0f} R",
-        )
-    ax.set_xscale("log")
-    ax.set_xlim(peak_ver * 1e-4, peak_ver * 2.0)
-    # Show where there is light: up to the altitude where every line has faded below 1e-4 of the peak.
-    lit = np.nonzero((ds["ver"].values > peak_ver * 1e-4).any(axis=0))[0]
-    ax.set_ylim(alt[0], alt[lit[-1]] if lit.size else alt[-1])
-    ax.set_xlabel("volume emission rate (photons cm$^{-3}$ s$^{-1}$)")
-    ax.set_ylabel("altitude (km)")
-    a = ds.attrs
-    ax.set_title(
-        f"{a['spectrum'].capitalize()} electrons, mean energy {a['mean_energy_kev']:.3g} keV, "
-        f"{a['energy_flux_erg']:.3g} erg cm$^{{-2}}$ s$^{{-1}}$\n"
-        f"{a['time']}   {a['lat']:.1f}°, {a['lon']:.1f}°   F10.7 {a['f107']:g}   Ap {a['ap']:g}",
-        fontsize=10,
-    )
-    ax.grid(True, which="both", color="white", lw=0.8)
-    ax.legend(
-        fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-        title="line (nm): vertical column", title_fontsize=9, alignment="left",
-    )
-    fig.tight_layout()
-    return save_figure(fig, path)

@@ -16,6 +16,7 @@ import dataclasses
 
 from ..errors import NorrskenError
 
+
 @dataclasses.dataclass(frozen=True)
 class Line:
     """One emission line or band.

@@ -24,10 +24,13 @@ import threading
 import numpy as np
 from numba import njit, prange
 
+from .. import checks
 from ..atmosphere import Atmosphere, atmosphere, msis_indices
 from ..cache import cache_key, cached_arrays
+from ..drivers import kp as kp_driver
 from ..errors import NorrskenError, OutOfRangeError
-from ..geomag import check_latitude
+from ..geomag import check_date
+from ..precipitation.oval import get_model
 from ..times import TimeLike, to_utc
 from .chemistry import volume_emission_rates
 from .ionization import (
@@ -283,9 +286,7 @@ def table_inputs(
     lat: float,
     lon: float,
     *,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
     msis_version: float = 2.1,
 ) -> dict:
     """The rounded atmosphere inputs that key (and build) a table.
@@ -295,12 +296,11 @@ def table_inputs(
     atmosphere takes the daily Ap for all seven NRLMSIS ap values (a direct column uses the
     3-hourly history instead; the difference is a few per cent in O at most).
     """
-    check_latitude(lat)
+    checks.latitude(lat)
     moment = (to_utc(time) + dt.timedelta(minutes=30)).replace(minute=0, second=0, microsecond=0)
-    f107, f107a, aps = msis_indices(moment, f107, f107a, ap)
+    f107, f107a, aps = msis_indices(moment, indices)
     ap = aps[0]  # daily Ap
-    if not math.isfinite(float(lon)):
-        raise NorrskenError(f"lon must be finite, got {lon}")
+    checks.real("lon", lon)
     return {
         "time": moment.isoformat().replace("+00:00", "Z"),
         "lat": float(np.clip(LAT_STEP_DEG * round(float(lat) / LAT_STEP_DEG), -90.0, 90.0)),
@@ -319,9 +319,7 @@ def _atmosphere_of(inputs: dict) -> Atmosphere:
         inputs["time"],
         inputs["lat"],
         inputs["lon"],
-        f107=inputs["f107"],
-        f107a=inputs["f107a"],
-        ap=inputs["ap"],
+        indices={key: inputs[key] for key in ("f107", "f107a", "ap")},
         msis_version=inputs["msis_version"],
     )
 
@@ -349,9 +347,7 @@ def emission_table(
     lat: float,
     lon: float,
     *,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
     msis_version: float = 2.1,
 ) -> EmissionTable:
     """The emission table for the atmosphere at (rounded) ``time``, ``lat``, ``lon``.
@@ -359,7 +355,7 @@ def emission_table(
     Loaded from the user cache dir when it exists there (milliseconds), else built (~0.1 s) and
     stored. Tables are also kept in memory for the process.
     """
-    inputs = table_inputs(time, lat, lon, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
+    inputs = table_inputs(time, lat, lon, indices=indices, msis_version=msis_version)
     return _load_or_build(json.dumps(inputs, sort_keys=True))
 
 
@@ -457,12 +453,33 @@ def column_table(
     lat: float,
     lon: float,
     *,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
     msis_version: float = 2.1,
 ) -> ColumnTable:
     """The :class:`ColumnTable` of the atmosphere at (rounded, as :func:`table_inputs`) ``time``,
     ``lat``, ``lon``: from the user cache dir, else built (~0.25 s) and stored there."""
-    inputs = table_inputs(time, lat, lon, f107=f107, f107a=f107a, ap=ap, msis_version=msis_version)
+    inputs = table_inputs(time, lat, lon, indices=indices, msis_version=msis_version)
     return _load_or_build_columns(json.dumps(inputs, sort_keys=True))
+
+
+def check_times(times: np.ndarray, *, model=None, indices=None, place: tuple | None = None) -> None:
+    """One clear error before any task of a batch, not one per task.
+
+    The first and last of ``times`` (datetime64) must lie within the magnetic coordinates' years
+    and be covered by the drivers of ``model`` (:func:`~norrsken.precipitation.oval.get_model`)
+    with ``indices``; with ``place`` ((lat, lon), scalars or one per time) the atmosphere of its
+    tables must be available too: the atmosphere indices of ``indices`` where any are given, else
+    :func:`~norrsken.drivers.kp.atmosphere_indices` (the history's, its last day's beyond it, as
+    the forecast, the climatology and the oval cube take them).
+    """
+    if times.size == 0:
+        raise NorrskenError("no times: the end lies before the first step")
+    chosen = get_model(model)
+    given = kp_driver.Indices.of(indices)
+    for i in (0, -1):
+        moment = to_utc(times[i])
+        check_date(moment)
+        chosen.drivers(moment, given)
+        if place is not None:
+            lat, lon = (np.atleast_1d(value)[i] for value in place)
+            table_inputs(moment, lat, lon, indices=kp_driver.atmosphere_indices(moment, given))

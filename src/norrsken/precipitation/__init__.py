@@ -1,7 +1,28 @@
-"""Where electrons rain into the atmosphere: energy flux Q and mean energy E0 on geographic grids."""
+"""Where electrons rain into the atmosphere: energy flux Q and mean energy E0 on geographic grids.
+
+``model`` is the seam every consumer uses (:class:`OvalModel`), ``zhang_paxton`` the Kp-driven
+model, ``oval`` the global maps of any model, ``products`` what follows from any oval
+(hemispheric power, equatorward edge, view line).
+"""
 
 from . import zhang_paxton
+from .model import Drivers, OvalModel
+from .oval import MODELS, edges, get_model, grid_axes, oval
 from .products import boundary_geographic, equatorward_boundary, hemispheric_power_gw, view_line
-from .zhang_paxton import oval
+from .zhang_paxton import ZhangPaxton
 
-__all__ = ["boundary_geographic", "equatorward_boundary", "hemispheric_power_gw", "oval", "view_line", "zhang_paxton"]
+__all__ = [
+    "MODELS",
+    "Drivers",
+    "OvalModel",
+    "ZhangPaxton",
+    "boundary_geographic",
+    "edges",
+    "equatorward_boundary",
+    "get_model",
+    "grid_axes",
+    "hemispheric_power_gw",
+    "oval",
+    "view_line",
+    "zhang_paxton",
+]

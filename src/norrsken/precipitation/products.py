@@ -7,8 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from .. import geomag
+from .. import checks, geomag
 from ..errors import NorrskenError
+from ..geometry import EARTH_RADIUS_KM, central_angle_deg
 from ..times import TimeLike
 
 #: Oval models are evaluated poleward of this |MLAT|, deg (the integration domain of Zhang &
@@ -54,8 +55,8 @@ def hemispheric_power_gw(ds: xr.Dataset, hemisphere: str, height_km: float = geo
     float
         Hemispheric power, GW (1 erg cm^-2 s^-1 = 1e-3 W m^-2 = 1e3 W km^-2).
     """
-    sign = geomag.hemisphere_sign(hemisphere)
-    area = cell_area_km2(ds["lat"].values, ds["lon"].values, geomag.EARTH_RADIUS_KM + height_km)
+    sign = checks.hemisphere(hemisphere)
+    area = cell_area_km2(ds["lat"].values, ds["lon"].values, EARTH_RADIUS_KM + height_km)
     in_hemisphere = np.sign(ds["mlat"].values) == sign
     flux = np.where(in_hemisphere, ds["energy_flux_erg"].values, 0.0)
     return float(np.sum(flux * area) * 1e3 / 1e9)
@@ -112,11 +113,8 @@ def boundary_geographic(
     Returns a Dataset on ``mlt`` (hours) with ``mlat``, ``lat`` and ``lon`` (degrees); NaN where the
     flux never reaches ``threshold_erg`` at that MLT.
     """
-    sign = geomag.hemisphere_sign(hemisphere)
-    if not (np.isfinite(threshold_erg) and threshold_erg > 0):
-        raise NorrskenError(
-            f"boundary threshold must be a positive, finite energy flux, got {threshold_erg:g} erg cm-2 s-1"
-        )
+    sign = checks.hemisphere(hemisphere)
+    threshold_erg = checks.positive("threshold_erg", threshold_erg, "erg cm-2 s-1")
     mlt = np.arange(0.0, 24.0, mlt_step_h)
     mlat = sign * equatorward_boundary(flux_of, mlt, threshold_erg)
     lat, lon = geomag.aacgm_to_geo(mlat, geomag.mlon_from_mlt(mlt, time), time, height_km)
@@ -142,7 +140,7 @@ def view_distance_deg(height_km: float = VIEW_HEIGHT_KM, min_elevation_deg: floa
             f"view geometry needs 0 < height <= 1000 km and 0 <= elevation < 90 deg, "
             f"got {height_km:g} km and {min_elevation_deg:g} deg"
         )
-    return geomag.central_angle_deg(height_km, min_elevation_deg)
+    return central_angle_deg(height_km, min_elevation_deg)
 
 
 def view_line(
@@ -176,7 +174,7 @@ def view_line(
         ``lat`` on ``lon`` (-180 to 180, exclusive); NaN where no edge point is in reach. attrs:
         hemisphere, height_km, min_elevation_deg, distance_deg, threshold_erg.
     """
-    sign = geomag.hemisphere_sign(boundary.attrs["hemisphere"])
+    sign = checks.hemisphere(boundary.attrs["hemisphere"])
     if not 0.0 < lon_step_deg <= 90.0:
         raise NorrskenError(f"lon_step_deg must lie in (0, 90], got {lon_step_deg:g}")
     gamma = np.radians(view_distance_deg(height_km, min_elevation_deg))
@@ -228,7 +226,7 @@ def oval_summary(ds: xr.Dataset, boundary: xr.Dataset) -> dict:
         flux and its lat, lon and MLT, and the edge's threshold.
     """
     hemisphere = boundary.attrs["hemisphere"]
-    flux = ds["energy_flux_erg"].where(np.sign(ds["mlat"]) == geomag.hemisphere_sign(hemisphere))
+    flux = ds["energy_flux_erg"].where(np.sign(ds["mlat"]) == checks.hemisphere(hemisphere))
     peak = flux.fillna(-1.0).argmax(dim=("lat", "lon"))
     midnight = boundary.sel(mlt=0.0)
 

@@ -24,13 +24,12 @@ import functools
 from importlib import resources
 
 import numpy as np
-import xarray as xr
 
-from .. import geomag
+from .. import checks
 from ..drivers import kp as kp_driver
-from ..errors import NorrskenError
-from ..times import TimeLike, to_utc
-from .products import MIN_ABS_MLAT, boundary_geographic, hemispheric_power_gw, view_line
+from ..times import TimeLike
+from .model import Drivers
+from .products import MIN_ABS_MLAT
 
 #: Centres of the paper's Kp bins (0-1.5, 1.5-3, 3-4.5, 4.5-6, 6-8, 8-10).
 KP_BIN_CENTRES = np.array([0.75, 2.25, 3.75, 5.25, 7.0, 9.0])
@@ -119,7 +118,7 @@ def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, 
     mean_energy_kev : ndarray
         Mean energy in keV; NaN where the model is not evaluated (Q = 0 there).
     """
-    mlat = geomag.check_latitude(mlat, "magnetic latitude")
+    mlat = checks.latitude(mlat, "magnetic latitude")
     mlat, mlt = np.broadcast_arrays(mlat, np.asarray(mlt, dtype=float))
     weights = kp_weights(float(kp))
     inside = np.abs(mlat) >= MIN_ABS_MLAT  # False for NaN
@@ -142,93 +141,27 @@ def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, 
     return flux, energy
 
 
-def grid_axes(resolution_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """The global grid of the oval maps: latitudes -90..90 inclusive, longitudes -180 (inclusive)
-    to 180 (exclusive), ``resolution_deg`` apart (it must divide 180)."""
-    steps = 180.0 / resolution_deg if resolution_deg > 0 else np.nan
-    if not (np.isfinite(steps) and abs(steps - round(steps)) < 1e-9):
-        raise NorrskenError(f"resolution_deg must be positive and divide 180, got {resolution_deg:g}")
-    steps = round(steps)
-    return np.linspace(-90.0, 90.0, steps + 1), np.linspace(-180.0, 180.0, 2 * steps, endpoint=False)
+class ZhangPaxton:
+    """The Zhang & Paxton (2008) oval as an :class:`~norrsken.precipitation.model.OvalModel`,
+    driven by Kp: the user's, else NOAA SWPC's (``online``), else the embedded history's."""
 
+    name = "zhang-paxton"
+    reference = "Zhang & Paxton (2008), JASTP 70, 1231, doi:10.1016/j.jastp.2008.03.008"
+    needs = ("kp",)
 
-def oval(
-    time: TimeLike,
-    *,
-    kp: float | None = None,
-    resolution_deg: float = 0.5,
-    height_km: float = geomag.DEFAULT_HEIGHT_KM,
-) -> xr.Dataset:
-    """The Zhang-Paxton oval of a moment on a global geographic grid.
+    def drivers(self, time: TimeLike, indices=None, *, online: bool = False) -> Drivers:
+        given = kp_driver.Indices.of(indices).kp
+        if online:
+            from ..drivers.swpc import kp_now  # httpx and pandas (~0.3 s of imports) only online
 
-    Parameters
-    ----------
-    time
-        Timezone-aware UTC time.
-    kp
-        Kp override; by default Kp of ``time`` from the embedded CelesTrak history.
-    resolution_deg
-        Grid spacing in latitude and longitude, degrees (must divide 180).
-    height_km
-        Altitude of the AACGM mapping, km.
+            kp, source = kp_now(time, kp=given, offline=False)
+        else:
+            kp = kp_driver.kp_at(time, given)
+            source = kp_driver.KP_OVERRIDE if given is not None else kp_driver.KP_HISTORY
+        return Drivers({"kp": kp}, {"kp": source})
 
-    Returns
-    -------
-    xarray.Dataset
-        ``energy_flux_erg`` and ``mean_energy_kev`` on (lat, lon), plus ``mlat`` and ``mlt``; attrs
-        carry model, time, Kp (and its source) and hemispheric powers (GW).
-    """
-    time = to_utc(time)
-    kp_value = kp_driver.kp_at(time, kp)
-    lat, lon = grid_axes(resolution_deg)
-    mlat, mlon = geomag.grid_to_aacgm(lat, lon, time, height_km)
-    mlt = geomag.mlt(mlon, time)
-    flux, energy = evaluate(mlat, mlt, kp_value)
-    ds = xr.Dataset(
-        {
-            "energy_flux_erg": (("lat", "lon"), flux, {"units": "erg cm-2 s-1", "long_name": "electron energy flux Q"}),
-            "mean_energy_kev": (("lat", "lon"), energy, {"units": "keV", "long_name": "electron mean energy E0"}),
-            "mlat": (("lat", "lon"), mlat, {"units": "degree", "long_name": f"AACGM-v2 latitude at {height_km:g} km"}),
-            "mlt": (("lat", "lon"), mlt, {"units": "hour", "long_name": "magnetic local time"}),
-        },
-        coords={
-            "lat": ("lat", lat, {"units": "degree_north"}),
-            "lon": ("lon", lon, {"units": "degree_east"}),
-        },
-        attrs={
-            "model": "Zhang & Paxton (2008), JASTP 70, 1231, doi:10.1016/j.jastp.2008.03.008",
-            "time": time.isoformat().replace("+00:00", "Z"),
-            "kp": kp_value,
-            "kp_source": "user override" if kp is not None else "embedded CelesTrak history",
-            "height_km": height_km,
-        },
-    )
-    for hemisphere in ("north", "south"):
-        ds.attrs[f"hemispheric_power_{hemisphere}_gw"] = hemispheric_power_gw(ds, hemisphere, height_km)
-    return ds
+    def evaluate(self, mlat: np.ndarray, mlt: np.ndarray, time: TimeLike, drivers: Drivers) -> tuple[np.ndarray, np.ndarray]:
+        return evaluate(mlat, mlt, drivers["kp"])
 
-
-def edges(
-    ds: xr.Dataset, threshold_erg: float, hemispheres: tuple[str, ...] = ("north", "south")
-) -> dict[str, tuple[xr.Dataset, xr.Dataset]]:
-    """The equatorward edge and the view line of the ``hemispheres`` (default both) of an :func:`oval`.
-
-    Returns
-    -------
-    dict
-        ``{"north": (boundary, view), "south": (boundary, view)}`` from
-        :func:`~norrsken.precipitation.boundary_geographic` (the model itself evaluated along magnetic
-        latitude at the oval's Kp) and :func:`~norrsken.precipitation.view_line`.
-    """
-    kp_value = float(ds.attrs["kp"])
-
-    def flux_of(mlat: np.ndarray, mlt: np.ndarray) -> np.ndarray:
-        return evaluate(mlat, mlt, kp_value)[0]
-
-    out = {}
-    for hemisphere in hemispheres:
-        boundary = boundary_geographic(
-            flux_of, ds.attrs["time"], hemisphere, threshold_erg=threshold_erg, height_km=ds.attrs["height_km"]
-        )
-        out[hemisphere] = (boundary, view_line(boundary))
-    return out
+    def __repr__(self) -> str:
+        return "ZhangPaxton()"
