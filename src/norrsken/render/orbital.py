@@ -18,13 +18,22 @@ import time as clock
 import numpy as np
 import xarray as xr
 
+from .. import checks
 from .. import field as field_module
 from ..color import CameraExposure, Exposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
-from ..geomag import central_angle_deg, check_place
+from ..geometry import (
+    EARTH_RADIUS_KM,
+    central_angle_deg,
+    direction_from_enu,
+    enu_basis,
+    ground_distance_km,
+    unit_vectors,
+)
+from ..precipitation import OvalModel
 from ..times import TimeLike, to_utc
-from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera, check_number, direction_from_enu
+from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera
 from .raymarch import line_radiance_image
 from .scene import (
     CITY_LIGHT,
@@ -32,15 +41,14 @@ from .scene import (
     GROUND_LIGHT,
     MOONLIGHT,
     STAR_LIGHT,
+    city_lights,
+    ground_luminance,
     ground_transmission,
     illumination,
-    city_lights,
-    ground_distance_km,
-    ground_luminance,
     moon_disc,
     star_light,
 )
-from .sky import brightest_lines, check_frame, picture
+from .sky import MODEL_TEXT, brightest_lines, check_frame, picture
 
 #: Altitudes of an orbital view, km: above the densest aurora, and low enough that the emission
 #: field (at most 60 deg of arc around the sub-satellite point) holds everything in sight.
@@ -69,7 +77,7 @@ def limb_depression_deg(altitude_km: float) -> float:
 def limb_elevation(width: int, height: int, focal_length_mm: float, altitude_km: float) -> float:
     """Elevation of a full-frame camera's axis that puts the limb two thirds of the way down the
     picture: space, the airglow and the aurora on the limb above, the night Earth below."""
-    focal_length_mm = check_number("focal_length_mm", focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm")
+    focal_length_mm = checks.real("focal_length_mm", focal_length_mm, FOCAL_LENGTH_RANGE_MM, "mm")
     half_height_mm = FULL_FRAME_WIDTH_MM * height / width / 2.0
     # Rows are spaced evenly in tan(angle) on a pinhole: the row a sixth of the height below the
     # centre lies at atan(tan(half fov) / 3) below the axis.
@@ -86,13 +94,13 @@ def look_at(
     NorrskenError
         If the Earth hides the target.
     """
-    lat, lon, altitude_km = check_place(lat, lon, altitude_km, ALTITUDE_RANGE_KM, "an orbital view")
-    target_lat, target_lon, target_altitude_km = check_place(
+    lat, lon, altitude_km = checks.place(lat, lon, altitude_km, ALTITUDE_RANGE_KM, "an orbital view")
+    target_lat, target_lon, target_altitude_km = checks.place(
         target_lat, target_lon, target_altitude_km, (0.0, altitude_km), "a target seen from orbit"
     )
-    enu = field_module.enu_basis(lat, lon)
-    origin = (field_module.EARTH_RADIUS_KM + altitude_km) * enu[2]
-    target = (field_module.EARTH_RADIUS_KM + target_altitude_km) * field_module.unit_vectors(target_lat, target_lon)
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
+    target = (EARTH_RADIUS_KM + target_altitude_km) * unit_vectors(target_lat, target_lon)
     line = target - origin
     distance = float(np.linalg.norm(line))
     hit = ground_distance_km(origin, line / distance)
@@ -112,10 +120,9 @@ def orbit_view(
     altitude_km: float,
     *,
     camera: Camera | None = None,
-    kp: float | None = None,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
+    model: str | OvalModel | None = None,
+    online: bool = False,
     structure: str = "arcs",
     seed: int = 0,
     exposure: Exposure | None = None,
@@ -131,13 +138,18 @@ def orbit_view(
     time
         Timezone-aware UTC time.
     lat, lon, altitude_km
-        The satellite's sub-satellite point (degrees) and altitude (km, 150-2000), e.g. from
+        The satellite's sub-satellite point (degrees) and altitude (km, 150-1650), e.g. from
         :func:`norrsken.orbit.states`.
     camera
         A :class:`~norrsken.render.camera.PinholeCamera` in the satellite's local horizontal frame;
         default: 1920 x 1080, 24 mm full frame, looking north with the limb two thirds of the way down.
-    kp, f107, f107a, ap
-        Overrides of the indices (default: the embedded history).
+    indices
+        Index overrides (anything :meth:`norrsken.drivers.kp.Indices.of` takes); default: the
+        embedded history.
+    model
+        The oval model (:func:`norrsken.precipitation.get_model`); default Zhang & Paxton (2008).
+    online
+        Ask the live feeds for the oval's drivers first (the embedded history is the fallback).
     structure, seed
         ``"arcs"`` (curtains) or ``"none"``; the arcs' seed.
     exposure
@@ -154,10 +166,11 @@ def orbit_view(
         ``brightness_r`` (line, y, x) in R, ``continuum_cd`` (source, y, x) in cd m^-2 (ground lit
         by Sun and Moon, sodium and LED city lights, stars by colour temperature, the Moon),
         ``ground`` (y, x) bool, ``azimuth_deg``/``elevation_deg`` in the local horizontal frame,
-        ``rgb``; attrs: time, position, Kp and its source, Sun and Moon, camera, exposure, and the
-        seconds spent on the aurora, the scene and the colour (``timing_s``, JSON).
+        ``rgb``; attrs: time, position, the oval's drivers and their sources (``kp``,
+        ``kp_source``), Sun and Moon, camera, exposure, the seconds spent on the aurora, the scene
+        and the colour (``timing_s``, JSON), and the model.
     """
-    lat, lon, altitude_km = check_place(lat, lon, altitude_km, ALTITUDE_RANGE_KM, "an orbital view")
+    lat, lon, altitude_km = checks.place(lat, lon, altitude_km, ALTITUDE_RANGE_KM, "an orbital view")
     moment = to_utc(time)
     if camera is None:
         camera = PinholeCamera(
@@ -176,18 +189,17 @@ def orbit_view(
         moment,
         lat,
         lon,
-        kp=kp,
-        f107=f107,
-        f107a=f107a,
-        ap=ap,
+        indices=indices,
+        model=model,
+        online=online,
         radius_deg=min(field_module.horizon_radius_deg(altitude_km), 60.0),
         structure=structure,
         seed=seed,
         airglow=airglow,
         cell_km=CELL_KM,
     )
-    enu = field_module.enu_basis(lat, lon)
-    origin = (field_module.EARTH_RADIUS_KM + altitude_km) * enu[2]
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     rays_enu = camera.rays_enu()
     rays = rays_enu @ enu
     brightness = line_radiance_image(emission, origin, rays, adaptive=adaptive, tolerance=ADAPTIVE_TOLERANCE)
@@ -232,8 +244,7 @@ def orbit_view(
             "lon": lon,
             "altitude_km": altitude_km,
             "limb_depression_deg": limb_depression_deg(altitude_km),
-            "kp": emission.kp,
-            "kp_source": emission.oval.attrs["kp_source"],
+            **emission.drivers.attrs(),
             "structure": structure,
             "seed": int(seed),
             "airglow": int(airglow),
@@ -243,7 +254,8 @@ def orbit_view(
             "camera": json.dumps(camera.describe()),
             "exposure": json.dumps(describe_exposure(exposure)),
             "timing_s": json.dumps({key: round(value, 3) for key, value in timing.items()}),
-            "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
+            "model": MODEL_TEXT,
+            "model_name": emission.oval.attrs["model_name"],
         }
     )
 

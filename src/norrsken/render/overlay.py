@@ -12,8 +12,9 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .. import checks
 from ..errors import NorrskenError
-from .camera import AllSkyCamera, Camera, check_number
+from .camera import AllSkyCamera, Camera
 
 HORIZON_RGBA = (215, 215, 215, 170)
 GRID_RGBA = (200, 200, 200, 90)
@@ -113,8 +114,8 @@ def draw_overlay(
         got = f"{rgb.dtype} array of shape {rgb.shape}" if isinstance(rgb, np.ndarray) else type(rgb).__name__
         raise NorrskenError(f"rgb must be a uint8 array of shape {shape} to match the camera, got a {got}")
     az_step, el_step = grid_step_deg
-    az_step = check_number("grid_step_deg azimuth step", az_step, (1.0, 180.0))
-    el_step = check_number("grid_step_deg elevation step", el_step, (1.0, 90.0))
+    az_step = checks.real("grid_step_deg azimuth step", az_step, (1.0, 180.0), "deg")
+    el_step = checks.real("grid_step_deg elevation step", el_step, (1.0, 90.0), "deg")
 
     layer = Image.new("RGBA", (camera.width, camera.height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)

@@ -32,8 +32,10 @@ import numba
 import numpy as np
 from numba import njit
 
+from .. import checks
 from ..errors import NorrskenError
-from ..field import EARTH_RADIUS_KM, KM_PER_DEG, SHELL_KM, EmissionField, PackedField, sample
+from ..field import KM_PER_DEG, SHELL_KM, EmissionField, PackedField, sample
+from ..geometry import EARTH_RADIUS_KM
 
 #: Vertical step limit at 80 km and its growth with altitude (km per km).
 VERTICAL_STEP_KM = 3.0
@@ -155,7 +157,7 @@ BLOCK = 64
 # Run on plain Python threads (nogil), not numba's prange: in a parfor body the packed field's
 # arrays are reference-counted at every inlined call, and the two threads fighting over those
 # counters made the parallel kernel slower than the serial one. No reference counting at all
-# (_nrt=False, see norrsken.field), so the scratch arrays come from the caller.
+# (_nrt=False, see norrsken.field.kernels), so the scratch arrays come from the caller.
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy", _nrt=False)
 def _march(pf, origin, rays, out, ver_a, ver_b, acc, first_block, block_stride, step_scale):
     n = rays.shape[0]
@@ -186,7 +188,7 @@ def line_radiance(
         The emission field (or its packed arrays).
     origin_ecef_km
         Ray origin, Earth-centred Earth-fixed, km (spherical Earth of radius
-        :data:`~norrsken.field.EARTH_RADIUS_KM`).
+        :data:`~norrsken.geometry.EARTH_RADIUS_KM`).
     rays_ecef
         (..., 3) unit direction vectors in ECEF; rows with NaN give NaN.
     step_scale
@@ -199,8 +201,7 @@ def line_radiance(
         Line brightness in R, lines in the order of the field's table.
     """
     packed = field.packed if isinstance(field, EmissionField) else field
-    if not 0.01 <= step_scale <= 4.0:
-        raise NorrskenError(f"step_scale must lie between 0.01 and 4, got {step_scale:g}")
+    step_scale = checks.real("step_scale", step_scale, (0.01, 4.0))
     origin = np.asarray(origin_ecef_km, dtype=float)
     rays = np.asarray(rays_ecef, dtype=float)
     if origin.shape != (3,) or not np.isfinite(origin).all():
@@ -268,14 +269,15 @@ def line_radiance_image(
         raise NorrskenError(f"rays must have shape (H, W, 3), got {rays.shape}")
     if not adaptive:
         return line_radiance(field, origin_ecef_km, rays, step_scale=step_scale)
+    tolerance = checks.real("tolerance", tolerance)
+    if not 0.0 < tolerance <= 0.5:
+        raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance:g}", parameter="tolerance")
     height, width = rays.shape[:2]
     packed = field.packed if isinstance(field, EmissionField) else field
     out = np.full((height, width, packed.line_basis.size), np.nan, dtype=np.float32)
     out[::2, ::2] = line_radiance(field, origin_ecef_km, rays[::2, ::2], step_scale=step_scale)
 
     trace = np.zeros((height, width), dtype=np.bool_)
-    if not 0.0 < tolerance <= 0.5:
-        raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance!r}")
     _fill_between(out, trace, tolerance, ADAPTIVE_FLOOR_R)
     trace &= np.isfinite(rays).all(axis=-1)  # pixels without a ray (outside an all-sky circle) stay NaN
     if trace.any():

@@ -4,7 +4,7 @@ The aurora and the airglow are line emissions, integrated by :mod:`norrsken.rend
 Everything else in a picture taken from orbit is a continuum light source with a spectrum of its
 own (see :func:`norrsken.color.line_radiance_to_display`):
 
-- the ground (a sphere of :data:`~norrsken.field.EARTH_RADIUS_KM`): land and ocean from the
+- the ground (a sphere of :data:`~norrsken.geometry.EARTH_RADIUS_KM`): land and ocean from the
   packaged land mask, lit by the Sun (through twilight) and by the Moon;
 - city lights: every city of the packaged GeoNames list (15 000 inhabitants and more) is a
   Gaussian pool of light whose output grows with population, high-pressure sodium mixed with
@@ -31,11 +31,12 @@ import math
 
 import numpy as np
 from numba import njit
+from scipy.spatial import cKDTree
 
+from .. import checks
 from ..atmosphere import transmission
 from ..ephemeris import body_position_ecef_km
-from ..errors import NorrskenError
-from ..field import EARTH_RADIUS_KM, unit_vectors
+from ..geometry import EARTH_RADIUS_KM, central_angle_deg, ground_distance_km, lat_lon, unit_vectors
 from ..land import land_fraction
 from .camera import Camera, PinholeCamera
 from .catalogs import bright_stars, cities, star_illuminance_lux
@@ -148,20 +149,9 @@ def illumination(moment: dt.datetime, moon_illumination: float) -> Illumination:
 
 def moon_illuminance_lux(illuminated_fraction: float) -> float:
     """Illuminance from the Moon outside the atmosphere, lux, for its illuminated fraction (0-1)."""
-    if not 0.0 <= illuminated_fraction <= 1.0:
-        raise NorrskenError(f"the illuminated fraction must lie in [0, 1], got {illuminated_fraction!r}")
+    illuminated_fraction = checks.real("illuminated_fraction", illuminated_fraction, (0.0, 1.0))
     alpha = math.degrees(math.acos(2.0 * illuminated_fraction - 1.0))
     return _LUX_PER_FOOTCANDLE * 10.0 ** (-0.4 * (3.84 + 0.026 * alpha + 4e-9 * alpha**4))
-
-
-def ground_distance_km(origin_ecef_km: np.ndarray, rays_ecef: np.ndarray) -> np.ndarray:
-    """Distance along each unit ray to the ground sphere, km; NaN for rays that miss it."""
-    b = rays_ecef @ origin_ecef_km
-    c = origin_ecef_km @ origin_ecef_km - EARTH_RADIUS_KM**2
-    disc = b * b - c
-    with np.errstate(invalid="ignore"):
-        t = -b - np.sqrt(disc)
-    return np.where((disc > 0.0) & (t > 0.0), t, np.nan)
 
 
 def _sample_land(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -181,9 +171,7 @@ def _sample_land(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def ground_luminance(points_ecef_km: np.ndarray, light: Illumination) -> np.ndarray:
     """Sunlit and moonlit luminance of the ground at points on the sphere, cd m^-2, shape (N, 2)."""
     up = points_ecef_km / np.linalg.norm(points_ecef_km, axis=-1, keepdims=True)
-    lat = np.degrees(np.arcsin(np.clip(up[:, 2], -1.0, 1.0)))
-    lon = np.degrees(np.arctan2(up[:, 1], up[:, 0]))
-    land = _sample_land(lat, lon)
+    land = _sample_land(*lat_lon(points_ecef_km))
     albedo = OCEAN_ALBEDO + (LAND_ALBEDO - OCEAN_ALBEDO) * land
     sun_elevation = np.degrees(np.arcsin(np.clip(up @ light.sun_ecef, -1.0, 1.0)))
     sun_lux = np.where(
@@ -230,10 +218,8 @@ def light_sources() -> np.ndarray:
     lies within DISTRICT_SIGMA of a more populous city's light pool is taken as such a district
     and left out; separate towns of an agglomeration (Espoo, 16 km from Helsinki) stay.
     """
-    from scipy.spatial import cKDTree
-
     towns = cities()
-    centre = EARTH_RADIUS_KM * unit_vectors(towns.lat_deg, towns.lon_deg)
+    centre = EARTH_RADIUS_KM * unit_vectors(towns.lat, towns.lon)
     sigma = city_sigma_km(towns.population)
     pairs = cKDTree(centre).query_pairs(DISTRICT_SIGMA * float(sigma.max()), output_type="ndarray")
     # Cities are sorted by population, largest first: in each pair the lower index is the larger.
@@ -287,7 +273,7 @@ def city_lights(camera: Camera, origin_ecef_km: np.ndarray, enu: np.ndarray, lig
     image = np.zeros((camera.height, camera.width, 2), dtype=np.float32)
     towns = cities()
     sources = light_sources()
-    up = unit_vectors(towns.lat_deg[sources], towns.lon_deg[sources])
+    up = unit_vectors(towns.lat[sources], towns.lon[sources])
     # A point of the sphere is in sight when it lies above the observer's horizon plane.
     seen = EARTH_RADIUS_KM * (up @ origin_ecef_km) > EARTH_RADIUS_KM**2 * (1.0 + 1e-9)
     sun_elevation = np.degrees(np.arcsin(np.clip(up @ light.sun_ecef, -1.0, 1.0)))
@@ -405,7 +391,7 @@ def star_light(
     along = direction @ origin_ecef_km
     if height < AIR_TOP_KM:
         elevation = np.degrees(np.arcsin(np.clip(along / (EARTH_RADIUS_KM + height), -1.0, 1.0)))
-        dip = math.degrees(math.acos(EARTH_RADIUS_KM / (EARTH_RADIUS_KM + max(height, 0.0))))
+        dip = central_angle_deg(max(height, 0.0))
         clear = np.where(elevation > -dip, transmission(elevation, EXTINCTION_MAG[0]), 0.0)
     else:
         # Height of the line of sight's closest approach to the Earth (stars ahead of the observer).

@@ -17,16 +17,18 @@ import json
 import numpy as np
 import xarray as xr
 
+from .. import checks
 from .. import field as field_module
 from ..color import CameraExposure, Exposure, EyeExposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
 from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
-from ..geomag import central_angle_deg, check_place
+from ..geometry import EARTH_RADIUS_KM, central_angle_deg, direction_from_enu, enu_basis
+from ..precipitation import OvalModel
 from ..times import TimeLike, to_utc
-from .camera import AllSkyCamera, Camera, direction_from_enu
-from .overlay import draw_overlay
 from . import scene
+from .camera import AllSkyCamera, Camera
+from .overlay import draw_overlay
 from .raymarch import line_radiance_image
 
 #: Largest picture, pixels (a 4K UHD frame fits): a frame takes ~280 bytes a pixel at its peak
@@ -36,6 +38,8 @@ MAX_PIXELS = 8_500_000
 MAX_OBSERVER_KM = 20.0
 #: The Sun must be at least this far below the horizon, deg (end of civil twilight).
 SUN_LIMIT_DEG = -6.0
+#: The ``model`` attribute of a picture: the physics behind it.
+MODEL_TEXT = "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1"
 
 
 def picture(
@@ -90,15 +94,14 @@ def check_frame(camera: Camera, exposure: Exposure, kinds: type | tuple[type, ..
 
 
 def sky(
+    time: TimeLike,
     lat: float,
     lon: float,
-    time: TimeLike,
     *,
     camera: Camera | None = None,
-    kp: float | None = None,
-    f107: float | None = None,
-    f107a: float | None = None,
-    ap: float | None = None,
+    indices=None,
+    model: str | OvalModel | None = None,
+    online: bool = False,
     structure: str = "arcs",
     seed: int = 0,
     exposure: Exposure | None = None,
@@ -116,18 +119,21 @@ def sky(
 
     Parameters
     ----------
-    lat, lon
-        Observer, degrees (geodetic; the Earth is a sphere here).
     time
         Timezone-aware UTC time.
+    lat, lon
+        Observer, degrees (geodetic; the Earth is a sphere here).
     camera
         A :class:`~norrsken.render.camera.PinholeCamera` or
         :class:`~norrsken.render.camera.AllSkyCamera`; default: all-sky, 1024 x 1024.
-    kp
-        Kp override; default: the embedded history at ``time``.
-    f107, f107a, ap
-        Overrides of the atmosphere's indices (previous day's F10.7, its 81-day mean, daily Ap);
-        default: the embedded history. Outside the history all four indices must be given.
+    indices
+        Index overrides (anything :meth:`norrsken.drivers.kp.Indices.of` takes, e.g.
+        ``{"kp": 5}``): Kp, the previous day's F10.7, its 81-day mean and the daily Ap; default:
+        the embedded history. Outside the history all four must be given.
+    model
+        The oval model (:func:`norrsken.precipitation.get_model`); default Zhang & Paxton (2008).
+    online
+        Ask the live feeds for the oval's drivers first (the embedded history is the fallback).
     structure
         ``"arcs"`` (curtains, seeded by ``seed``) or ``"none"`` (the smooth statistical oval).
     exposure
@@ -151,9 +157,10 @@ def sky(
     xarray.Dataset
         ``brightness_r`` (line, y, x) in Rayleigh (NaN outside an all-sky circle, 0 below the
         horizon), ``azimuth_deg`` and ``elevation_deg`` (y, x), ``rgb`` (y, x, channel) uint8;
-        attrs: time, place, Kp and its source, the Sun and Moon, camera and exposure (JSON).
+        attrs: time, place, the oval's drivers and their sources (``kp``, ``kp_source``), the Sun
+        and Moon, camera and exposure (JSON), the model.
     """
-    lat, lon, altitude_km = check_place(lat, lon, altitude_km, (0.0, MAX_OBSERVER_KM), "a ground view")
+    lat, lon, altitude_km = checks.place(lat, lon, altitude_km, (0.0, MAX_OBSERVER_KM), "a ground view")
     moment = to_utc(time)
     camera = AllSkyCamera(1024, 1024) if camera is None else camera
     exposure = CameraExposure() if exposure is None else exposure
@@ -162,25 +169,24 @@ def sky(
     if bodies.sun_elevation_deg > SUN_LIMIT_DEG and not daylight_ok:
         raise NorrskenError(
             f"the Sun is {bodies.sun_elevation_deg:.1f} deg above the horizon at {moment:%Y-%m-%d %H:%M} UTC "
-            f"({bodies.darkness}): the aurora cannot be seen before it is {-SUN_LIMIT_DEG:g} deg below; "
-            "pass daylight_ok=True (--daylight-ok) to render the sky as if it were night"
+            f"({bodies.darkness}): the aurora cannot be seen before it is {-SUN_LIMIT_DEG:g} deg below",
+            hint={"daylight_ok": "render the sky as if it were night"},
         )
 
     emission = field_module.emission_field(
         moment,
         lat,
         lon,
-        kp=kp,
-        f107=f107,
-        f107a=f107a,
-        ap=ap,
+        indices=indices,
+        model=model,
+        online=online,
         radius_deg=field_module.horizon_radius_deg(altitude_km),
         structure=structure,
         seed=seed,
         airglow=airglow,
     )
-    enu = field_module.enu_basis(lat, lon)
-    origin = (field_module.EARTH_RADIUS_KM + altitude_km) * enu[2]
+    enu = enu_basis(lat, lon)
+    origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     rays = camera.rays_enu()
     brightness = line_radiance_image(emission, origin, rays @ enu, adaptive=adaptive)
 
@@ -209,8 +215,7 @@ def sky(
             "lat": lat,
             "lon": lon,
             "altitude_km": altitude_km,
-            "kp": emission.kp,
-            "kp_source": emission.oval.attrs["kp_source"],
+            **emission.drivers.attrs(),
             "structure": structure,
             "seed": int(seed),
             "airglow": int(airglow),
@@ -221,7 +226,8 @@ def sky(
             "moon_illumination": bodies.moon_illumination,
             "camera": json.dumps(camera.describe()),
             "exposure": json.dumps(describe_exposure(exposure)),
-            "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
+            "model": MODEL_TEXT,
+            "model_name": emission.oval.attrs["model_name"],
         }
     )
 
