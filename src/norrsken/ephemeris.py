@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from importlib import resources
 
 import numpy as np
+from skyfield.api import Loader, wgs84
+from skyfield.framelib import itrs
 
+from . import checks
 from .errors import NorrskenError
-from .geomag import check_latitude
 from .times import TimeLike, check_within, to_utc
 
 #: Dates the packaged DE421 covers (start inclusive, end exclusive).
@@ -32,8 +34,6 @@ TimesLike = TimeLike | Sequence[TimeLike] | np.ndarray
 
 @functools.lru_cache(maxsize=1)
 def _skyfield():
-    from skyfield.api import Loader
-
     # The data folder is read directly: skyfield_data.get_skyfield_data_path() warns about the
     # age of an Earth-orientation file norrsken does not use.
     loader = Loader(str(resources.files("skyfield_data") / "data"), verbose=False)
@@ -136,9 +136,7 @@ def sky_bodies(time: TimesLike, lat: float, lon: float, altitude_km: float = 0.0
 
     One time gives floats; a sequence of times gives arrays in each field (one skyfield call).
     """
-    from skyfield.api import wgs84
-
-    check_latitude(lat)
+    checks.latitude(lat)
     t = skyfield_time(time)
     _, eph = _skyfield()
     here = eph["earth"] + wgs84.latlon(float(lat), float(lon), elevation_m=1000.0 * float(altitude_km))
@@ -155,8 +153,6 @@ def icrs_to_ecef(time: TimeLike) -> np.ndarray:
 
     Precession, nutation and Earth rotation as skyfield applies them (no polar motion).
     """
-    from skyfield.framelib import itrs
-
     return itrs.rotation_at(skyfield_time(to_utc(time)))
 
 
@@ -175,8 +171,6 @@ def body_position_ecef_km(body: str, times: TimesLike) -> np.ndarray:
     numpy.ndarray
         Shape (3,) for one time, (n, 3) for n times.
     """
-    from skyfield.framelib import itrs
-
     if body not in ("sun", "moon"):
         raise NorrskenError(f"unknown body {body!r}: use 'sun' or 'moon'")
     t = skyfield_time(times)

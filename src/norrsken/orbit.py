@@ -19,26 +19,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import math
 import os
 import re
 import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 from sgp4.alpha5 import from_alpha5
 from sgp4.api import SGP4_ERRORS
+from skyfield.api import EarthSatellite, wgs84
+from skyfield.framelib import itrs
 
 from .ephemeris import TimesLike, body_position_ecef_km, skyfield_time, time_array, timescale
 from .errors import NorrskenError, NorrskenWarning, OutOfRangeError, TLEError
-from .times import TimeLike, to_utc
-
-if TYPE_CHECKING:
-    from skyfield.sgp4lib import EarthSatellite
+from .times import DurationLike, TimeLike, series, to_utc
 
 #: WGS84 semi-major and semi-minor axes, km (NIMA TR8350.2, 3rd ed. 2000, Table 3.1:
 #: a = 6378137 m, 1/f = 298.257223563).
@@ -103,8 +100,6 @@ class Satellite:
     _model: EarthSatellite = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from skyfield.api import EarthSatellite
-
         object.__setattr__(self, "_model", EarthSatellite(self.line1, self.line2, self.name, timescale()))
 
 
@@ -240,8 +235,11 @@ def iss_tles() -> tuple[Satellite, ...]:
     return tuple(parse_tles(text, source="norrsken/data/iss_tle.txt"))
 
 
-def select(satellites: Sequence[Satellite], time: TimeLike) -> Satellite:
-    """The element set whose epoch is nearest to ``time``.
+def select(
+    satellites: Sequence[Satellite], time: TimeLike, *, name: str | None = None, source: str = "the element sets"
+) -> Satellite:
+    """The element set whose epoch is nearest to ``time``, of the satellite called ``name`` (any
+    case) if the sets hold several; ``source`` names where they came from in messages.
 
     Propagating it (:func:`states`) warns when ``time`` lies more than :data:`EPOCH_WARNING` from
     its epoch.
@@ -249,13 +247,20 @@ def select(satellites: Sequence[Satellite], time: TimeLike) -> Satellite:
     Raises
     ------
     NorrskenError
-        For no element sets, or sets of more than one satellite.
+        For no element sets, no set named ``name``, or sets of several satellites without ``name``.
     """
     if not satellites:
         raise NorrskenError("no element sets to select from")
-    numbers = sorted({satellite.catalog_number for satellite in satellites})
-    if len(numbers) > 1:
-        raise NorrskenError(f"select() needs element sets of one satellite, got catalog numbers {numbers}")
+    if name is not None:
+        satellites = [satellite for satellite in satellites if satellite.name.lower() == name.lower()]
+        if not satellites:
+            raise NorrskenError(f"no satellite named {name!r} in {source!r}", parameter="name")
+    if len({satellite.catalog_number for satellite in satellites}) > 1:
+        names = sorted({satellite.name for satellite in satellites})
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise NorrskenError(
+            f"several satellites in {source} ({shown})", hint={"name": "pick one"}
+        )
     moment = to_utc(time)
     return min(satellites, key=lambda satellite: abs(satellite.epoch - moment))
 
@@ -287,8 +292,6 @@ def _check_epoch(satellite: Satellite, stamps: np.ndarray) -> None:
 
 def _propagate(satellite: Satellite, stamps: np.ndarray):
     """SGP4 at ``stamps``: skyfield's geocentric position, and ITRS position (km) and velocity (km/s)."""
-    from skyfield.framelib import itrs
-
     _check_epoch(satellite, stamps)
     geocentric = satellite._model.at(skyfield_time(stamps))
     position, velocity = geocentric.frame_xyz_and_velocity(itrs)
@@ -328,13 +331,11 @@ def states(satellite: Satellite, times: TimesLike) -> xr.Dataset:
     xarray.Dataset
         On ``time`` (a scalar coordinate for one time): ``position_ecef_km`` and
         ``velocity_ecef_km_s`` (also on ``xyz``; Earth-fixed ITRS, the velocity relative to the
-        rotating Earth), ``lat_deg``, ``lon_deg`` (-180 to 180) and ``altitude_km`` on the WGS84
+        rotating Earth), ``lat``, ``lon`` (-180 to 180) and ``altitude_km`` on the WGS84
         ellipsoid, ``sun_above_limb_deg`` (angle of the Sun's centre above the Earth's limb seen
         from the satellite, negative in the Earth's shadow) and ``sunlit``. attrs: the satellite's
         name, catalog number and TLE epoch.
     """
-    from skyfield.api import wgs84
-
     stamps = time_array(times)
     geocentric, position, velocity = _propagate(satellite, stamps)
     place = wgs84.geographic_position_of(geocentric)
@@ -349,8 +350,8 @@ def states(satellite: Satellite, times: TimesLike) -> xr.Dataset:
                 velocity,
                 {"units": "km s-1", "long_name": "velocity relative to the rotating Earth (ITRS)"},
             ),
-            "lat_deg": (dims, place.latitude.degrees, {"units": "degree_north", "long_name": "geodetic latitude"}),
-            "lon_deg": (dims, place.longitude.degrees, {"units": "degree_east", "long_name": "longitude"}),
+            "lat": (dims, place.latitude.degrees, {"units": "degree_north", "long_name": "geodetic latitude"}),
+            "lon": (dims, place.longitude.degrees, {"units": "degree_east", "long_name": "longitude"}),
             "altitude_km": (dims, place.elevation.km, {"units": "km", "long_name": "height above WGS84"}),
             "sun_above_limb_deg": (
                 dims,
@@ -370,12 +371,13 @@ def states(satellite: Satellite, times: TimesLike) -> xr.Dataset:
 
 
 def shadow_intervals(
-    satellite: Satellite, start: TimeLike, end: TimeLike, step_s: float = 30.0
+    satellite: Satellite, start: TimeLike, end: TimeLike, step: DurationLike = "30s"
 ) -> list[ShadowInterval]:
     """When the satellite is in the Earth's shadow between ``start`` and ``end``.
 
-    The Sun is sampled every ``step_s`` seconds (a shadow shorter than that can be missed), then
-    every boundary is bisected, all at once, to within 0.01 s of the model's boundary.
+    The Sun is sampled every ``step`` and at ``end`` (a shadow shorter than a step can be
+    missed), then every boundary is bisected, all at once, to within 0.01 s of the model's
+    boundary.
 
     Parameters
     ----------
@@ -383,8 +385,8 @@ def shadow_intervals(
         An element set.
     start, end
         The window, aware UTC; ``end`` after ``start``.
-    step_s
-        Spacing of the coarse samples, seconds.
+    step
+        Spacing of the coarse samples, a duration from 1 ms to 1 day (``"30s"``, a ``timedelta``).
 
     Returns
     -------
@@ -394,31 +396,25 @@ def shadow_intervals(
     Raises
     ------
     NorrskenError
-        For ``end`` not after ``start``, a step that is not positive, or more than
+        For ``end`` not after ``start``, a step that is not such a duration, or more than
         :data:`MAX_STEPS` samples.
     """
     first, last = to_utc(start), to_utc(end)
     if last <= first:
-        raise NorrskenError(f"end {last:%Y-%m-%d %H:%M:%S} UTC must be after start {first:%Y-%m-%d %H:%M:%S} UTC")
-    try:
-        step = float(step_s)
-    except (TypeError, ValueError):
-        step = math.nan
-    if not (math.isfinite(step) and step > 0.0):
-        raise NorrskenError(f"step_s must be a positive number of seconds, got {step_s!r}")
-    span_s = (last - first).total_seconds()
-    count = math.ceil(span_s / step) + 1
-    if count > MAX_STEPS:
         raise NorrskenError(
-            f"{count} steps of {step:g} s in the window, at most {MAX_STEPS}: use a longer step or a shorter window"
+            f"end {last:%Y-%m-%d %H:%M:%S} UTC must be after start {first:%Y-%m-%d %H:%M:%S} UTC", parameter="end"
         )
+    grid = series(first, last, step, max_steps=MAX_STEPS, step_range_s=(1e-3, 86400.0))
+    span_s = (last - first).total_seconds()
+    offsets = (grid - grid[0]) / np.timedelta64(1, "s")
+    if offsets[-1] < span_s:
+        offsets = np.append(offsets, span_s)  # the last sample is the window's end
     origin = np.datetime64(first.replace(tzinfo=None), "ns")
 
     def in_shadow(offsets_s: np.ndarray) -> np.ndarray:
         stamps = origin + np.round(offsets_s * 1e9).astype("int64").astype("timedelta64[ns]")
         return _sun_above_limb_deg(_propagate(satellite, stamps)[1], stamps) <= 0.0
 
-    offsets = np.minimum(np.arange(count) * step, span_s)  # the last sample is the window's end
     shadow = in_shadow(offsets)
     edges = np.flatnonzero(shadow[1:] != shadow[:-1])
     low, high = offsets[edges], offsets[edges + 1]

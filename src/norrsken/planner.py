@@ -1,11 +1,12 @@
 """Aurora photo opportunities from orbit: when a satellite is in the dark with the aurora in sight.
 
 For each time step the satellite's state comes from :mod:`norrsken.orbit`. While it is in the
-Earth's shadow, the statistical oval of that moment (Zhang & Paxton 2008 on a 1 deg grid, only
-in the cells in sight) is summed over the part of the 110 km emission sphere the satellite can see: the auroral
-power in view (GW), and the power-weighted direction of that light in the satellite's local
-frame (where to point the camera). The score of a moment is the power in view; a pass is a
-stretch of consecutive dark steps with aurora in view, and its best moment is its highest score.
+Earth's shadow, the statistical oval of that moment (any oval model, Zhang & Paxton 2008 by
+default, on a 1 deg grid, only in the cells in sight) is summed over the part of the 110 km
+emission sphere the satellite can see: the auroral power in view (GW), and the power-weighted
+direction of that light in the satellite's local frame (where to point the camera). The score of
+a moment is the power in view; a pass is a stretch of consecutive dark steps with aurora in view,
+and its best moment is its highest score.
 """
 
 from __future__ import annotations
@@ -13,20 +14,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import numbers
+from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
 
-from . import geomag, orbit
-from .drivers.kp import kp_at
+from . import checks, geomag, orbit
 from .ephemeris import sky_bodies
-from .errors import NorrskenError
-from .field import EARTH_RADIUS_KM, enu_basis, unit_vectors
+from .geometry import EARTH_RADIUS_KM, Region, central_angle_deg, direction_from_enu, enu_basis, unit_vectors
+from .precipitation.model import OvalModel
+from .precipitation.oval import get_model, grid_axes
 from .precipitation.products import cell_area_km2
-from .precipitation.zhang_paxton import evaluate, grid_axes
-from .render.camera import direction_from_enu
-from .times import TimeLike, to_utc
+from .times import DurationLike, TimeLike, duration_s, series, to_utc
 
 #: Height of the light the planner looks for: the green peak (physics.md 10.2), km.
 AURORA_HEIGHT_KM = geomag.DEFAULT_HEIGHT_KM
@@ -53,7 +52,7 @@ class Opportunity:
     ----------
     time : datetime
         UTC.
-    lat_deg, lon_deg, altitude_km : float
+    lat, lon, altitude_km : float
         Sub-satellite point and altitude.
     power_gw : float
         Auroral power in view, GW (the score).
@@ -67,8 +66,8 @@ class Opportunity:
     """
 
     time: dt.datetime
-    lat_deg: float
-    lon_deg: float
+    lat: float
+    lon: float
     altitude_km: float
     power_gw: float
     azimuth_deg: float
@@ -77,20 +76,6 @@ class Opportunity:
     pass_end: dt.datetime
     moon_elevation_deg: float
     moon_illumination: float
-
-
-def time_steps(start: TimeLike, end: TimeLike, step_s: float) -> np.ndarray:
-    """UTC times from ``start`` to ``end`` (inclusive where it falls on a step), datetime64[ms]."""
-    first, last = to_utc(start), to_utc(end)
-    if last < first:
-        raise NorrskenError(f"the end ({last:%Y-%m-%d %H:%M}) lies before the start ({first:%Y-%m-%d %H:%M})")
-    if isinstance(step_s, bool) or not isinstance(step_s, numbers.Real) or not 1.0 <= step_s <= 86400.0:
-        raise NorrskenError(f"the time step must be a number of seconds from 1 to 86400, got {step_s!r}")
-    count = int((last - first).total_seconds() // step_s) + 1
-    if count > MAX_STEPS:
-        raise NorrskenError(f"{count} steps of {step_s:g} s; at most {MAX_STEPS} per call: use a longer step")
-    origin = np.datetime64(first.replace(tzinfo=None), "ms")
-    return origin + (np.arange(count) * step_s * 1e3).astype("timedelta64[ms]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,22 +98,30 @@ def _grid(month: str) -> _Grid:
 
 
 def aurora_in_view(
-    time: TimeLike, lat: float, lon: float, altitude_km: float, kp: float | None = None
+    time: TimeLike,
+    lat: float,
+    lon: float,
+    altitude_km: float,
+    *,
+    indices=None,
+    model: str | OvalModel | None = None,
 ) -> tuple[float, float, float]:
     """Auroral power in view of a satellite (GW) and its power-weighted azimuth and elevation (deg).
 
-    The oval (Zhang & Paxton 2008, 1 deg cells at 110 km, as :func:`norrsken.precipitation.oval`
-    computes it) is evaluated only in the cells the satellite can see.
+    The oval (``model``, default Zhang & Paxton 2008, driven by its own sources or ``indices``;
+    1 deg cells at 110 km, as :func:`norrsken.precipitation.oval` computes it) is evaluated only
+    in the cells the satellite can see.
     """
-    lat, lon, altitude_km = geomag.check_place(lat, lon, altitude_km, (0.0, 40000.0), "a satellite")
+    lat, lon, altitude_km = checks.place(lat, lon, altitude_km, (0.0, 40000.0), "a satellite")
     moment = to_utc(time)
-    kp_value = kp_at(moment, kp)
+    chosen = get_model(model)
+    drivers = chosen.drivers(moment, indices)
     grid = _grid(f"{moment:%Y-%m}")
     enu = enu_basis(lat, lon)
     # In sight: within the two horizon distances (satellite's and the light's) of each other.
-    reach = np.radians(geomag.central_angle_deg(altitude_km) + geomag.central_angle_deg(AURORA_HEIGHT_KM))
+    reach = np.radians(central_angle_deg(altitude_km) + central_angle_deg(AURORA_HEIGHT_KM))
     seen = np.flatnonzero(grid.up @ enu[2] > np.cos(reach))
-    flux, _ = evaluate(grid.mlat[seen], geomag.mlt(grid.mlon[seen], moment), kp_value)
+    flux, _ = chosen.evaluate(grid.mlat[seen], geomag.mlt(grid.mlon[seen], moment), moment, drivers)
     lit = flux > 0.0
     if not lit.any():
         return 0.0, float("nan"), float("nan")
@@ -145,44 +138,54 @@ def opportunities(
     start: TimeLike,
     end: TimeLike,
     *,
-    step_s: float = 60.0,
-    kp: float | None = None,
-    region: tuple[float, float, float, float] | None = None,
+    step: DurationLike = "60s",
+    indices=None,
+    model: str | OvalModel | None = None,
+    region: Region | Sequence[float] | None = None,
 ) -> xr.Dataset:
-    """Auroral power in view of ``satellite`` at each step from ``start`` to ``end``.
+    """Auroral power in view of ``satellite`` at each ``step`` from ``start`` to ``end``.
 
     Parameters
     ----------
+    step
+        A duration from 1 s to 1 day (``"60s"``, a ``timedelta``); at most :data:`MAX_STEPS` steps.
+    indices, model
+        The oval model and its index overrides (see :func:`aurora_in_view`).
     region
-        (lat_min, lat_max, lon_min, lon_max), degrees: only steps with the sub-satellite point in
-        this box are scored (longitudes from -180 to 180; lon_min > lon_max wraps over 180).
+        A :class:`~norrsken.geometry.Region` or its (lat1, lat2, lon1, lon2) in degrees: only
+        steps with the sub-satellite point in this box are scored (``lon2`` west of ``lon1``,
+        e.g. 170, -170, is the box across the antimeridian).
 
     Returns
     -------
     xarray.Dataset
-        Over ``time``: ``lat_deg``, ``lon_deg``, ``altitude_km``, ``sun_above_limb_deg``, ``dark``
-        (the Sun at least :data:`SHADOW_MARGIN_DEG` below the limb), ``power_gw`` (0 in daylight),
-        ``azimuth_deg`` and ``elevation_deg`` of the aurora (NaN without any in view).
+        Over ``time``: ``lat``, ``lon``, ``altitude_km``, ``sun_above_limb_deg``, ``dark`` (the
+        Sun at least :data:`SHADOW_MARGIN_DEG` below the limb), ``scored`` (dark and inside the
+        region), ``power_gw`` (0 where not scored), ``azimuth_deg`` and ``elevation_deg`` of the
+        aurora (NaN without any in view).
     """
-    times = time_steps(start, end, step_s)
+    box = None if region is None else Region.coerce(region)
+    times = series(start, end, step, max_steps=MAX_STEPS)
     states = orbit.states(satellite, times)
+    lat, lon = states["lat"].values, states["lon"].values
     dark = states["sun_above_limb_deg"].values < -SHADOW_MARGIN_DEG
-    scored = dark & _in_region(states["lat_deg"].values, states["lon_deg"].values, region)
+    scored = dark & (np.ones(times.shape, dtype=bool) if box is None else box.contains(lat, lon))
     power = np.zeros(times.size)
     azimuth = np.full(times.size, np.nan)
     elevation = np.full(times.size, np.nan)
     for i in np.flatnonzero(scored):
         power[i], azimuth[i], elevation[i] = aurora_in_view(
             times[i].item().replace(tzinfo=dt.UTC),
-            float(states["lat_deg"][i]),
-            float(states["lon_deg"][i]),
+            float(lat[i]),
+            float(lon[i]),
             float(states["altitude_km"][i]),
-            kp,
+            indices=indices,
+            model=model,
         )
     return xr.Dataset(
         {
-            "lat_deg": ("time", states["lat_deg"].values, {"units": "degree_north"}),
-            "lon_deg": ("time", states["lon_deg"].values, {"units": "degree_east"}),
+            "lat": ("time", lat, {"units": "degree_north"}),
+            "lon": ("time", lon, {"units": "degree_east"}),
             "altitude_km": ("time", states["altitude_km"].values, {"units": "km"}),
             "sun_above_limb_deg": ("time", states["sun_above_limb_deg"].values, {"units": "degree"}),
             "dark": ("time", dark),
@@ -192,28 +195,14 @@ def opportunities(
             "elevation_deg": ("time", elevation, {"units": "degree"}),
         },
         coords={"time": ("time", times.astype("datetime64[ns]"))},
-        attrs={"satellite": satellite.name, "step_s": float(step_s), "aurora_height_km": AURORA_HEIGHT_KM},
+        attrs={"satellite": satellite.name, "step_s": duration_s(step), "aurora_height_km": AURORA_HEIGHT_KM},
     )
-
-
-def _in_region(lat: np.ndarray, lon: np.ndarray, region: tuple[float, float, float, float] | None) -> np.ndarray:
-    if region is None:
-        return np.ones(lat.shape, dtype=bool)
-    if len(region) != 4 or not all(isinstance(value, numbers.Real) and np.isfinite(value) for value in region):
-        raise NorrskenError(f"a region is four finite numbers lat_min, lat_max, lon_min, lon_max, got {region!r}")
-    lat_min, lat_max, lon_min, lon_max = (float(value) for value in region)
-    geomag.check_latitude([lat_min, lat_max], "region latitude")
-    if not (-180.0 <= lon_min <= 180.0 and -180.0 <= lon_max <= 180.0):
-        raise NorrskenError(f"region longitudes must lie from -180 to 180 degrees, got {lon_min:g} and {lon_max:g}")
-    if lat_min >= lat_max:
-        raise NorrskenError(f"the region's lat_min ({lat_min:g}) must lie below its lat_max ({lat_max:g})")
-    inside_lon = (lon >= lon_min) & (lon <= lon_max) if lon_min <= lon_max else (lon >= lon_min) | (lon <= lon_max)
-    return (lat >= lat_min) & (lat <= lat_max) & inside_lon
 
 
 def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Opportunity]:
     """The best moment of each pass (consecutive scored steps with more than ``min_power_gw`` in
     view), ranked by power, best first."""
+    min_power_gw = checks.real("min_power_gw", min_power_gw)
     good = ds["scored"].values & (ds["power_gw"].values > min_power_gw)
     # Runs of consecutive good steps.
     edges = np.diff(np.concatenate([[0], good.astype(np.int8), [0]]))
@@ -226,12 +215,12 @@ def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Op
     found = []
     for first, stop in zip(starts, ends, strict=True):
         i = first + int(np.argmax(ds["power_gw"].values[first:stop]))
-        moon = sky_bodies(utc(times[i]), float(ds["lat_deg"][i]), float(ds["lon_deg"][i]), float(ds["altitude_km"][i]))
+        moon = sky_bodies(utc(times[i]), float(ds["lat"][i]), float(ds["lon"][i]), float(ds["altitude_km"][i]))
         found.append(
             Opportunity(
                 time=utc(times[i]),
-                lat_deg=float(ds["lat_deg"][i]),
-                lon_deg=float(ds["lon_deg"][i]),
+                lat=float(ds["lat"][i]),
+                lon=float(ds["lon"][i]),
                 altitude_km=float(ds["altitude_km"][i]),
                 power_gw=float(ds["power_gw"][i]),
                 azimuth_deg=float(ds["azimuth_deg"][i]),

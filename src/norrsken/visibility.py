@@ -2,11 +2,12 @@
 
 For each time step (30 min by default):
 
-1. Kp and where it came from (:func:`norrsken.drivers.swpc.kp_now`: override, SWPC observed or
-   forecast when online, else the embedded history), the Sun and the Moon (:mod:`ephemeris`).
-2. The statistical oval (Zhang & Paxton 2008) at the footprints of a polar grid of sky
-   directions around the observer, out to where light at 250 km sets below the horizon
-   (15.7 deg of arc). The AACGM mapping of that grid is computed once; each step only turns the
+1. The oval model's drivers and where they came from (for Zhang & Paxton 2008, Kp: the user's,
+   SWPC observed or forecast when online, else the embedded history), the Sun and the Moon
+   (:mod:`ephemeris`).
+2. The statistical oval (:func:`norrsken.precipitation.get_model`) at the footprints of a polar
+   grid of sky directions around the observer, out to where light at 250 km sets below the
+   horizon (15.7 deg of arc). The AACGM mapping of that grid is computed once; each step only turns the
    magnetic longitudes into MLT.
 3. Each footprint's column brightness of 557.7 and 630.0 nm and the height of its emission
    (the brightness-weighted mean altitude) come from the column table of the place and hour
@@ -35,16 +36,16 @@ import math
 import numpy as np
 import xarray as xr
 
-from . import geomag
+from . import checks, geomag
 from .atmosphere import transmission
 from .drivers import kp as kp_driver
-from .drivers.swpc import SwpcUnavailable, conditions_now, fetch, kp_now
 from .emission.table import column_table
 from .ephemeris import DARKNESS_LIMITS_DEG, darkness_class, sky_bodies
-from .errors import NorrskenError, OutOfRangeError
-from .planner import time_steps
-from .precipitation.zhang_paxton import evaluate
-from .times import TimeLike, to_utc
+from .errors import OutOfRangeError
+from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
+from .precipitation.model import Drivers, OvalModel
+from .precipitation.oval import get_model
+from .times import DurationLike, TimeLike, iso_utc, series, to_utc
 
 #: Verdicts, from worst to best.
 VERDICTS = ("daylight", "not visible", "camera only", "naked eye, low", "naked eye, high", "overhead")
@@ -92,17 +93,13 @@ class _SkyGrid:
 
 @functools.lru_cache(maxsize=8)
 def _sky_grid(lat: float, lon: float, month: str) -> _SkyGrid:
-    reach = geomag.central_angle_deg(250.0)
+    reach = central_angle_deg(250.0)
     distance = np.arange(0.0, reach + 1e-9, _DISTANCE_STEP_DEG)
     azimuth = np.arange(0.0, 360.0, _AZIMUTH_STEP_DEG)
-    d, a = np.meshgrid(np.radians(distance), np.radians(azimuth), indexing="ij")
-    la, lo = math.radians(lat), math.radians(lon)
-    # Destination point on the sphere at distance d along azimuth a.
-    foot_lat = np.arcsin(np.sin(la) * np.cos(d) + np.cos(la) * np.sin(d) * np.cos(a))
-    foot_lon = lo + np.arctan2(np.sin(a) * np.sin(d) * np.cos(la), np.cos(d) - np.sin(la) * np.sin(foot_lat))
-    foot_lat, foot_lon = np.degrees(foot_lat), (np.degrees(foot_lon) + 180.0) % 360.0 - 180.0
+    d, a = np.meshgrid(distance, azimuth, indexing="ij")
+    foot_lat, foot_lon = destination(lat, lon, d, a)
     mlat, mlon = geomag.geo_to_aacgm(foot_lat, foot_lon, month + "-01T00:00Z")
-    return _SkyGrid(np.degrees(d), np.degrees(a), mlat, mlon)
+    return _SkyGrid(d, a, mlat, mlon)
 
 
 def seen(
@@ -112,7 +109,7 @@ def seen(
     away, and the factor from column to seen brightness: the van Rhijn gain of a layer at that
     height times the extinction (:data:`EXTINCTION_MAG`) of the air below."""
     gamma = np.radians(distance_deg)
-    ratio = geomag.EARTH_RADIUS_KM / (geomag.EARTH_RADIUS_KM + height_km)
+    ratio = EARTH_RADIUS_KM / (EARTH_RADIUS_KM + height_km)
     elevation = np.arctan2(np.cos(gamma) - ratio, np.sin(gamma))
     van_rhijn = 1.0 / np.sqrt(np.maximum(1.0 - (ratio * np.cos(elevation)) ** 2, 1e-6))
     k = np.array([EXTINCTION_MAG[key] for key in lines]).reshape(-1, *([1] * (height_km.ndim - 1)))
@@ -147,58 +144,69 @@ def threshold_factor(sun_elevation_deg, moon_elevation_deg, moon_illumination):
 
 
 def forecast(
+    time: TimeLike,
     lat: float,
     lon: float,
     *,
-    start: TimeLike,
-    hours: float = 24.0,
-    step_minutes: float = 30.0,
-    kp: float | None = None,
-    offline: bool = True,
+    end: TimeLike | None = None,
+    step: DurationLike = "30min",
+    indices=None,
+    model: str | OvalModel | None = None,
+    online: bool = False,
 ) -> xr.Dataset:
-    """The aurora as seen from (``lat``, ``lon``) every ``step_minutes`` for ``hours`` from ``start``.
+    """The aurora as seen from (``lat``, ``lon``) every ``step`` from ``time`` to ``end``.
 
     Parameters
     ----------
+    time
+        Timezone-aware UTC time of the first step.
     lat, lon
         Observer, degrees.
-    start
-        Timezone-aware UTC time of the first step.
-    hours, step_minutes
-        Length of the forecast and its step.
-    kp
-        Kp override for every step (what if); default: the source chain of
-        :func:`norrsken.drivers.swpc.kp_now`.
-    offline
-        Use only the embedded history (the default); False asks NOAA SWPC first and falls back.
+    end
+        The last time (included when it falls on a step); default: 24 h after ``time``.
+    step
+        A duration from 1 min to 6 h (``"30min"``, ``"1h"``, a ``timedelta``).
+    indices
+        Index overrides for every step (what if; :class:`~norrsken.drivers.kp.Indices` or a
+        mapping such as ``{"kp": 5}``); default: the model's own sources.
+    model
+        The oval model (:func:`~norrsken.precipitation.get_model`); default Zhang & Paxton (2008).
+    online
+        Ask NOAA SWPC first (the model's live drivers, and the solar wind and OVATION now for the
+        ``now`` attribute), falling back to the embedded history; default: the history alone.
 
     Returns
     -------
     xarray.Dataset
-        Over ``time``: ``kp``, ``kp_source``, ``sun_elevation_deg``, ``darkness``,
-        ``moon_elevation_deg``, ``moon_illumination``, ``green_r`` and ``red_r`` (brightest
-        557.7 and 630.0 nm seen, R), ``azimuth_deg`` and ``elevation_deg`` of the brightest green,
-        ``red_azimuth_deg``/``red_elevation_deg``, ``overhead_green_r`` (the column overhead),
-        ``threshold_factor`` and ``verdict``.
+        Over ``time``: the model's drivers and their sources (``kp``, ``kp_source``),
+        ``sun_elevation_deg``, ``darkness``, ``moon_elevation_deg``, ``moon_illumination``,
+        ``green_r`` and ``red_r`` (brightest 557.7 and 630.0 nm seen, R), ``azimuth_deg`` and
+        ``elevation_deg`` of the brightest green, ``red_azimuth_deg``/``red_elevation_deg``,
+        ``overhead_green_r`` (the column overhead), ``threshold_factor`` and ``verdict``.
     """
-    lat, lon, _ = geomag.check_place(lat, lon, 0.0, (0.0, 0.0), "a forecast")
-    first = to_utc(start)
-    for name, value, low, high in (("hours", hours, 0.5, 240.0), ("step_minutes", step_minutes, 1.0, 360.0)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise NorrskenError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
-    times = time_steps(first, first + np.timedelta64(int(hours * 3600), "s").item(), step_minutes * 60.0)
-    if times.size > MAX_STEPS:
-        raise NorrskenError(f"{times.size} steps; at most {MAX_STEPS}: use a longer step")
+    lat, lon, _ = checks.place(lat, lon, 0.0, (0.0, 0.0), "a forecast")
+    online = checks.flag("online", online)
+    chosen = get_model(model)
+    first = to_utc(time)
+    last = first + dt.timedelta(hours=24) if end is None else end
+    times = series(first, last, step, max_steps=MAX_STEPS, step_range_s=(60.0, 21600.0))
     bodies = sky_bodies(times, lat, lon)
     grid = _sky_grid(round(lat, 4), round(lon, 4), f"{first:%Y-%m}")
-    now = None if offline else conditions_now(lat, lon)
-    offline, problem = (True, None) if offline or kp is not None else _reach_swpc()
+    given = kp_driver.Indices.of(indices).as_dict()
+    live, now, problem = False, None, None
+    if online:
+        # Lazy: httpx and pandas (~0.1 s of imports) only when SWPC is asked.
+        from .drivers.swpc import conditions_now
+
+        now = conditions_now(lat, lon)
+        if not all(given.get(name) is not None for name in chosen.needs):
+            live, problem = _reach_swpc()
     rows = [
-        _step(time.item().replace(tzinfo=dt.UTC), lat, lon, grid, kp, offline, problem, bodies, i)
-        for i, time in enumerate(times)
+        _step(moment.item().replace(tzinfo=dt.UTC), lat, lon, grid, chosen, indices, live, problem, bodies, i)
+        for i, moment in enumerate(times)
     ]
     columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
-    units = {"kp": "", "green_r": "R", "red_r": "R", "overhead_green_r": "R"}
+    units = {name: "" for name in chosen.needs} | {"green_r": "R", "red_r": "R", "overhead_green_r": "R"}
     return xr.Dataset(
         {
             key: ("time", values, {"units": units.get(key, "degree" if key.endswith("_deg") else "")})
@@ -206,9 +214,11 @@ def forecast(
         },
         coords={"time": ("time", times.astype("datetime64[ns]"))},
         attrs={
+            "product": "forecast",
             "lat": lat,
             "lon": lon,
-            "model": "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1",
+            "model": f"norrsken: {chosen.reference}; Fang et al. (2010) ionization; NRLMSIS 2.1",
+            "model_name": chosen.name,
             "naked_eye_r": NAKED_EYE_R,
             "camera_r": CAMERA_R,
             "min_elevation_deg": MIN_ELEVATION_DEG,
@@ -228,36 +238,49 @@ def _atmosphere_note(last_time: dt.datetime) -> str:
 
 
 def _reach_swpc() -> tuple[bool, str | None]:
-    """Download SWPC's observed and forecast Kp once (later steps read the fresh cache); if that
-    fails, the forecast goes on offline and says why in every step's Kp source."""
+    """Download SWPC's observed and forecast Kp once (later steps read the fresh cache): whether
+    the steps may ask SWPC, and if not why, for every step's driver sources."""
+    from .drivers.swpc import SwpcUnavailable, fetch  # lazy: see forecast()
+
     try:
         for name in ("kp", "kp_forecast"):
             fetch(name)
     except SwpcUnavailable as exc:
-        return True, f"SWPC unreachable: {exc.reason}"
-    return False, None
+        return False, f"SWPC unreachable: {exc.reason}"
+    return True, None
 
 
-def _step(time, lat, lon, grid: _SkyGrid, kp, offline, problem, bodies, i) -> dict:
+def _drivers(chosen: OvalModel, time: dt.datetime, indices, live: bool, problem: str | None) -> Drivers:
+    """The model's drivers at one step; with ``problem`` (SWPC unreachable) from its offline
+    sources, each source saying why."""
     try:
-        kp_value, source = kp_now(time, kp=kp, offline=offline)
+        drivers = chosen.drivers(time, indices, online=live)
     except OutOfRangeError as exc:
-        raise OutOfRangeError(f"{exc} ({problem})" if problem else str(exc)) from None
-    if problem:
-        source = f"{source} ({problem})"
+        if problem is None:
+            raise
+        raise OutOfRangeError(f"{exc.message} ({problem})", hint=exc.hint) from None
+    if problem is None:
+        return drivers
+    return Drivers(drivers.values, {name: f"{source} ({problem})" for name, source in drivers.sources.items()})
+
+
+def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, problem, bodies, i) -> dict:
+    drivers = _drivers(chosen, time, indices, live, problem)
     sun, moon = float(bodies.sun_elevation_deg[i]), float(bodies.moon_elevation_deg[i])
     illumination = float(bodies.moon_illumination[i])
-    row = {
-        "kp": kp_value,
-        "kp_source": source,
+    row = {}
+    for name in chosen.needs:
+        row[name] = drivers[name]
+        row[f"{name}_source"] = drivers.sources[name]
+    row |= {
         "sun_elevation_deg": sun,
         "darkness": darkness_class(sun),
         "moon_elevation_deg": moon,
         "moon_illumination": illumination,
     }
-    flux, mean = evaluate(grid.mlat, geomag.mlt(grid.mlon, time), kp_value)
+    flux, mean = chosen.evaluate(grid.mlat, geomag.mlt(grid.mlon, time), time, drivers)
     lit = flux > 0.0
-    table = column_table(time, lat, lon, **kp_driver.atmosphere_indices(time))
+    table = column_table(time, lat, lon, indices=kp_driver.atmosphere_indices(time, indices))
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
     brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES)
@@ -287,7 +310,7 @@ def summary(ds: xr.Dataset) -> dict:
 
     steps = []
     for i in range(ds.sizes["time"]):
-        record = {"time": str(ds["time"].values[i])[:19] + "Z"}
+        record = {"time": iso_utc(ds["time"].values[i])}
         record.update({key: clean(ds[key].values[i]) for key in ds.data_vars})
         steps.append(record)
     best = max(range(len(steps)), key=lambda i: (VERDICTS.index(steps[i]["verdict"]), steps[i]["green_r"] or 0.0))
@@ -305,41 +328,3 @@ def summary(ds: xr.Dataset) -> dict:
         "best": steps[best],
         "steps": steps,
     }
-
-
-def plot(ds: xr.Dataset, path) -> None:
-    """A plot of the night: brightest green and red seen (log scale) with the thresholds, the Sun
-    and the Moon, and the verdict of each step as a coloured band."""
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    times = ds["time"].values
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, height_ratios=[3, 2])
-    top.semilogy(times, np.maximum(ds["green_r"].values, 1.0), color="#2fd66b", label="557.7 nm, brightest seen")
-    top.semilogy(times, np.maximum(ds["red_r"].values, 1.0), color="#e0443a", label="630.0 nm, brightest seen")
-    top.semilogy(times, np.maximum(ds["overhead_green_r"].values, 1.0), color="#2fd66b", ls=":", label="557.7 nm overhead")
-    factor = np.where(np.isfinite(ds["threshold_factor"].values), ds["threshold_factor"].values, np.nan)
-    top.semilogy(times, NAKED_EYE_R * factor, color="0.3", ls="--", lw=1, label="naked-eye threshold")
-    top.semilogy(times, CAMERA_R * factor, color="0.6", ls="--", lw=1, label="camera threshold")
-    top.set_ylabel("brightness (R)")
-    top.set_ylim(10.0, None)
-    top.legend(loc="upper right", fontsize=8)
-    colours = dict(zip(VERDICTS, ["#f4e3a1", "#dddddd", "#b9d3ee", "#9be3b5", "#4ccf7e", "#13a24a"], strict=True))
-    step = (times[1] - times[0]) if times.size > 1 else np.timedelta64(30, "m")
-    for time, value in zip(times, ds["verdict"].values, strict=True):
-        top.axvspan(time - step / 2, time + step / 2, ymin=0.0, ymax=0.04, color=colours[str(value)], lw=0)
-    bottom.plot(times, ds["sun_elevation_deg"].values, color="#f0a020", label="Sun")
-    bottom.plot(times, ds["moon_elevation_deg"].values, color="#7f8fa6", label="Moon")
-    for limit in (-6.0, -12.0, -18.0):
-        bottom.axhline(limit, color="0.85", lw=0.8)
-    bottom.axhline(0.0, color="0.5", lw=0.8)
-    bottom.set_ylabel("elevation (deg)")
-    bottom.legend(loc="upper right", fontsize=8)
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%d %H:%M"))
-    bottom.set_xlabel("UTC")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[v]) for v in VERDICTS]
-    fig.legend(handles, VERDICTS, loc="lower center", ncol=6, fontsize=8, frameon=False)
-    fig.suptitle(f"Aurora forecast for {ds.attrs['lat']:.2f}°, {ds.attrs['lon']:.2f}°")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -1,0 +1,165 @@
+"""The oval cube: Q, E0 and the brightest line's column radiance on (time, lat, lon), one task per time.
+
+Each time is an independent task (:func:`oval_step`, run by :func:`norrsken.tasks.as_finished`
+here or on dask workers). A Zarr store grows in time order as the tasks finish, so an interrupted
+run leaves a valid store of the first times; a NetCDF cube is written at the end (in memory until
+then, at most :data:`MAX_NETCDF_BYTES`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .drivers.kp import Indices, atmosphere_indices
+from .emission.table import check_times, column_table
+from .errors import NorrskenError
+from .io import check_dataset_path, write_dataset, write_zarr
+from .precipitation.model import OvalModel
+from .precipitation.oval import get_model, grid_axes, oval
+from .tasks import as_finished
+from .times import iso_utc, time_unit
+
+#: Lines that compete for "brightest line" in an oval cube (the 1PG band is not a line).
+CUBE_LINES = ("391.4", "427.8", "470.9", "557.7", "630.0", "636.4", "777.4", "844.6")
+#: Long names of the oval models' drivers in a cube (others are named by their key).
+_DRIVER_NAMES = {"kp": "planetary Kp"}
+#: Largest oval cube kept in memory for a NetCDF file, bytes (Zarr cubes are streamed).
+MAX_NETCDF_BYTES = 4 * 2**30
+
+
+def oval_step(
+    time: str, indices=None, model: str | OvalModel | None = None, resolution_deg: float = 0.5
+) -> xr.Dataset:
+    """One time of an oval cube: Q and E0 of the oval (``model``, default Zhang & Paxton 2008,
+    driven by its own sources or ``indices``) and the column brightness of its brightest line,
+    on (time, lat, lon), with the model's drivers on (time,).
+
+    The column brightness uses one column table per hemisphere and time: the atmosphere over that
+    hemisphere's peak energy flux (NRLMSIS differs by up to ~15 % in green per unit flux between
+    places and seasons, so away from the peak the radiance is good to that).
+    """
+    chosen = get_model(model)
+    ds = oval(time, model=chosen, indices=indices, resolution_deg=resolution_deg)
+    flux, mean = ds["energy_flux_erg"].values, ds["mean_energy_kev"].values
+    lat = ds["lat"].values
+    brightest = np.zeros(flux.shape, dtype=np.float32)
+    which = np.full(flux.shape, np.nan, dtype=np.float32)
+    for sign in (1.0, -1.0):
+        rows = sign * lat > 0
+        part = np.where(rows[:, None], flux, 0.0)
+        if not (part > 0).any():
+            continue
+        peak = np.unravel_index(np.argmax(part), part.shape)
+        table = column_table(
+            time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]), indices=atmosphere_indices(time, indices)
+        )
+        lit = part > 0
+        radiance, _ = table.at(mean[lit], flux[lit], CUBE_LINES)
+        best = np.argmax(radiance, axis=0)
+        brightest[lit] = radiance[best, np.arange(best.size)]
+        which[lit] = np.array([float(key) for key in CUBE_LINES], dtype=np.float32)[best]
+    stamp = np.datetime64(ds.attrs["time"].rstrip("Z"), "ns")
+    drivers = {
+        name: ((), float(ds.attrs[name]), {"units": "", "long_name": _DRIVER_NAMES.get(name, name)})
+        for name in chosen.needs
+    }
+    out = xr.Dataset(
+        {
+            "energy_flux_erg": ds["energy_flux_erg"].astype(np.float32),
+            "mean_energy_kev": ds["mean_energy_kev"].astype(np.float32),
+            "brightest_line_r": (
+                ("lat", "lon"),
+                brightest,
+                {"units": "R", "long_name": "column brightness of the brightest auroral line (overhead)"},
+            ),
+            "brightest_line_nm": (
+                ("lat", "lon"),
+                which,
+                {"units": "nm", "long_name": "air wavelength of the brightest line (NaN: no precipitation)"},
+            ),
+            **drivers,
+        },
+        coords={"lat": ds["lat"], "lon": ds["lon"]},
+    )
+    return out.expand_dims(time=[stamp])
+
+
+def _cube_attrs(times: np.ndarray, indices: Indices, model: OvalModel, resolution_deg: float) -> dict:
+    step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
+    sources = model.drivers(times[0], indices).sources
+    return {
+        "title": "norrsken auroral oval cube",
+        "model": f"{model.reference}; column brightness from Fang et al. (2010) ionization and "
+        "NRLMSIS 2.1 (norrsken.emission), one atmosphere per hemisphere and time",
+        "model_name": model.name,
+        **{f"{name}_source": source for name, source in sources.items()},
+        "resolution_deg": float(resolution_deg),
+        "step_s": step_s,
+    }
+
+
+def check_oval_series(
+    times: np.ndarray,
+    path: str | os.PathLike,
+    *,
+    indices=None,
+    model: str | OvalModel | None = None,
+    resolution_deg: float = 0.5,
+) -> Path:
+    """Check an oval cube's inputs before any work (and before starting workers); return the path."""
+    path = check_dataset_path(path)
+    lat, lon = grid_axes(resolution_deg)
+    check_times(times, model=model, indices=indices, place=(65.0, 0.0))
+    if time_unit(times) == "ms":
+        raise NorrskenError("an oval cube's times must fall on whole seconds: use a step of whole seconds")
+    if path.suffix.lower() != ".zarr" and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
+        raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")
+    return path
+
+
+def oval_series(
+    times: np.ndarray,
+    path: str | os.PathLike,
+    *,
+    indices=None,
+    model: str | OvalModel | None = None,
+    resolution_deg: float = 0.5,
+    client=None,
+    on_done: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Write the oval cube (time, lat, lon) of ``times`` to NetCDF (``.nc``) or Zarr (``.zarr``).
+
+    Each time is one task (on ``client``'s workers, or here); a Zarr store grows in time order as
+    the tasks finish (the finished prefix is on disk if the run stops), a NetCDF file is written at
+    the end. ``on_done`` is called with (times done, times) as they finish.
+    """
+    path = check_oval_series(times, path, indices=indices, model=model, resolution_deg=resolution_deg)
+    indices, model = Indices.of(indices), get_model(model)
+    zarr = path.suffix.lower() == ".zarr"
+    attrs = _cube_attrs(times, indices, model, resolution_deg)
+    stamps = [iso_utc(time) for time in times]
+    done: dict[int, xr.Dataset] = {}
+    written = 0
+
+    def finished(index: int, step: xr.Dataset) -> None:
+        nonlocal written
+        done[index] = step
+        if zarr:
+            while written in done:
+                piece = done.pop(written).assign_attrs(attrs)
+                write_zarr(piece, path, append_dim=None if written == 0 else "time")
+                written += 1
+        if on_done is not None:
+            on_done(len(done) + written if zarr else len(done), len(stamps))
+
+    calls = [(stamp, indices, model, resolution_deg) for stamp in stamps]
+    for index, step in as_finished(client, oval_step, calls):
+        finished(index, step)
+    if not zarr:
+        write_dataset(xr.concat([done[i] for i in range(len(stamps))], dim="time").assign_attrs(attrs), path)
+    return path
