@@ -1,0 +1,5 @@
+"""``python -m norrsken.cli``."""
+
+from . import main
+
+main()
