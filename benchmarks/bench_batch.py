@@ -12,7 +12,7 @@ Everything is written to a temporary cache dir, so the user cache is left alone.
 
 The speed-up compares like with like: one worker and two workers, each worker with one
 ray-marching thread (one core per worker). For context a third run gives the single worker both
-cores for its ray-marching threads (what ``batch.dask_client`` does by default for one worker on
+cores for its ray-marching threads (what ``tasks.dask_client`` does by default for one worker on
 two cores: NUMBA_NUM_THREADS = cores // workers): frame-level parallelism (two workers) against
 thread-level parallelism inside each frame.
 """
@@ -41,27 +41,27 @@ def _warm_worker() -> str:
     from norrsken.render.camera import AllSkyCamera
     from norrsken.render.sky import sky
 
-    sky(*TROMSO, START, camera=AllSkyCamera(64, 64), exposure=CameraExposure(), structure="arcs")
+    sky(START, *TROMSO, camera=AllSkyCamera(64, 64), exposure=CameraExposure(), structure="arcs")
     return str(os.getpid())
 
 
 def _frames(out: Path):
-    from norrsken import batch
+    from norrsken import frames
     from norrsken.color import CameraExposure
-    from norrsken.planner import time_steps
     from norrsken.render.camera import AllSkyCamera
+    from norrsken.times import series
 
-    times = time_steps(START, END, 60.0)
-    return batch.sky_frames(*TROMSO, times, out, camera=AllSkyCamera(SIZE, SIZE), exposure=CameraExposure(),
-                            structure="arcs")
+    times = series(START, END, "60s")
+    return frames.sky_frames(times, *TROMSO, out, camera=AllSkyCamera(SIZE, SIZE), exposure=CameraExposure(),
+                             structure="arcs")
 
 
 def _run(workers: int, threads: int, out: Path) -> dict:
     """Start a cluster, warm every worker, render the batch; the times of each stage."""
-    from norrsken import batch
+    from norrsken import frames, tasks
 
     start = time.perf_counter()
-    with batch.dask_client(workers=workers, render_threads=threads) as client:
+    with tasks.dask_client(workers=workers, render_threads=threads) as client:
         started = time.perf_counter()
         addresses = list(client.scheduler_info()["workers"])
         # One throw-away frame pinned to each worker (tasks, so the workers' event loops stay free).
@@ -69,18 +69,18 @@ def _run(workers: int, threads: int, out: Path) -> dict:
                 for address in addresses]
         pids = client.gather(warm)
         warmed = time.perf_counter()
-        frames = _frames(out)
-        report = batch.run(frames, client)
+        batch = _frames(out)
+        report = frames.run(batch, client)
         rendered = time.perf_counter()
     closed = time.perf_counter()
-    assert len(report.rendered) == len(frames) and not report.skipped, report
+    assert len(report.rendered) == len(batch) and not report.skipped, report
     assert len(set(pids)) == workers, pids  # every worker warmed, each its own process
     return {
         "startup": started - start,
         "warm": warmed - started,
         "render": rendered - warmed,
         "shutdown": closed - rendered,
-        "frames": len(frames),
+        "frames": len(batch),
         "workers": report.workers,
     }
 
@@ -110,13 +110,13 @@ def main() -> None:
     start = time.perf_counter()
     # Cold start in this process: numba kernels compiled and cached, emission table, AACGM grid,
     # star catalogue written to the cache dir for the workers to load.
-    sky(*TROMSO, START, camera=AllSkyCamera(64, 64), exposure=CameraExposure(), structure="arcs")
+    sky(START, *TROMSO, camera=AllSkyCamera(64, 64), exposure=CameraExposure(), structure="arcs")
     print(f"cold start (numba compile, tables, AACGM grid; this process): {time.perf_counter() - start:.1f} s")
     frame = {}
     for threads in (numba.get_num_threads(), 1):
         numba.set_num_threads(threads)
         frame[threads] = median_seconds(
-            lambda: sky(*TROMSO, START, camera=AllSkyCamera(SIZE, SIZE), exposure=CameraExposure(), structure="arcs"),
+            lambda: sky(START, *TROMSO, camera=AllSkyCamera(SIZE, SIZE), exposure=CameraExposure(), structure="arcs"),
             repeat=2,
         )
     most = max(frame)

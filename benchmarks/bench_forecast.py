@@ -22,7 +22,7 @@ START = "2017-01-18T12:00Z"
 def main() -> None:
     os.environ["NORRSKEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="norrsken-bench-")
     from norrsken import orbit, planner
-    from norrsken.forecast import forecast
+    from norrsken.visibility import forecast
 
     started = time.perf_counter()
     forecast(*TROMSO, start=START)

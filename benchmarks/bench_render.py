@@ -25,13 +25,14 @@ OSLO = (59.91, 10.75)
 def main() -> None:
     os.environ["NORRSKEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="norrsken-bench-")
     from norrsken.color import CameraExposure, line_radiance_to_display
-    from norrsken.field import EARTH_RADIUS_KM, emission_field, enu_basis
+    from norrsken.field import emission_field
+    from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
     from norrsken.render.camera import AllSkyCamera, PinholeCamera
     from norrsken.render.raymarch import line_radiance_image, threads
     from norrsken.render.sky import sky
 
     start = time.perf_counter()
-    sky(*TROMSO, TIME, camera=AllSkyCamera(64, 64), structure="arcs")
+    sky(TIME, *TROMSO, camera=AllSkyCamera(64, 64), structure="arcs")
     print(f"cold start (numba compile, tables, AACGM grid): {time.perf_counter() - start:.1f} s")
     print(f"threads: {threads()}")
 
@@ -45,7 +46,7 @@ def main() -> None:
     }
     for name, ((lat, lon), camera, target) in views.items():
         for structure in ("none", "arcs"):
-            total = median_seconds(functools.partial(sky, lat, lon, TIME, camera=camera, structure=structure))
+            total = median_seconds(functools.partial(sky, TIME, lat, lon, camera=camera, structure=structure))
             field = emission_field(TIME, lat, lon, structure=structure)
             basis = enu_basis(lat, lon)
             rays = camera.rays_enu() @ basis

@@ -23,12 +23,12 @@ FLUXES = (0.1, 1.0, 10.0)
 
 def oval_2017_01_18t21() -> xr.Dataset:
     """Zhang & Paxton oval at 2017-01-18T21Z: hemispheric powers, the midnight edge, the maps every 2 deg."""
-    from norrsken.precipitation import oval, zhang_paxton
+    from norrsken import edges, oval
     from norrsken.precipitation.products import oval_summary
 
     ds = oval(TIME)
-    edges = zhang_paxton.edges(ds, 0.5)
-    summary = {h: oval_summary(ds, edges[h][0]) for h in ("north", "south")}
+    both = edges(ds, 0.5)
+    summary = {h: oval_summary(ds, both[h][0]) for h in ("north", "south")}
     coarse = ds[["energy_flux_erg", "mean_energy_kev"]].isel(lat=slice(None, None, 4), lon=slice(None, None, 4))
     out = coarse.assign(
         hemispheric_power_gw=("hemisphere", [summary[h]["hemispheric_power_gw"] for h in ("north", "south")]),
@@ -49,13 +49,13 @@ def column_glow_grid() -> xr.Dataset:
     lines = None
     for i, energy in enumerate(GLOW_ENERGIES):
         for j, flux in enumerate(FLUXES):
-            ds = column(energy, flux, TIME, 69.6, 19.0, f107=75.0, f107a=75.0, ap=8.0)
+            ds = column(TIME, 69.6, 19.0, energy, flux, indices={"f107": 75.0, "f107a": 75.0, "ap": 8.0})
             if brightness is None:
                 lines = [str(key) for key in ds["line"].values]
                 brightness, peak = np.zeros((*shape, len(lines))), np.zeros((*shape, len(lines)))
             brightness[i, j] = ds["brightness_r"].values
             peak[i, j] = ds["peak_altitude_km"].values
-            ion_column[i, j] = float(ds["ionization_column"])
+            ion_column[i, j] = float(ds["ionization_column_cm2_s"])
             ion_peak[i, j] = float(ds["ionization_peak_altitude_km"])
     dims = ("mean_energy_kev", "energy_flux_erg", "line")
     return xr.Dataset(
@@ -71,33 +71,34 @@ def column_glow_grid() -> xr.Dataset:
 
 def sky_allsky_32() -> xr.Dataset:
     """A 32x32 all-sky brightness_r over Tromsø at 2017-01-18T21Z with the smooth oval (structure none)."""
-    from norrsken.render.camera import AllSkyCamera
-    from norrsken.render.sky import sky
+    from norrsken import AllSkyCamera, sky
 
-    ds = sky(*TROMSO, TIME, camera=AllSkyCamera(32, 32), structure="none")
+    ds = sky(TIME, *TROMSO, camera=AllSkyCamera(32, 32), structure="none")
     return ds[["brightness_r"]].drop_attrs()
 
 
 def forecast_readme() -> xr.Dataset:
     """The README's forecast: Tromsø, 2017-01-18 15:00Z, 4 h in 60 min steps, offline."""
-    from norrsken.forecast import forecast
+    from norrsken import forecast
 
-    ds = forecast(69.65, 18.96, start="2017-01-18T15:00Z", hours=4, step_minutes=60, offline=True)
+    ds = forecast("2017-01-18T15:00Z", 69.65, 18.96, end="2017-01-18T19:00Z", step="60min")
     return ds.drop_attrs()
 
 
 def passes_demo_day() -> xr.Dataset:
     """The demo's search: ISS passes over Europe on 2017-01-18 at 60 s steps, the best moment of each."""
-    from norrsken import orbit, planner
+    from norrsken import best_per_pass, iss, opportunities
 
-    satellite = orbit.iss("2017-01-18T00:00Z")
-    chances = planner.opportunities(
-        satellite, "2017-01-18T00:00Z", "2017-01-19T00:00Z", step_s=60.0, region=(35.0, 72.0, -25.0, 45.0)
+    satellite = iss("2017-01-18T00:00Z")
+    chances = opportunities(
+        satellite, "2017-01-18T00:00Z", "2017-01-19T00:00Z", step="60s", region=(35.0, 72.0, -25.0, 45.0)
     )
-    best = planner.best_per_pass(chances)
-    numbers = ("lat_deg", "lon_deg", "altitude_km", "power_gw", "azimuth_deg", "elevation_deg")
+    best = best_per_pass(chances)
+    # Named as when the files were written (the dataclass fields are now lat and lon).
+    numbers = {"lat_deg": "lat", "lon_deg": "lon", "altitude_km": "altitude_km", "power_gw": "power_gw",
+               "azimuth_deg": "azimuth_deg", "elevation_deg": "elevation_deg"}  # fmt: skip
     return xr.Dataset(
-        {key: ("rank", [getattr(item, key) for item in best]) for key in numbers},
+        {name: ("rank", [getattr(item, field) for item in best]) for name, field in numbers.items()},
         coords={"time": ("rank", np.array([item.time.replace(tzinfo=None) for item in best], dtype="datetime64[ns]"))},
     ).assign(power_gw_per_step=("step", chances["power_gw"].values))
 
@@ -113,26 +114,23 @@ CASES = {
 
 def oval_map(path: Path) -> None:
     """The polar map of the 2017-01-18T21Z oval (north), with edge and view line."""
-    from norrsken.precipitation import oval, zhang_paxton
-    from norrsken.render.maps import plot_oval
+    from norrsken import oval, plot
 
-    ds = oval(TIME)
-    boundary, view = zhang_paxton.edges(ds, 0.5, ("north",))["north"]
-    plot_oval(ds, boundary, path, view=view)
+    plot(oval(TIME), path, hemisphere="north")
 
 
 def column_plot(path: Path) -> None:
     """The VER profiles of a 4 keV, 5 erg column over Tromsø (the README's column plot)."""
-    from norrsken.emission.column import column, plot
+    from norrsken import column, plot
 
-    plot(column(4.0, 5.0, TIME, 69.6, 19.0), path)
+    plot(column(TIME, 69.6, 19.0, 4.0, 5.0), path)
 
 
 def forecast_plot(path: Path) -> None:
     """The plot of the README's forecast night (Tromsø from 2017-01-18 12Z, 24 h in 30 min steps)."""
-    from norrsken.forecast import forecast, plot
+    from norrsken import forecast, plot
 
-    plot(forecast(69.65, 18.96, start="2017-01-18T12:00Z", hours=24, step_minutes=30, offline=True), path)
+    plot(forecast("2017-01-18T12:00Z", 69.65, 18.96), path)
 
 
 IMAGE_CASES = {"oval_map": oval_map, "column_plot": column_plot, "forecast_plot": forecast_plot}

@@ -13,12 +13,12 @@ from norrsken.errors import NorrskenError, OutOfRangeError
 
 # The sample profile of docs/physics.md sections 2-3: NRLMSIS 2.1, 2024-01-15 00 UT, 69.6 N 18.9 E,
 # F10.7 = F10.7a = 150, Ap = 10.
-SAMPLE = dict(time="2024-01-15T00:00Z", lat=69.6, lon=18.9, f107=150.0, f107a=150.0, ap=10.0)
+SAMPLE = dict(time="2024-01-15T00:00Z", lat=69.6, lon=18.9, indices=dict(indices=dict(f107=150.0, f107a=150.0, ap=10.0)))
 
 
 @pytest.fixture(scope="module")
 def sample():
-    return atmosphere(SAMPLE["time"], SAMPLE["lat"], SAMPLE["lon"], f107=150.0, f107a=150.0, ap=10.0)
+    return atmosphere(SAMPLE["time"], SAMPLE["lat"], SAMPLE["lon"], indices=dict(f107=150.0, f107a=150.0, ap=10.0))
 
 
 def _at(atm, field, z_km):
@@ -76,7 +76,7 @@ def test_no_network_access(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
-    given = atmosphere("2017-01-18T21:00Z", 69.6, 19.0, f107=75, f107a=75, ap=8)
+    given = atmosphere("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=75, f107a=75, ap=8))
     embedded = atmosphere("2017-01-18T21:00Z", 69.6, 19.0)  # indices from the embedded history
     msise00 = atmosphere("2017-01-18T21:00Z", 69.6, 19.0, msis_version=0)
     assert given.o_cm3.sum() > 0 and embedded.o_cm3.sum() > 0 and msise00.o_cm3.sum() > 0
@@ -90,13 +90,13 @@ def test_indices_default_to_the_embedded_history():
     assert atm.f107a == weather.f107a
     assert atm.ap == weather.ap_msis
     # An explicit Ap is used for all seven NRLMSIS ap values.
-    assert atmosphere(time, 69.6, 19.0, ap=30).ap == (30.0,) * 7
+    assert atmosphere(time, 69.6, 19.0, indices=dict(ap=30)).ap == (30.0,) * 7
 
 
 def test_msise00_has_no_from_nrlmsis21_and_differs_in_oxygen():
     time = "2017-01-18T21:00Z"
-    v21 = atmosphere(time, 69.6, 19.0, f107=75, f107a=75, ap=8)
-    v00 = atmosphere(time, 69.6, 19.0, f107=75, f107a=75, ap=8, msis_version=0)
+    v21 = atmosphere(time, 69.6, 19.0, indices=dict(f107=75, f107a=75, ap=8))
+    v00 = atmosphere(time, 69.6, 19.0, indices=dict(f107=75, f107a=75, ap=8), msis_version=0)
     np.testing.assert_allclose(v00.no_cm3, v21.no_cm3)
     assert v00.msis_version == 0
     # physics.md sec 14: NRLMSIS 2.1 O is 15-20 % lower than MSISE-00 at 108-132 km.
@@ -105,8 +105,8 @@ def test_msise00_has_no_from_nrlmsis21_and_differs_in_oxygen():
 
 
 def test_longitude_is_wrapped():
-    a = atmosphere("2017-01-18T21:00Z", 69.6, 379.0, f107=75, f107a=75, ap=8)
-    b = atmosphere("2017-01-18T21:00Z", 69.6, 19.0, f107=75, f107a=75, ap=8)
+    a = atmosphere("2017-01-18T21:00Z", 69.6, 379.0, indices=dict(f107=75, f107a=75, ap=8))
+    b = atmosphere("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=75, f107a=75, ap=8))
     assert a.lon == pytest.approx(19.0)
     np.testing.assert_allclose(a.o_cm3, b.o_cm3)
 
@@ -114,10 +114,10 @@ def test_longitude_is_wrapped():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        (dict(f107=-5.0), NorrskenError, "F10.7"),
-        (dict(f107=1e4), NorrskenError, "F10.7"),
-        (dict(f107a=float("nan")), NorrskenError, "F10.7a"),
-        (dict(ap=-1.0), NorrskenError, "Ap"),
+        (dict(indices=dict(f107=-5.0)), NorrskenError, "F10.7"),
+        (dict(indices=dict(f107=1e4)), NorrskenError, "F10.7"),
+        (dict(indices=dict(f107a=float("nan"))), NorrskenError, "f107a"),
+        (dict(indices=dict(ap=-1.0)), NorrskenError, "Ap"),
         (dict(lat=95.0), NorrskenError, "latitude"),
         (dict(time=dt.datetime(2017, 1, 18, 21)), NorrskenError, "naive"),
         (dict(altitude_km=[300.0, 200.0, 100.0]), NorrskenError, "increasing"),

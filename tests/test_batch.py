@@ -28,13 +28,15 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from norrsken import batch
+from norrsken import frames as timelapse
+from norrsken import tasks
 from norrsken.cli import app
 from norrsken.color import CameraExposure
 from norrsken.errors import NorrskenError
 from norrsken.orbit import iss, states
-from norrsken.planner import time_steps
 from norrsken.render.camera import AllSkyCamera
+from norrsken.times import series
+from norrsken.video import encode_video
 
 runner = CliRunner()
 
@@ -52,12 +54,12 @@ def run_cli(*args: str):
 def minutes(count: int, start: str = START) -> np.ndarray:
     """``count`` times a minute apart from ``start``."""
     first = np.datetime64(start.rstrip("Z"), "ms")
-    return time_steps(start, str(first + np.timedelta64(count - 1, "m")) + "Z", 60.0)
+    return series(start, str(first + np.timedelta64(count - 1, "m")) + "Z", "60s")
 
 
-def sky_batch(out: Path, count: int = 6, seed: int = 0) -> list[batch.Frame]:
-    return batch.sky_frames(
-        *TROMSO, minutes(count), out, camera=AllSkyCamera(SIZE, SIZE), exposure=CameraExposure(),
+def sky_batch(out: Path, count: int = 6, seed: int = 0) -> list[timelapse.Frame]:
+    return timelapse.sky_frames(
+        minutes(count), *TROMSO, out, camera=AllSkyCamera(SIZE, SIZE), exposure=CameraExposure(),
         structure="arcs", seed=seed,
     )
 
@@ -82,16 +84,16 @@ def serial(tmp_path_factory):
     """Six frames rendered in this process (workers=0): the reference (and the numba warm-up)."""
     out = tmp_path_factory.mktemp("serial")
     done = []
-    with batch.dask_client(workers=0) as client:
+    with tasks.dask_client(workers=0) as client:
         assert client is None  # no dask at all
-        report = batch.run(sky_batch(out), client, on_done=lambda path, rendered: done.append((path.name, rendered)))
+        report = timelapse.run(sky_batch(out), client, on_done=lambda path, rendered: done.append((path.name, rendered)))
     return out, report, done
 
 
 @pytest.fixture(scope="module")
 def cluster():
     """The module's one LocalCluster: two single-threaded worker processes."""
-    with batch.dask_client(workers=2) as client:
+    with tasks.dask_client(workers=2) as client:
         yield client
 
 
@@ -99,7 +101,7 @@ def cluster():
 def on_cluster(cluster, tmp_path_factory):
     """The six frames of ``serial`` rendered on the cluster."""
     out = tmp_path_factory.mktemp("cluster")
-    return out, batch.run(sky_batch(out), cluster)
+    return out, timelapse.run(sky_batch(out), cluster)
 
 
 def differences(folder: Path, reference: Path) -> list[str]:
@@ -132,6 +134,7 @@ def test_serial_run_renders_every_frame(serial):
     assert not np.array_equal(first, last)  # the aurora moves within five minutes
 
 
+@pytest.mark.slow
 def test_two_workers_give_byte_identical_frames(serial, cluster, on_cluster):
     reference, _, _ = serial
     out, report = on_cluster
@@ -143,22 +146,24 @@ def test_two_workers_give_byte_identical_frames(serial, cluster, on_cluster):
     assert differences(out, reference) == []  # i.e. digests(out) == digests(reference), explained
 
 
+@pytest.mark.slow
 def test_nothing_to_do_on_a_rerun_on_the_cluster(cluster, on_cluster):
     out, first = on_cluster
     before = {path.name: path.stat().st_mtime_ns for path in out.glob("*.png")}
     done = []
-    again = batch.run(sky_batch(out), cluster, on_done=lambda path, rendered: done.append(rendered))
+    again = timelapse.run(sky_batch(out), cluster, on_done=lambda path, rendered: done.append(rendered))
     assert again.rendered == [] and sorted(again.skipped) == sorted(first.rendered)
     assert done == [False] * 6
     assert {path.name: path.stat().st_mtime_ns for path in out.glob("*.png")} == before
 
 
+@pytest.mark.slow
 def test_a_running_scheduler_by_address(cluster, on_cluster, tmp_path):
     """An existing cluster given by its scheduler address renders the same frames."""
     reference, _ = on_cluster
     address = cluster.scheduler.address
-    with batch.dask_client(scheduler=address) as client:
-        report = batch.run(sky_batch(tmp_path, count=2), client)
+    with tasks.dask_client(scheduler=address) as client:
+        report = timelapse.run(sky_batch(tmp_path, count=2), client)
         assert report.workers == f"2 dask workers at {address}"
     assert sorted(path.name for path in report.rendered) == ["sky-20170118T210000Z.png", "sky-20170118T210100Z.png"]
     assert len(digests(tmp_path)) == 2
@@ -174,6 +179,7 @@ def _cli_command(out: Path, end: str, *extra: str) -> list[str]:
             "--workers", "0", "--out", str(out), "--json", *extra]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("serial")  # kernels and tables already in the session's cache dir for the child
 def test_killed_run_resumes_with_only_the_missing_frames(tmp_path):
     count = 10
@@ -212,7 +218,7 @@ def test_killed_run_resumes_with_only_the_missing_frames(tmp_path):
     assert len(summary["rendered"]) + len(summary["skipped"]) == count
     assert {path.name: path.stat().st_mtime_ns for path in out.glob("sky-*.png") if path.name in before} == before
     assert sorted(path.name for path in out.iterdir()) == sorted(names)  # no .sky-*.png-* leftovers
-    fingerprints = {batch.stored_fingerprint(out / name) for name in names}
+    fingerprints = {timelapse.stored_fingerprint(out / name) for name in names}
     assert len(fingerprints) == count and None not in fingerprints  # whole frames, each of its own time
     assert {pixels(out / name).shape for name in names} == {(SIZE, SIZE, 3)}
     # Nothing is left to do now.
@@ -224,43 +230,43 @@ def test_other_settings_render_every_frame_again(serial, tmp_path):
     reference, _, _ = serial
     for path in sorted(reference.iterdir())[:3]:
         shutil.copy2(path, tmp_path / path.name)
-    same = batch.run(sky_batch(tmp_path, count=3))
+    same = timelapse.run(sky_batch(tmp_path, count=3))
     assert same.rendered == [] and len(same.skipped) == 3
-    old = {path.name: batch.stored_fingerprint(path) for path in same.skipped}
+    old = {path.name: timelapse.stored_fingerprint(path) for path in same.skipped}
     assert old == {frame.path.name: frame.fingerprint for frame in sky_batch(tmp_path, count=3)}
 
     frames = sky_batch(tmp_path, count=3, seed=1)
-    report = batch.run(frames)
+    report = timelapse.run(frames)
     assert sorted(report.rendered) == sorted(frame.path for frame in frames) and report.skipped == []
     for frame in frames:
-        stored = batch.stored_fingerprint(frame.path)
+        stored = timelapse.stored_fingerprint(frame.path)
         assert stored == frame.fingerprint and stored != old[frame.path.name]
     assert not np.array_equal(pixels(tmp_path / "sky-20170118T210000Z.png"), pixels(reference / "sky-20170118T210000Z.png"))
     # The new frames are now the ones on disk: a rerun with the new seed skips them all.
-    again = batch.run(sky_batch(tmp_path, count=3, seed=1))
+    again = timelapse.run(sky_batch(tmp_path, count=3, seed=1))
     assert again.rendered == [] and len(again.skipped) == 3
 
 
 def test_stored_fingerprint_of_files_that_are_not_our_frames(tmp_path):
-    assert batch.stored_fingerprint(tmp_path / "missing.png") is None
+    assert timelapse.stored_fingerprint(tmp_path / "missing.png") is None
     (tmp_path / "text.png").write_text("not a picture")
-    assert batch.stored_fingerprint(tmp_path / "text.png") is None
+    assert timelapse.stored_fingerprint(tmp_path / "text.png") is None
     Image.new("RGB", (4, 4)).save(tmp_path / "plain.png")  # a PNG without the key
-    assert batch.stored_fingerprint(tmp_path / "plain.png") is None
+    assert timelapse.stored_fingerprint(tmp_path / "plain.png") is None
     Image.new("RGB", (4, 4)).save(tmp_path / "frame.jpg", format="JPEG")
-    assert batch.stored_fingerprint(tmp_path / "frame.jpg") is None
+    assert timelapse.stored_fingerprint(tmp_path / "frame.jpg") is None
     from PIL import PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
-    info.add_text(batch.FINGERPRINT_KEY, "abc123")
+    info.add_text(timelapse.FINGERPRINT_KEY, "abc123")
     Image.new("RGB", (4, 4)).save(tmp_path / "ours.png", pnginfo=info)
-    assert batch.stored_fingerprint(tmp_path / "ours.png") == "abc123"
+    assert timelapse.stored_fingerprint(tmp_path / "ours.png") == "abc123"
 
 
 def test_a_batch_writing_one_file_twice_is_refused(tmp_path):
     frames = sky_batch(tmp_path, count=2)
     with pytest.raises(NorrskenError, match="same file"):
-        batch.run([frames[0], frames[0]])
+        timelapse.run([frames[0], frames[0]])
     assert list(tmp_path.iterdir()) == []
 
 
@@ -298,7 +304,7 @@ def write_frames(folder: Path, sizes: list[tuple[int, int]]) -> list[Path]:
 def test_mp4_of_the_frames(serial, tmp_path):
     _, report, _ = serial
     frames = sorted(report.rendered)
-    path = batch.encode_video(frames, tmp_path / "sky.mp4", fps=10.0)
+    path = encode_video(frames, tmp_path / "sky.mp4", fps=10.0)
     assert path == tmp_path / "sky.mp4"
     meta, video = read_mp4(path)
     assert video.shape == (6, SIZE, SIZE, 3)
@@ -314,7 +320,7 @@ def test_mp4_of_the_frames(serial, tmp_path):
 def test_gif_of_the_frames(serial, tmp_path):
     _, report, _ = serial
     frames = sorted(report.rendered)
-    path = batch.encode_video(frames, tmp_path / "sky.gif", fps=4.0)
+    path = encode_video(frames, tmp_path / "sky.gif", fps=4.0)
     animation = iio.imread(path)
     assert animation.shape == (6, SIZE, SIZE, 3)
     meta = iio.immeta(path)
@@ -325,7 +331,7 @@ def test_gif_of_the_frames(serial, tmp_path):
 
 def test_odd_frames_are_padded_to_even_for_mp4(tmp_path):
     paths = write_frames(tmp_path, [(95, 95)] * 3)
-    meta, video = read_mp4(batch.encode_video(paths, tmp_path / "odd.mp4", fps=5.0))
+    meta, video = read_mp4(encode_video(paths, tmp_path / "odd.mp4", fps=5.0))
     assert meta["size"] == (96, 96) and video.shape == (3, 96, 96, 3)
     for i, frame in enumerate(video.astype(int)):
         grey = 40 + 50 * i
@@ -333,21 +339,21 @@ def test_odd_frames_are_padded_to_even_for_mp4(tmp_path):
         assert frame[20:30, 20:50, 0].mean() > 180 and frame[20:30, 20:50, 1].mean() < 80  # the red block
         assert frame[-1, :80].mean() < grey / 2 and frame[:80, -1].mean() < grey / 2  # black padding
     # A GIF keeps the odd size.
-    assert iio.imread(batch.encode_video(paths, tmp_path / "odd.gif")).shape == (3, 95, 95, 3)
+    assert iio.imread(encode_video(paths, tmp_path / "odd.gif")).shape == (3, 95, 95, 3)
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 def test_frames_of_different_sizes_are_refused(tmp_path, suffix):
     paths = write_frames(tmp_path, [(96, 96), (96, 96), (96, 98)])
     with pytest.raises(NorrskenError) as error:
-        batch.encode_video(paths, tmp_path / f"mixed{suffix}")
+        encode_video(paths, tmp_path / f"mixed{suffix}")
     assert "card-2.png" in str(error.value) and "96x98" in str(error.value) and "96x96" in str(error.value)
 
 
 def test_a_refused_mp4_leaves_no_file(tmp_path):
     paths = write_frames(tmp_path, [(96, 96), (96, 98)])
     with pytest.raises(NorrskenError):
-        batch.encode_video(paths, tmp_path / "mixed.mp4")
+        encode_video(paths, tmp_path / "mixed.mp4")
     assert not (tmp_path / "mixed.mp4").exists()
 
 
@@ -364,11 +370,11 @@ def test_a_refused_mp4_leaves_no_file(tmp_path):
 def test_bad_animation_settings(tmp_path, name, kwargs, message):
     paths = write_frames(tmp_path, [(32, 32)])
     with pytest.raises(NorrskenError, match=message) as error:
-        batch.encode_video(paths, tmp_path / name, **kwargs)
+        encode_video(paths, tmp_path / name, **kwargs)
     assert "fps" in message or repr(str(tmp_path / name)) in str(error.value)  # names the file at fault
     assert not (tmp_path / name).exists()
     with pytest.raises(NorrskenError, match="no frames"):
-        batch.encode_video([], tmp_path / "empty.gif")
+        encode_video([], tmp_path / "empty.gif")
 
 
 def test_cli_writes_the_animation(serial, tmp_path):
@@ -402,14 +408,14 @@ SMALL = {"sky": ["--size", "96x96", "--workers", "0"], "orbit": ["--size", "160x
         (["oval", *ONE_FRAME, "--workers", "0", "--scheduler", "tcp://127.0.0.1:1"],
          "or a scheduler address, not both"),
         (["sky", *FIVE_MINUTES, "--step", "soon", *SMALL["sky"]],
-         "a time step must look like 60s, 5min, 1h or 1d, got 'soon'"),
+         "--step must be a duration with its unit such as 60s, 5min, 1h or 1d, got 'soon'"),
         (["sky", *FIVE_MINUTES, "--step", "-5s", *SMALL["sky"]], "got '-5s'"),
-        (["oval", *FIVE_MINUTES, "--step", "0s", *SMALL["oval"]], "a time step must be positive, got '0s'"),
+        (["oval", *FIVE_MINUTES, "--step", "0s", *SMALL["oval"]], "--step must be a positive duration, got '0s'"),
         (["sky", "--start", "2017-01-18T22:00Z", "--end", START, *SMALL["sky"]],
          "the end (2017-01-18 21:00) lies before the start (2017-01-18 22:00)"),
         (["sky", "--start", "2017-06-21T12:00Z", "--end", "2017-06-21T12:02Z", *SMALL["sky"]],
          "the Sun is above -6 deg at 3 of the 3 times (2017-06-21T12:00:00Z to 2017-06-21T12:02:00Z): "
-         "choose a dark window, or pass daylight_ok (--daylight-ok)"),
+         "choose a dark window; pass --daylight-ok to render those skies as if it were night"),
         (["sky", *ONE_FRAME, "--video", "{dir}/sky.avi", *SMALL["sky"]],
          "animation file '{dir}/sky.avi' must end in .mp4 or .gif"),
         (["oval", *ONE_FRAME, "--video", "{dir}/none/oval.gif", *SMALL["oval"]],
@@ -418,7 +424,7 @@ SMALL = {"sky": ["--size", "96x96", "--workers", "0"], "orbit": ["--size", "160x
          "look must be one of forward, right, aft, left, north, east, south, west or an azimuth in degrees, "
          "got 'sideways'"),
         (["sky", *ONE_FRAME, "--workers", "-1", "--size", "96x96"],
-         "workers must be a whole number from 0 to 256, got -1"),
+         "--workers must be a whole number between 0 and 256, got -1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
@@ -432,7 +438,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
 
 
 def test_unreachable_scheduler(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "CONNECT_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(tasks, "CONNECT_TIMEOUT_S", 2.0)
     address = f"tcp://127.0.0.1:{free_port()}"
     start = time.perf_counter()
     result = run_cli("timelapse", "sky", "--start", START, "--end", START, "--size", "96x96",
@@ -442,21 +448,29 @@ def test_unreachable_scheduler(tmp_path, monkeypatch):
     assert result.stderr.startswith(f"error: cannot reach the dask scheduler at '{address}'")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
     with pytest.raises(NorrskenError, match="cannot reach the dask scheduler at 'nonsense'"):
-        with batch.dask_client(scheduler="nonsense"):
+        with tasks.dask_client(scheduler="nonsense"):
             pass
 
 
-@pytest.mark.parametrize("workers", [-1, 257, 2.5, True])
-def test_bad_worker_counts(workers):
-    with pytest.raises(NorrskenError, match=f"workers must be a whole number from 0 to 256, got {workers!r}"):
-        with batch.dask_client(workers=workers):
+@pytest.mark.parametrize(
+    ("workers", "message"),
+    [
+        (-1, "workers must be a whole number between 0 and 256, got -1"),
+        (257, "workers must be a whole number between 0 and 256, got 257"),
+        (2.5, "workers must be a whole number, got 2.5"),
+        (True, "workers must be a whole number, got True"),
+    ],
+)
+def test_bad_worker_counts(workers, message):
+    with pytest.raises(NorrskenError, match=message):
+        with tasks.dask_client(workers=workers):
             pass
 
 
 @pytest.mark.parametrize("workers", [0, 1])
 def test_workers_and_a_scheduler_together_are_refused(workers):
     with pytest.raises(NorrskenError, match="not both"):
-        with batch.dask_client(workers=workers, scheduler="tcp://127.0.0.1:1"):
+        with tasks.dask_client(workers=workers, scheduler="tcp://127.0.0.1:1"):
             pass
 
 
@@ -464,9 +478,9 @@ def test_workers_and_a_scheduler_together_are_refused(workers):
 
 
 def test_oval_frames(tmp_path):
-    times = time_steps(START, "2017-01-18T22:00Z", 3600.0)
-    frames = batch.oval_frames(times, tmp_path)
-    report = batch.run(frames)
+    times = series(START, "2017-01-18T22:00Z", "1h")
+    frames = timelapse.oval_frames(times, tmp_path)
+    report = timelapse.run(frames)
     names = ["oval-north-20170118T210000Z.png", "oval-north-20170118T220000Z.png"]
     assert [path.name for path in report.rendered] == names
     images = [pixels(tmp_path / name) for name in names]
@@ -477,7 +491,7 @@ def test_oval_frames(tmp_path):
         with Image.open(tmp_path / name) as image:
             assert image.text["time"].startswith(time_)
     with pytest.raises(NorrskenError, match="hemisphere"):
-        batch.oval_frames(times, tmp_path, hemisphere="east")
+        timelapse.oval_frames(times, tmp_path, hemisphere="east")
 
 
 def _bearing_deg(lat1, lon1, lat2, lon2) -> float:
@@ -494,14 +508,14 @@ def angle_between(az1: float, az2: float) -> float:
 
 def test_orbit_frames_look_along_the_ground_track(tmp_path):
     satellite = iss(ISS_TIME)
-    times = time_steps(ISS_TIME, ISS_TIME, 60.0)
+    times = series(ISS_TIME, ISS_TIME, "60s")
     frames = {
-        look: batch.orbit_frames(satellite, times, tmp_path / look, look=look, width=160, height=90)[0]
+        look: timelapse.orbit_frames(satellite, times, tmp_path / look, look=look, width=160, height=90)[0]
         for look in ("forward", "left")
     }
     for look in frames:
         (tmp_path / look).mkdir()
-    report = batch.run(list(frames.values()))
+    report = timelapse.run(list(frames.values()))
     assert len(report.rendered) == 2
     cameras = {}
     for look, frame in frames.items():
@@ -512,7 +526,7 @@ def test_orbit_frames_look_along_the_ground_track(tmp_path):
     # The ground track from two positions a second apart, independent of batch's velocity rotation.
     moments = np.array([ISS_TIME.rstrip("Z")], dtype="datetime64[ms]") + np.array([0, 1000], dtype="timedelta64[ms]")
     state = states(satellite, moments)
-    lat, lon = state["lat_deg"].values, state["lon_deg"].values
+    lat, lon = state["lat"].values, state["lon"].values
     assert 50.0 < lat[0] < 52.0 and lat[1] > lat[0]  # ascending, near the top of the orbit
     track = _bearing_deg(lat[0], lon[0], lat[1], lon[1])
     assert angle_between(track, 90.0) < 45.0  # heading roughly east
@@ -522,26 +536,26 @@ def test_orbit_frames_look_along_the_ground_track(tmp_path):
     assert angle_between(cameras["left"]["azimuth_deg"], forward - 90.0) < 2e-3  # each rounded to 0.001 deg
     assert cameras["left"]["elevation_deg"] == cameras["forward"]["elevation_deg"] < 0  # the limb framing
     # A fixed compass direction stays fixed.
-    north = batch.orbit_frames(satellite, times, tmp_path, look="north", width=160, height=90)[0]
+    north = timelapse.orbit_frames(satellite, times, tmp_path, look="north", width=160, height=90)[0]
     assert north.settings["camera"]["azimuth_deg"] == 0.0
     with pytest.raises(NorrskenError, match="got 'up'"):
-        batch.orbit_frames(satellite, times, tmp_path, look="up")
+        timelapse.orbit_frames(satellite, times, tmp_path, look="up")
 
 
 def test_the_fingerprint_hashes_effective_settings_not_how_they_were_asked_for(tmp_path):
     camera, exposure = AllSkyCamera(SIZE, SIZE), CameraExposure()
     times = minutes(1)
-    implicit = batch.sky_frames(*TROMSO, times, tmp_path, camera=camera, exposure=exposure)[0]
-    explicit = batch.sky_frames(*TROMSO, times, tmp_path, camera=camera, exposure=exposure, seed=0, structure="arcs")[0]
-    other = batch.sky_frames(*TROMSO, times, tmp_path, camera=camera, exposure=exposure, seed=1)[0]
+    implicit = timelapse.sky_frames(times, *TROMSO, tmp_path, camera=camera, exposure=exposure)[0]
+    explicit = timelapse.sky_frames(times, *TROMSO, tmp_path, camera=camera, exposure=exposure, seed=0, structure="arcs")[0]
+    other = timelapse.sky_frames(times, *TROMSO, tmp_path, camera=camera, exposure=exposure, seed=1)[0]
     assert implicit.fingerprint == explicit.fingerprint != other.fingerprint
     with pytest.raises(NorrskenError, match="unknown option 'sed' of sky()"):
-        batch.sky_frames(*TROMSO, times, tmp_path, camera=camera, exposure=exposure, sed=1)
+        timelapse.sky_frames(times, *TROMSO, tmp_path, camera=camera, exposure=exposure, sed=1)
 
 
 def test_sub_second_steps_keep_their_fractions_and_sort_in_time_order(tmp_path):
-    times = time_steps(START, "2017-01-18T21:00:04Z", 1.5)
-    frames = batch.oval_frames(times, tmp_path)
+    times = series(START, "2017-01-18T21:00:04Z", "1.5s")
+    frames = timelapse.oval_frames(times, tmp_path)
     names = [frame.path.name for frame in frames]
     assert names == [
         "oval-north-20170118T210000.000Z.png",
@@ -561,7 +575,7 @@ def test_leftovers_of_other_files_are_left_alone(serial, tmp_path):
     theirs = tmp_path / ".other-20170118T210000Z.png-abc123"
     ours.write_bytes(b"half")
     theirs.write_bytes(b"someone else's frame being written")
-    batch.run(sky_batch(tmp_path))
+    timelapse.run(sky_batch(tmp_path))
     assert not ours.exists() and theirs.exists()
 
 
@@ -588,7 +602,7 @@ def test_a_video_inside_the_new_frames_folder_is_accepted(tmp_path):
 PROBE = """
 import os, sys
 import numba  # imported by __main__ before any worker starts: workers re-import this script first
-from norrsken import batch
+from norrsken import tasks
 
 
 def threads():
@@ -598,12 +612,13 @@ def threads():
 
 if __name__ == "__main__":
     before = os.environ.get("NUMBA_NUM_THREADS")
-    with batch.dask_client(workers=2, render_threads=1) as client:
+    with tasks.dask_client(workers=2, render_threads=1) as client:
         seen = [client.submit(threads, pure=False, key=f"probe-{i}").result() for i in range(2)]
     print(seen, before, os.environ.get("NUMBA_NUM_THREADS"))
 """
 
 
+@pytest.mark.slow
 def test_workers_get_their_ray_marching_threads_even_when_main_imports_numba(tmp_path):
     # The threads reach a worker through its starting environment: a worker imports the parent's
     # __main__ (here a script that imports numba) before anything else, and numba reads
@@ -621,7 +636,7 @@ def test_workers_get_their_ray_marching_threads_even_when_main_imports_numba(tmp
     [
         (["sky", "--kp", "12"], "Kp"),
         (["sky", "--structure", "foo"], "unknown structure 'foo'"),
-        (["sky", "--seed", "-1"], "seed must be a non-negative integer"),
+        (["sky", "--seed", "-1"], "--seed must be a non-negative whole number, got -1"),
         (["oval", "--threshold", "-1"], "threshold must be a positive number"),
         (["oval", "--kp", "5", "--start", "2040-01-18T21:00Z", "--end", "2040-01-18T21:15Z"], "AACGM-v2"),
         (["sky", "--video", "{dir}/a.gif", "--fps", "0"], "fps must lie between 0.1 and 120, got 0"),

@@ -5,8 +5,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+import norrsken
 from norrsken import cache
+
+#: Subprocesses import the tree under test (not whatever copy is installed) and write no bytecode
+#: next to it.
+TREE = {"PYTHONPATH": str(Path(norrsken.__file__).resolve().parents[1]), "PYTHONDONTWRITEBYTECODE": "1"}
 
 COLD_START = """
 import norrsken
@@ -16,8 +22,9 @@ print(round(ds.attrs["hemispheric_power_north_gw"], 3))
 """
 
 
+@pytest.mark.slow
 def test_parallel_cold_starts_agree(tmp_path):
-    env = {"NORRSKEN_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    env = {"NORRSKEN_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", **TREE}
     procs = [
         subprocess.Popen([sys.executable, "-c", COLD_START], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(4)
@@ -56,10 +63,11 @@ def test_keys_change_with_their_inputs():
     assert cache.cache_key("a", 1) == cache.cache_key("a", 1)
 
 
+@pytest.mark.slow
 def test_numba_kernels_are_cached_in_the_cache_dir(tmp_path):
     import os
 
-    env = {**os.environ, "NORRSKEN_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "NORRSKEN_CACHE_DIR": str(tmp_path), **TREE}
     env.pop("NUMBA_CACHE_DIR", None)
     code = "import norrsken, numba; print(numba.config.CACHE_DIR)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from norrsken.errors import NorrskenError
-from norrsken.field import enu_basis
+from norrsken.geometry import enu_basis
 from norrsken.render.camera import AllSkyCamera, PinholeCamera, make_camera, parse_size
 from norrsken.render.overlay import draw_overlay
 
@@ -265,7 +265,7 @@ def test_parse_size():
     for text in ["1920", "axb", "-5x10", "1920x", "12.5x40"]:
         with pytest.raises(NorrskenError, match="WIDTHxHEIGHT"):
             parse_size(text)
-    with pytest.raises(NorrskenError, match="width must be from 16 to 8192"):
+    with pytest.raises(NorrskenError, match="width must be a whole number between 16 and 8192 pixels"):
         parse_size("8x100")
 
 
@@ -375,20 +375,20 @@ def test_overlay_refuses_bad_input():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(width=0), "width must be from 16 to 8192"),
-        (dict(width=10000), "width must be from 16 to 8192"),
+        (dict(width=0), "width must be a whole number between 16 and 8192 pixels"),
+        (dict(width=10000), "width must be a whole number between 16 and 8192 pixels"),
         (dict(height=1.5), "height must be a whole number"),
         (dict(width=True), "width must be a whole number"),
-        (dict(fov_deg=0.0), "fov_deg must be from 0.5 to 170"),
-        (dict(fov_deg=200.0), "fov_deg must be from 0.5 to 170"),
-        (dict(elevation_deg=95.0), "elevation_deg must be from -90 to 90"),
-        (dict(azimuth_deg=float("nan")), "azimuth_deg must be finite"),
-        (dict(roll_deg=float("inf")), "roll_deg must be finite"),
+        (dict(fov_deg=0.0), "fov_deg must lie between 0.5 and 170 deg"),
+        (dict(fov_deg=200.0), "fov_deg must lie between 0.5 and 170 deg"),
+        (dict(elevation_deg=95.0), "elevation_deg must lie between -90 and 90 deg"),
+        (dict(azimuth_deg=float("nan")), "azimuth_deg must be a finite number"),
+        (dict(roll_deg=float("inf")), "roll_deg must be a finite number"),
         (dict(focal_length_mm=50.0), "exactly one of fov_deg and focal_length_mm"),
         (dict(fov_deg=None), "exactly one of fov_deg and focal_length_mm"),
-        (dict(fov_deg=None, focal_length_mm=0.5), "focal_length_mm must be from 1 to 5000"),
+        (dict(fov_deg=None, focal_length_mm=0.5), "focal_length_mm must lie between 1 and 5000 mm"),
         (dict(fov_deg=None, focal_length_mm=1.0, sensor_width_mm=100.0), "field of view.*0.5 to 170"),
-        (dict(sensor_width_mm=200.0), "sensor_width_mm must be from 1 to 100"),
+        (dict(sensor_width_mm=200.0), "sensor_width_mm must lie between 1 and 100 mm"),
     ],
 )
 def test_pinhole_refuses_bad_parameters(kwargs, message):
@@ -397,14 +397,21 @@ def test_pinhole_refuses_bad_parameters(kwargs, message):
         PinholeCamera(**params)
 
 
-@pytest.mark.parametrize("fov", [5.0, 230.0, float("nan")])
-def test_allsky_refuses_bad_fov(fov):
-    with pytest.raises(NorrskenError, match="fov_deg must be from 10 to 220"):
+@pytest.mark.parametrize(
+    ("fov", "message"),
+    [
+        (5.0, "fov_deg must lie between 10 and 220 deg"),
+        (230.0, "fov_deg must lie between 10 and 220 deg"),
+        (float("nan"), "fov_deg must be a finite number"),
+    ],
+)
+def test_allsky_refuses_bad_fov(fov, message):
+    with pytest.raises(NorrskenError, match=message):
         AllSkyCamera(64, 64, fov_deg=fov)
 
 
 def test_direction_and_basis_refuse_bad_angles():
     with pytest.raises(NorrskenError, match="el_deg must lie from -90 to 90"):
         AllSkyCamera(64, 64).direction_to_pixel([0.0, 10.0], [45.0, 100.0])
-    with pytest.raises(NorrskenError, match="latitude must lie between -90 and 90"):
+    with pytest.raises(NorrskenError, match="lat must lie between -90 and 90"):
         enu_basis(91.0, 0.0)

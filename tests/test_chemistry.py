@@ -5,14 +5,14 @@ import pytest
 
 from norrsken.atmosphere import atmosphere
 from norrsken.emission.chemistry import survival_fractions, volume_emission_rates
-from norrsken.emission.ionization import fang2010_kernel, ionization_rate, KEV_PER_ERG
+from norrsken.emission.ionization import KEV_PER_ERG, fang2010_kernel, ionization_rate
 from norrsken.emission.lines import LINE_KEYS, LINES, line_index
 from norrsken.errors import NorrskenError
 
 
 @pytest.fixture(scope="module")
 def atm():
-    return atmosphere("2017-01-18T21:00Z", 69.6, 19.0, f107=75.0, f107a=75.0, ap=8.0)
+    return atmosphere("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=75.0, f107a=75.0, ap=8.0))
 
 
 def _brightness(atm, ver):
@@ -21,7 +21,7 @@ def _brightness(atm, ver):
 
 def _columns(atm, mean_energy_kev, flux_erg=1.0):
     ver, ne = volume_emission_rates(ionization_rate(atm, mean_energy_kev, flux_erg), atm)
-    return {key: b for key, b in zip(LINE_KEYS, _brightness(atm, ver))}
+    return dict(zip(LINE_KEYS, _brightness(atm, ver), strict=True))
 
 
 def test_line_list_keys():
@@ -76,7 +76,7 @@ def test_red_to_green_ratio_falls_as_energy_rises(atm):
 def test_quenching_survival_matches_reference_sheet():
     """physics.md sec 6.4 (GLOW rates on the sec 2 profile); our O(1S) A values are Vallance Jones'
     (A_total 1.29 s^-1 against GLOW's 1.105), which raises the O(1S) survival slightly."""
-    sheet = atmosphere("2024-01-15T00:00Z", 69.6, 18.9, f107=150.0, f107a=150.0, ap=10.0)
+    sheet = atmosphere("2024-01-15T00:00Z", 69.6, 18.9, indices=dict(f107=150.0, f107a=150.0, ap=10.0))
     o1s, o1d = survival_fractions(sheet)
     at = lambda arr, z: float(np.interp(z, sheet.altitude_km, arr))  # noqa: E731
     for z, expected in ((100, 0.92), (110, 0.97), (120, 0.98), (150, 1.00)):

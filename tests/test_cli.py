@@ -117,6 +117,7 @@ def test_unwritable_output_dir(tmp_path):
     assert "cannot write to output folder" in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_finds_the_iss_moment_and_writes_every_product(tmp_path):
     result = run("demo", "--out", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
@@ -240,8 +241,8 @@ def test_orbit_json_summary_and_png(tmp_path):
     assert satellite["name"] == "ISS (ZARYA)" and satellite["tle_epoch"].startswith("2017-01-18T04:01:19")
     assert satellite["in_shadow"] is True and satellite["sun_above_limb_deg"] < -30.0
     state = states(iss(ISS_DARK), ISS_DARK)
-    assert summary["lat"] == pytest.approx(float(state.lat_deg))
-    assert summary["lon"] == pytest.approx(float(state.lon_deg))
+    assert summary["lat"] == pytest.approx(float(state.lat))
+    assert summary["lon"] == pytest.approx(float(state.lon))
     assert 400.0 < summary["altitude_km"] < 420.0
     # The default pointing: north, with the limb a third of the way down the picture.
     camera = summary["camera"]
@@ -289,8 +290,8 @@ def test_orbit_from_a_tle_file(tmp_path):
     summary = _orbit_json(tmp_path, "--time", ISS_DARK, "--no-iss", "--tle", str(tmp_path / "iss.tle"))
     assert summary["satellite"]["name"] == "ISS (ZARYA)" and summary["satellite"]["in_shadow"] is True
     state = states(iss(ISS_DARK), ISS_DARK)  # the same elements as the packaged set of that day
-    assert summary["lat"] == pytest.approx(float(state.lat_deg))
-    assert summary["lon"] == pytest.approx(float(state.lon_deg))
+    assert summary["lat"] == pytest.approx(float(state.lat))
+    assert summary["lon"] == pytest.approx(float(state.lon))
 
 
 def test_orbit_picks_a_satellite_from_a_file_by_name(tmp_path):
@@ -325,7 +326,7 @@ def test_orbit_netcdf_and_terminal_summary(tmp_path):
     [
         (["--tle", "{dir}/checksum.tle"], "checksum.tle line 2: checksum digit is 0, the line sums to 9"),
         (["--tle", "{dir}/short.tle"], "short.tle line 3: an element line has 69 characters, this one has 60"),
-        (["--tle", "{dir}/two.tle"], "holds several satellites (ISS (ZARYA), OTHER): pick one with --name"),
+        (["--tle", "{dir}/two.tle"], "two.tle' (ISS (ZARYA), OTHER); pass --name to pick one"),
         (["--tle", "{dir}/two.tle", "--name", "HST"], "no satellite named 'HST' in"),
         (["--tle", "{dir}/missing.tle"], "cannot read TLE file"),
         (["--name", "ISS (ZARYA)"], "--name picks a satellite from a --tle file"),
@@ -337,11 +338,11 @@ def test_orbit_netcdf_and_terminal_summary(tmp_path):
         (["--target", "-60,20"], "the target (-60.00, 20.00) lies beyond the Earth's limb"),
         (["--target", "60,20", "--el", "-10"], "--target sets the pointing: drop --el"),
         (["--size", "160by90"], "image size must look like WIDTHxHEIGHT"),
-        (["--size", "8x8"], "width must be from 16 to 8192 pixels, got 8"),
-        (["--focal-length", "0"], "focal_length_mm must be from 1 to 5000 mm, got 0"),
-        (["--focal-length", "nan"], "focal_length_mm must be from 1 to 5000 mm, got nan"),
-        (["--focal-length", "0", "--el", "-10"], "focal_length_mm must be from 1 to 5000 mm, got 0"),
-        (["--el", "120"], "elevation_deg must be from -90 to 90 deg, got 120"),
+        (["--size", "8x8"], "width must be a whole number between 16 and 8192 pixels, got 8"),
+        (["--focal-length", "0"], "--focal-length must lie between 1 and 5000 mm, got 0"),
+        (["--focal-length", "nan"], "--focal-length must be a finite number, got nan"),
+        (["--focal-length", "0", "--el", "-10"], "--focal-length must lie between 1 and 5000 mm, got 0"),
+        (["--el", "120"], "--el must lie between -90 and 90 deg, got 120"),
         (["--time", "2017-01-18T23:59"], "no timezone"),
         # The ISS elements moved to 2031 and 2054 epochs (no warning about the epoch distance).
         (["--tle", "{dir}/2031.tle", "--time", "2031-01-18T12:00Z", "--kp", "3"], "AACGM-v2 magnetic coordinates"),
@@ -378,6 +379,7 @@ def test_orbit_far_from_every_tle_epoch_warns(tmp_path):
     assert "Sun and Moon positions (JPL DE421)" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_orbit_epoch_warning_reaches_the_users_terminal(tmp_path):
     """Outside pytest, too, the warning is one line on stderr."""
     import os
@@ -427,8 +429,8 @@ def test_forecast_online_falls_back_with_the_reason(monkeypatch):
         raise swpc.SwpcUnavailable(f"SWPC {name}: no network", "ConnectError: no network")
 
     monkeypatch.setattr(swpc, "fetch", unreachable)
-    monkeypatch.setattr("norrsken.forecast.fetch", unreachable)
-    result = run("forecast", "--lat", "69.65", "--lon", "18.96", "--start", "2017-01-18T20:00Z", "--hours", "1", "--json")
+    result = run("forecast", "--lat", "69.65", "--lon", "18.96", "--start", "2017-01-18T20:00Z", "--hours", "1",
+                 "--online", "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     source = data["steps"][0]["kp_source"]
@@ -441,11 +443,12 @@ def test_forecast_online_falls_back_with_the_reason(monkeypatch):
     ("args", "message"),
     [
         (["--lat", "95", "--lon", "0"], "lat must lie between -90 and 90"),
-        (["--lat", "60", "--lon", "0", "--hours", "0"], "hours must be a number"),
-        (["--lat", "60", "--lon", "0", "--step", "0"], "step_minutes must be a number"),
+        (["--lat", "60", "--lon", "0", "--hours", "0"], "--hours must lie between 0.5 and 240 h"),
+        (["--lat", "60", "--lon", "0", "--step", "0s"], "--step must be a positive duration"),
+        (["--lat", "60", "--lon", "0", "--step", "30"], "--step must be a duration with its unit such as 60s, 5min, 1h or 1d, got '30': write 30s or 30min"),
         (["--lat", "60", "--lon", "0", "--start", "2017-01-18T20:00"], "has no timezone"),
         (["--lat", "60", "--lon", "0", "--plot", "night.svg"], "must end in .png"),
-        (["--lat", "60", "--lon", "0", "--start", "2028-01-01T00:00Z"], "pass --kp"),
+        (["--lat", "60", "--lon", "0", "--start", "2028-01-01T00:00Z"], "pass --kp to set Kp yourself"),
     ],
 )
 def test_forecast_bad_input(args, message):
@@ -455,14 +458,15 @@ def test_forecast_bad_input(args, message):
 
 
 def test_live_kp_names_swpc_or_the_fallback(tmp_path, monkeypatch):
-    """--live walks the Kp chain; offline here, SWPC fails and the output names the fallback."""
+    """--online (and its old spelling --live) walks the Kp chain; offline here, SWPC fails and the
+    output names the fallback."""
     from norrsken.drivers import swpc
 
     def unreachable(name, **kwargs):
         raise swpc.SwpcUnavailable(f"SWPC {name}: no network", "ConnectError: no network")
 
     monkeypatch.setattr(swpc, "fetch", unreachable)
-    result = run("oval", "--time", "2017-01-18T21:00Z", "--live", "--json", "--out", str(tmp_path))
+    result = run("oval", "--time", "2017-01-18T21:00Z", "--online", "--json", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["kp_source"].startswith("embedded CelesTrak history") and "SWPC unreachable" in summary["kp_source"]
@@ -478,7 +482,7 @@ def test_live_kp_names_swpc_or_the_fallback(tmp_path, monkeypatch):
 
 def test_forecast_in_polar_day_says_so():
     result = run("forecast", "--lat", "78.2", "--lon", "15.6", "--start", "2017-06-21T00:00Z", "--hours", "24",
-                 "--step", "120", "--offline")  # fmt: skip
+                 "--step", "2h", "--offline")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "the Sun stays above -6°" in " ".join(result.stdout.split())
 
@@ -492,7 +496,7 @@ def test_passes_ranked_json_and_render(tmp_path):
     assert data["satellite"] == "ISS (ZARYA)" and len(passes) >= 2
     assert [p["power_gw"] for p in passes] == sorted((p["power_gw"] for p in passes), reverse=True)
     best = passes[0]
-    assert best["time"] == "2017-01-18T23:59:00Z" and best["lat_deg"] > 45.0
+    assert best["time"] == "2017-01-18T23:59:00Z" and best["lat"] > 45.0
     assert abs((best["azimuth_deg"] + 180.0) % 360.0 - 180.0) < 45.0  # point north
     assert 0.0 <= best["moon_illumination"] <= 1.0
     assert all(Path(p["png"]).exists() for p in passes)
@@ -502,12 +506,66 @@ def test_passes_ranked_json_and_render(tmp_path):
     ("args", "message"),
     [
         (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T19:00Z"], "lies before the start"),
-        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--region", "35,72,x,45"], "--region must look like"),
-        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--region", "72,35,0,45"], "lat_min"),
-        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--step", "0"], "time step"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--region", "35,72,x,45"], "a region must look like LAT1,LAT2,LON1,LON2"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--region", "72,35,0,45"], "LAT1 <= LAT2"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--step", "0s"], "--step must be a positive duration"),
+        (["--from", "2017-01-18T20:00Z", "--to", "2017-01-18T21:00Z", "--step", "60"], "write 60s or 60min"),
+        (["--start", "2017-01-18T20:00Z", "--end", "2017-01-18T21:00Z", "--online"], "--online is for one moment"),
     ],
 )
 def test_passes_bad_input(args, message):
     result = run("passes", *args)
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.stderr.split()) and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_by_default_only_times_near_now_ask_swpc(monkeypatch, tmp_path):
+    """--online/--offline default: SWPC only for times its live products can cover."""
+    from norrsken.drivers import swpc
+
+    asked = []
+
+    def unreachable(name, **kwargs):
+        asked.append(name)
+        raise swpc.SwpcUnavailable(f"SWPC {name}: no network", "ConnectError: no network")
+
+    monkeypatch.setattr(swpc, "fetch", unreachable)
+    result = run("oval", "--time", "2017-01-18T21:00Z", "--json", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert asked == [] and json.loads(result.stdout)["kp_source"] == "embedded CelesTrak history"
+    assert swpc.within_reach("2026-12-07T21:00Z", now=swpc.to_utc("2026-12-07T12:00Z"))
+    assert not swpc.within_reach("2017-01-18T21:00Z", now=swpc.to_utc("2026-12-07T12:00Z"))
+
+
+def test_version_and_help_without_arguments():
+    from norrsken import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"norrsken {__version__}"
+    assert "Usage" in run().output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["oval", "--start", "2017-01-18T00:00Z", "--end", "2017-01-18T03:00Z", "--step", "15"], "--step must be a duration"),
+        (["forecast", "--lat", "60", "--lon", "0", "--start", "2017-01-18T00:00Z", "--end", "2017-01-18T03:00Z",
+          "--hours", "3"], "either --end or --hours"),  # fmt: skip
+        (["climatology", "--region", "60,70,0,10", "--start", "2017-01-01", "--end", "2017-01-02", "--out", "x.nc",
+          "--step", "60"], "write 60s or 60min"),  # fmt: skip
+        (["sky", "--lat", "95"], "--lat must lie between -90 and 90 degrees"),
+        (["sky", "--time", "2017-06-21T12:00Z"], "pass --daylight-ok to render the sky as if it were night"),
+    ],
+)
+def test_unified_flags_and_their_messages(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split()) and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_passes_old_window_flags_still_work():
+    new = run("passes", "--start", "2017-01-18T23:00Z", "--end", "2017-01-19T00:00Z", "--json")
+    old = run("passes", "--from", "2017-01-18T23:00Z", "--to", "2017-01-19T00:00Z", "--json")
+    assert new.exit_code == old.exit_code == 0, new.output + old.output
+    assert json.loads(new.stdout) == json.loads(old.stdout)

@@ -18,12 +18,14 @@ import xarray as xr
 from PIL import Image
 from typer.testing import CliRunner
 
-from norrsken import batch, climatology
-from norrsken.climatology import Region, block_counts
+from norrsken import climate, tasks
 from norrsken.cli import app
+from norrsken.climate import block_counts
 from norrsken.errors import NorrskenError, OutOfRangeError
-from norrsken.forecast import forecast
+from norrsken.geometry import Region
 from norrsken.io import open_dataset, write_dataset
+from norrsken.plots import plot
+from norrsken.visibility import forecast
 
 runner = CliRunner()
 
@@ -40,13 +42,12 @@ VARIABLES = ("dark_hours", "naked_eye_hours", "camera_hours", "naked_eye_fractio
 
 def point(lat: float, lon: float, start: str, end: str, **kwargs) -> xr.Dataset:
     """The climatology of one observer (a region of one grid point)."""
-    return climatology.climatology((lat, lat, lon, lon), start, end, step_minutes=30.0, **kwargs)
+    return climate.climatology((lat, lat, lon, lon), start, end, step="30min", **kwargs)
 
 
 def forecast_hours(lat: float, lon: float, start: str, end: str, kp: float | None = None) -> dict:
     """Dark, naked-eye and camera hours from the single-place forecast's verdicts (30 min steps)."""
-    hours = (np.datetime64(end.rstrip("Z")) - np.datetime64(start.rstrip("Z"))) / np.timedelta64(1, "h")
-    ds = forecast(lat, lon, start=start, hours=float(hours), step_minutes=30, kp=kp, offline=True)
+    ds = forecast(start, lat, lon, end=end, step="30min", indices={"kp": kp})
     verdict = ds["verdict"].values.astype(str)
     return {
         "steps": verdict.size,
@@ -65,8 +66,8 @@ def tromso_day():
 def night():
     """The small region over one night, in this process, with the progress calls it made."""
     calls = []
-    ds = climatology.climatology(
-        SMALL, *NIGHT, resolution_deg=2.0, step_minutes=60.0,
+    ds = climate.climatology(
+        SMALL, *NIGHT, resolution_deg=2.0, step="60min",
         on_progress=lambda done, total: calls.append((done, total)),
     )
     return ds, calls
@@ -75,8 +76,8 @@ def night():
 @pytest.fixture(scope="module")
 def summer():
     """Midsummer night along 15 E: dark only at 55 and 60 N; midnight sun from 65 N."""
-    return climatology.climatology(
-        (55.0, 75.0, 15.0, 15.0), "2017-06-20T18:00Z", "2017-06-21T06:00Z", resolution_deg=5.0, step_minutes=30.0
+    return climate.climatology(
+        (55.0, 75.0, 15.0, 15.0), "2017-06-20T18:00Z", "2017-06-21T06:00Z", resolution_deg=5.0, step="30min"
     )
 
 
@@ -107,7 +108,7 @@ def test_tromso_agrees_with_the_forecast(tromso_day):
 )
 def test_other_places_agree_with_the_forecast(place, kp, naked):
     expected = forecast_hours(*place, *NIGHT, kp=kp)
-    ds = point(*place, *NIGHT, kp=kp)
+    ds = point(*place, *NIGHT, indices={"kp": kp})
     assert ds.attrs["steps"] == expected["steps"] == 33
     assert ds["dark_hours"].item() == expected["dark"]
     assert ds["naked_eye_hours"].item() == pytest.approx(expected["naked"], abs=0.5)
@@ -118,12 +119,12 @@ def test_other_places_agree_with_the_forecast(place, kp, naked):
         assert ds["dark_hours"].item() > 10.0 and ds["naked_eye_fraction"].item() == 0.0
     else:
         assert expected["naked"] >= 10.0 and ds["naked_eye_hours"].item() >= 10.0
-        assert ds.attrs["kp_source"] == "override" and ds.attrs["kp_override"] == 8.0
+        assert ds.attrs["kp_source"] == "user override" and ds.attrs["kp_override"] == 8.0
 
 
 def test_block_counts_are_the_climatology_in_steps(tromso_day):
     times = np.datetime64("2017-01-18T12:00", "ms") + np.arange(49) * np.timedelta64(30, "m")
-    counts = block_counts(np.array([TROMSO[0]]), np.array([TROMSO[1]]), times, None, (70.0, 15.0))
+    counts = block_counts(np.array([TROMSO[0]]), np.array([TROMSO[1]]), times, (70.0, 15.0))
     assert set(counts) == {"dark", "naked_eye", "camera"}
     for key, name in (("dark", "dark_hours"), ("naked_eye", "naked_eye_hours"), ("camera", "camera_hours")):
         assert counts[key].shape == (1, 1) and counts[key].dtype.kind == "i"
@@ -152,8 +153,8 @@ def test_hours_nest_and_the_fraction_is_theirs(name, request):
 
 def test_a_polar_night_is_dark_all_the_time():
     """80-90 N at the winter solstice: the Sun never rises above -13 deg; every step is dark."""
-    ds = climatology.climatology(
-        (80.0, 90.0, 0.0, 0.0), "2017-12-21T00:00Z", "2017-12-22T00:00Z", resolution_deg=5.0, step_minutes=60.0
+    ds = climate.climatology(
+        (80.0, 90.0, 0.0, 0.0), "2017-12-21T00:00Z", "2017-12-22T00:00Z", resolution_deg=5.0, step="60min"
     )
     assert ds.attrs["steps"] == 25  # the end is included: 25 steps of 1 h
     np.testing.assert_array_equal(ds["dark_hours"].values, 25.0)
@@ -173,14 +174,14 @@ def test_the_midnight_sun_has_no_dark_hours(summer):
 
 def test_a_storm_shows_more_than_a_quiet_night():
     region, window = (55.0, 60.0, 10.0, 20.0), ("2017-01-18T16:00Z", "2017-01-19T06:00Z")
-    quiet = climatology.climatology(region, *window, resolution_deg=5.0, kp=0.0)
-    storm = climatology.climatology(region, *window, resolution_deg=5.0, kp=7.0)
+    quiet = climate.climatology(region, *window, resolution_deg=5.0, indices={"kp": 0.0})
+    storm = climate.climatology(region, *window, resolution_deg=5.0, indices={"kp": 7.0})
     xr.testing.assert_equal(quiet["dark_hours"], storm["dark_hours"])  # Kp does not move the Sun
     assert np.all(storm["naked_eye_hours"].values >= quiet["naked_eye_hours"].values)
     assert storm["naked_eye_hours"].sum() > quiet["naked_eye_hours"].sum() + 10.0
     assert quiet["naked_eye_hours"].max() == 0.0  # Kp 0: the oval stays far north of 60 N
     assert storm["naked_eye_hours"].min() > 5.0
-    assert quiet.attrs["kp_override"] == 0.0 and storm.attrs["kp_source"] == "override"
+    assert quiet.attrs["kp_override"] == 0.0 and storm.attrs["kp_source"] == "user override"
 
 
 # --- chunk, block and worker independence ------------------------------------------------------------
@@ -198,7 +199,7 @@ def test_two_consecutive_windows_add_up_to_the_whole(tromso_day):
 
 def test_tasks_of_a_few_steps_give_the_same_counts(tromso_day, monkeypatch):
     """Weeks are the tasks of a season; with a 2-hour 'week' the day is 13 tasks."""
-    monkeypatch.setattr(climatology, "CHUNK_DAYS", 2.0 / 24.0)
+    monkeypatch.setattr(climate, "CHUNK_DAYS", 2.0 / 24.0)
     calls = []
     ds = point(*TROMSO, *DAY, on_progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (13, 13)
@@ -209,9 +210,9 @@ def test_a_box_across_the_antimeridian_equals_its_two_halves():
     """175 E to 175 W: the three points share one column-table block; computed in two runs (with
     other neighbours, so other footprints are pruned) they must count the same steps."""
     window = ("2017-01-18T06:00Z", "2017-01-18T18:00Z")  # the night at 180 deg
-    across = climatology.climatology((65.0, 65.0, 175.0, 185.0), *window, resolution_deg=5.0)
-    west = climatology.climatology((65.0, 65.0, 175.0, 175.0), *window, resolution_deg=5.0)
-    east = climatology.climatology((65.0, 65.0, -180.0, -175.0), *window, resolution_deg=5.0)
+    across = climate.climatology((65.0, 65.0, 175.0, 185.0), *window, resolution_deg=5.0)
+    west = climate.climatology((65.0, 65.0, 175.0, 175.0), *window, resolution_deg=5.0)
+    east = climate.climatology((65.0, 65.0, -180.0, -175.0), *window, resolution_deg=5.0)
     np.testing.assert_array_equal(across["lon"].values, [175.0, 180.0, 185.0])  # increasing across 180
     for name in VARIABLES:
         joined = np.concatenate([west[name].values, east[name].values], axis=1)
@@ -219,14 +220,15 @@ def test_a_box_across_the_antimeridian_equals_its_two_halves():
     assert across["dark_hours"].min() > 10.0 and across["naked_eye_hours"].max() > 5.0
 
 
+@pytest.mark.slow
 def test_two_dask_workers_give_identical_arrays(night):
     reference, calls = night
     assert len(calls) == 9 and calls[-1] == (9, 9)  # 2 x 3 column-table blocks, one night: 9 tasks
     done = []
-    with batch.dask_client(workers=2) as client:
+    with tasks.dask_client(workers=2) as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        ds = climatology.climatology(
-            SMALL, *NIGHT, resolution_deg=2.0, step_minutes=60.0, client=client,
+        ds = climate.climatology(
+            SMALL, *NIGHT, resolution_deg=2.0, step="60min", client=client,
             on_progress=lambda finished, total: done.append((finished, total)),
         )
     xr.testing.assert_identical(ds, reference)
@@ -315,7 +317,7 @@ def _colourful(path) -> float:
 
 def test_the_map(night, tmp_path):
     ds, _ = night
-    path = climatology.plot(ds, tmp_path / "night.png")
+    path = plot(ds, tmp_path / "night.png")
     assert path == tmp_path / "night.png" and 20_000 < path.stat().st_size < 2_000_000
     with Image.open(path) as image:
         assert image.format == "PNG"
@@ -332,7 +334,7 @@ def test_the_map_of_a_single_row(night, tmp_path):
     # One row of points is drawn as one row of cells (a strip: ~9 % of the image is coloured; an
     # empty panel, with only axes, text and coastlines, gives under 1 %).
     ds, _ = night
-    path = climatology.plot(ds.isel(lat=[2]), tmp_path / "row.png")
+    path = plot(ds.isel(lat=[2]), tmp_path / "row.png")
     assert _colourful(path) > 0.04
 
 
@@ -380,7 +382,7 @@ def test_cli_most_at_is_a_point_of_the_maximum(cli_run):
     [
         (["--region", "60,70,0"], "a region must look like LAT1,LAT2,LON1,LON2"),
         (["--region", "70,60,0,20"], "-90 <= LAT1 <= LAT2 <= 90"),
-        (["--region", "60,70,0,20", "--step", "0"], "a time step must be positive"),
+        (["--region", "60,70,0,20", "--step", "0s"], "--step must be a positive duration, got '0s'"),
     ],
 )
 def test_cli_bad_input_is_one_error_line(extra, message, tmp_path):
@@ -407,14 +409,14 @@ def test_cli_bad_input_is_one_error_line(extra, message, tmp_path):
         ("a,b,c,d", "a region must look like LAT1,LAT2,LON1,LON2"),
         ("60,70,0,10,20", "a region must look like LAT1,LAT2,LON1,LON2"),
         ("", "a region must look like LAT1,LAT2,LON1,LON2"),
-        ("70,60,0,10", r"region latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got 70, 60"),
-        ("60,95,0,10", r"region latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got 60, 95"),
-        ("-95,60,0,10", r"region latitudes must satisfy"),
-        ("nan,60,0,10", "region bounds must be finite numbers"),
-        ("60,70,0,inf", "region bounds must be finite numbers"),
-        ("60,70,10,0", r"region longitudes must satisfy -180 <= LON1 <= LON2"),
-        ("60,70,-190,0", r"region longitudes must satisfy"),
-        ("60,70,0,400", r"with at most 360 deg between them, got 0, 400"),
+        ("70,60,0,10", r"a region's latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got 70, 60"),
+        ("60,95,0,10", r"a region's latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got 60, 95"),
+        ("-95,60,0,10", r"a region's latitudes must satisfy"),
+        ("nan,60,0,10", "a region's bounds must be finite numbers"),
+        ("60,70,0,inf", "a region's bounds must be finite numbers"),
+        ("60,70,-190,0", r"a region's longitudes must lie from -180 to 540 degrees, got -190, 0"),
+        ("60,70,0,400", r"a region's longitudes must run east from LON1 \(-180 to 180\) to LON2, at most 360 deg on, "
+         r"got 0, 400"),
     ],
 )
 def test_bad_regions(text, match):
@@ -427,6 +429,10 @@ def test_good_regions():
     lat, lon = Region.parse("60,62,170,190").axes(5.0)
     np.testing.assert_array_equal(lat, [60.0])
     np.testing.assert_array_equal(lon, [170.0, 175.0, 180.0, 185.0, 190.0])  # increasing across 180
+    # The same box written with its eastern edge west of the western one, as a map shows it.
+    assert Region.parse("60,62,170,-170") == Region.parse("60,62,170,190")
+    # A western edge east of the eastern one is the box the long way round, not an error.
+    assert Region.parse("60,70,10,0") == Region(60.0, 70.0, 10.0, 360.0)
     _, lon = Region.parse("0,0,-180,180").axes(90.0 / 9)  # a full circle: its first meridian once
     assert lon.size == 36 and np.unique(lon).size == 36
 
@@ -437,11 +443,11 @@ WINDOW = ("2017-01-18T18:00Z", "2017-01-18T20:00Z")
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        (dict(resolution_deg=0.0), NorrskenError, "resolution must lie between 0.05 and 10 degrees, got 0"),
-        (dict(resolution_deg=20.0), NorrskenError, "resolution must lie between 0.05 and 10 degrees, got 20"),
-        (dict(step_minutes=0), NorrskenError, "the time step must be 1 to 1440 minutes, got 0"),
-        (dict(step_minutes=2000.0), NorrskenError, "the time step must be 1 to 1440 minutes"),
-        (dict(step_minutes=True), NorrskenError, "the time step must be 1 to 1440 minutes"),
+        (dict(resolution_deg=0.0), NorrskenError, "resolution_deg must lie between 0.05 and 10 deg, got 0"),
+        (dict(resolution_deg=20.0), NorrskenError, "resolution_deg must lie between 0.05 and 10 deg, got 20"),
+        (dict(step="0min"), NorrskenError, "step must be a positive duration, got '0min'"),
+        (dict(step="2000min"), NorrskenError, "the step must lie between 1min and 1d, got '2000min'"),
+        (dict(step=True), NorrskenError, "step must be a duration such as '60s', '30min' or a timedelta, got True"),
         (
             dict(start="2017-01-18T21:00Z"),
             NorrskenError,
@@ -450,10 +456,10 @@ WINDOW = ("2017-01-18T18:00Z", "2017-01-18T20:00Z")
         (
             dict(start="1900-01-18T18:00Z", end="1900-01-18T20:00Z"),
             OutOfRangeError,
-            "no embedded space weather for 1900-01-18 18:00 UTC.*pass --kp",
+            r"no embedded space weather for 1900-01-18 18:00 UTC.*give kp=\.\.\. to set Kp yourself",
         ),
         (
-            dict(start="2100-01-18T18:00Z", end="2100-01-18T20:00Z", kp=5.0),  # past the magnetic coordinates
+            dict(start="2100-01-18T18:00Z", end="2100-01-18T20:00Z", indices={"kp": 5.0}),  # past the magnetic coordinates
             OutOfRangeError,
             "AACGM-v2 magnetic coordinates: available from .* not at 2100-01-18 18:00 UTC",
         ),
@@ -464,31 +470,31 @@ WINDOW = ("2017-01-18T18:00Z", "2017-01-18T20:00Z")
         ),
         (dict(start="2017-01-18T18:00"), NorrskenError, "time"),  # no time zone
         (dict(region=(-90.0, 90.0, -180.0, 180.0), resolution_deg=0.1), NorrskenError, r"1801 x 3600 grid points"),
-        (dict(step_minutes=1.0, end="2017-07-18T18:00Z"), NorrskenError, r"time steps; at most 200000: use a longer step"),
-        (dict(region=(70.0, 60.0, 0.0, 10.0)), NorrskenError, "region latitudes"),
+        (dict(step="1min", end="2017-07-18T18:00Z"), NorrskenError, r"steps of 1min; at most 200000: use a longer step"),
+        (dict(region=(70.0, 60.0, 0.0, 10.0)), NorrskenError, "a region's latitudes"),
     ],
 )
 def test_bad_climatology_input(kwargs, error, match):
     call = dict(region=(60.0, 62.0, 10.0, 12.0), start=WINDOW[0], end=WINDOW[1], resolution_deg=2.0)
     call |= kwargs
     with pytest.raises(error, match=match):
-        climatology.climatology(call.pop("region"), call.pop("start"), call.pop("end"), **call)
+        climate.climatology(call.pop("region"), call.pop("start"), call.pop("end"), **call)
 
 
 def test_a_kp_override_after_the_history():
-    ds = climatology.climatology(
-        (62.0, 62.0, 10.0, 10.0), "2026-12-18T18:00Z", "2026-12-18T20:00Z", resolution_deg=2.0, kp=5.0
+    ds = climate.climatology(
+        (62.0, 62.0, 10.0, 10.0), "2026-12-18T18:00Z", "2026-12-18T20:00Z", resolution_deg=2.0, indices={"kp": 5.0}
     )
     assert ds["dark_hours"].item() == 3.0
 
 
 def test_big_blocks_are_cut_without_changing_the_counts(monkeypatch):
     region, window = (60.0, 64.0, 0.0, 14.0), ("2017-01-18T18:00Z", "2017-01-18T21:00Z")
-    whole = climatology.climatology(region, *window, resolution_deg=2.0)
-    monkeypatch.setattr(climatology, "MAX_BLOCK_OBSERVERS", 3)
-    cut = climatology.plan(region, *window, resolution_deg=2.0)
-    assert all(rows.size * cols.size <= 3 for _, _, _, _, _, rows, cols in cut.jobs)
-    xr.testing.assert_identical(climatology.run(cut), whole)
+    whole = climate.climatology(region, *window, resolution_deg=2.0)
+    monkeypatch.setattr(climate, "MAX_BLOCK_OBSERVERS", 3)
+    cut = climate.plan(region, *window, resolution_deg=2.0)
+    assert all(rows.size * cols.size <= 3 for *_, rows, cols in cut.jobs)
+    xr.testing.assert_identical(climate.run(cut), whole)
 
 
 def test_cli_takes_plain_dates_as_whole_days(tmp_path):

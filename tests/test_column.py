@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import norrsken
-from norrsken.emission.column import column, peak_altitude_km, plot, summary
+from norrsken.emission.column import column, peak_altitude_km, summary
 from norrsken.emission.lines import LINE_KEYS
 from norrsken.errors import NorrskenError, OutOfRangeError
+from norrsken.plots import plot
 
 GLOW_CSV = Path(__file__).parent / "data" / "glow_reference_public.csv"
 # GLOW's totals include the night airglow it computes without precipitation at this site
@@ -41,14 +42,12 @@ def glow_comparison():
         )
         for flux in FLUXES_ERG:
             ds = column(
-                float(row["mean_energy_keV"]),
-                flux,
                 time,
                 float(row["glat"]),
                 float(row["glon"]),
-                f107=float(row["f107p"]),
-                f107a=float(row["f107a"]),
-                ap=float(row["ap"]),
+                float(row["mean_energy_keV"]),
+                flux,
+                indices=dict(f107=float(row["f107p"]), f107a=float(row["f107a"]), ap=float(row["ap"])),
                 msis_version=0,
             )
             for key, name in GLOW_COLUMNS.items():
@@ -133,7 +132,7 @@ SECOND_SITE = [  # E0 keV, R 427.8, R 557.7, R 630.0, peak 427.8 km, peak 557.7 
 @pytest.mark.parametrize(("e0", "blue", "green", "red", "z_blue", "z_green"), SECOND_SITE)
 def test_glow_second_site(e0, blue, green, red, z_blue, z_green, flux):
     """GLOW is linear in Q, so GLOW(1 erg) x Q is the reference at 0.1 and 10 erg too."""
-    ds = column(2.0 * e0, flux, "2016-12-20T00:00Z", 70.0, 0.0, f107=100.0, f107a=100.0, ap=10.0, msis_version=0)
+    ds = column("2016-12-20T00:00Z", 70.0, 0.0, 2.0 * e0, flux, indices=dict(f107=100.0, f107a=100.0, ap=10.0), msis_version=0)
     b, z = ds["brightness_r"] / flux, ds["peak_altitude_km"]
     assert float(b.sel(line="427.8")) == pytest.approx(blue, rel=0.25)
     assert float(b.sel(line="557.7")) == pytest.approx(green, rel=0.35)
@@ -150,21 +149,21 @@ def test_glow_second_site(e0, blue, green, red, z_blue, z_green, flux):
 
 @pytest.fixture(scope="module")
 def ds():
-    return column(2.0, 1.0, "2017-01-18T21:00Z", 69.6, 19.0, f107=75.0, f107a=75.0, ap=8.0)
+    return column("2017-01-18T21:00Z", 69.6, 19.0, 2.0, 1.0, indices=dict(f107=75.0, f107a=75.0, ap=8.0))
 
 
 def test_dataset_layout(ds):
-    assert ds["ver"].dims == ("line", "altitude_km")
+    assert ds["ver_cm3_s"].dims == ("line", "altitude_km")
     assert list(ds["line"].values) == list(LINE_KEYS)
-    assert ds["ionization_rate"].dims == ("altitude_km",)
+    assert ds["ionization_rate_cm3_s"].dims == ("altitude_km",)
     assert ds["brightness_r"].dims == ("line",) and ds["peak_altitude_km"].dims == ("line",)
     assert float(ds["wavelength_nm"].sel(line="557.7")) == 557.7
     assert ds.attrs["mean_energy_kev"] == 2.0 and ds.attrs["energy_flux_erg"] == 1.0
     assert ds.attrs["f107"] == 75.0 and ds.attrs["spectrum"] == "maxwellian"
     z_cm = ds["altitude_km"].values * 1e5
-    np.testing.assert_allclose(ds["brightness_r"], np.trapezoid(ds["ver"].values, z_cm, axis=-1) / 1e6)
+    np.testing.assert_allclose(ds["brightness_r"], np.trapezoid(ds["ver_cm3_s"].values, z_cm, axis=-1) / 1e6)
     # Energy deposited: column ionization x 35 eV over the incident flux.
-    assert 0.6 <= float(ds["ionization_column"]) * 0.035 * 1.602176634e-9 <= 1.0
+    assert 0.6 <= float(ds["ionization_column_cm2_s"]) * 0.035 * 1.602176634e-9 <= 1.0
 
 
 def test_public_reexport():
@@ -199,19 +198,19 @@ def test_plot_writes_a_png(ds, tmp_path):
     [
         ((2.0, -1.0), {}, NorrskenError, "energy flux"),
         ((0.01, 1.0), {}, OutOfRangeError, "mean energy"),
-        ((2.0, 1.0), {"f107": 0.0}, NorrskenError, "F10.7"),
+        ((2.0, 1.0), {"indices": {"f107": 0.0}}, NorrskenError, "F10.7"),
         ((2.0, 1.0), {"spectrum": "flat"}, NorrskenError, "spectrum"),
         ((2.0, 1.0), {"altitude_km": np.linspace(50.0, 300.0, 10)}, OutOfRangeError, "altitudes"),
     ],
 )
 def test_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
-        column(*args, "2017-01-18T21:00Z", 69.6, 19.0, **kwargs)
+        column("2017-01-18T21:00Z", 69.6, 19.0, *args, **kwargs)
 
 
 def test_naive_time_refused():
     with pytest.raises(NorrskenError, match="naive"):
-        column(2.0, 1.0, dt.datetime(2017, 1, 18, 21), 69.6, 19.0)
+        column(dt.datetime(2017, 1, 18, 21), 69.6, 19.0, 2.0, 1.0)
 
 
 def _run_cli(*args):
@@ -266,14 +265,14 @@ def test_cli_characteristic_energy_is_half_the_maxwellian_mean():
 
 
 def test_below_72_km_on_msise00_there_is_no_oxygen_and_no_crash():
-    ds = column(20.0, 10.0, "2017-01-18T21:00Z", 69.6, 19.0, f107=75.0, f107a=75.0, ap=8.0,
+    ds = column("2017-01-18T21:00Z", 69.6, 19.0, 20.0, 10.0, indices=dict(f107=75.0, f107a=75.0, ap=8.0),
                 altitude_km=np.arange(60.0, 500.0, 1.0), msis_version=0)
-    assert np.isfinite(ds["ver"].values).all()
+    assert np.isfinite(ds["ver_cm3_s"].values).all()
     assert float(ds["brightness_r"].sel(line="427.8")) > 0
 
 
 def test_one_column_takes_scalars_and_a_visible_flux():
     with pytest.raises(NorrskenError, match="scalars"):
-        column(np.array([1.0, 2.0]), 1.0, "2017-01-18T21:00Z", 69.6, 19.0)
+        column("2017-01-18T21:00Z", 69.6, 19.0, np.array([1.0, 2.0]), 1.0)
     with pytest.raises(NorrskenError, match="below"):
-        column(2.0, 5e-324, "2017-01-18T21:00Z", 69.6, 19.0)
+        column("2017-01-18T21:00Z", 69.6, 19.0, 2.0, 5e-324)

@@ -16,8 +16,10 @@ import xarray as xr
 from typer.testing import CliRunner
 
 import norrsken
-from norrsken import batch
+from norrsken import cube as oval_cube
+from norrsken import tasks
 from norrsken.cli import app
+from norrsken.drivers.kp import kp_at
 from norrsken.emission import table as table_module
 from norrsken.emission.lines import LINE_KEYS
 from norrsken.emission.table import (
@@ -31,8 +33,8 @@ from norrsken.emission.table import (
 )
 from norrsken.errors import NorrskenError
 from norrsken.io import open_dataset
-from norrsken.planner import time_steps
 from norrsken.precipitation import oval
+from norrsken.times import series
 
 runner = CliRunner()
 
@@ -45,19 +47,21 @@ INDICES = dict(f107=75.0, f107a=75.0, ap=8.0)
 KEY_PLACE = (70.0, 15.0)
 
 
-def direct(mean: float, flux: float, time: str = TIME, lat: float = KEY_PLACE[0], lon: float = KEY_PLACE[1], **indices):
+def direct(
+    mean: float, flux: float, time: str = TIME, lat: float = KEY_PLACE[0], lon: float = KEY_PLACE[1], indices=None
+):
     """Column brightness (R) and brightness-weighted emission height (km) of every line, computed
     directly (norrsken.column), lines in LINE_KEYS order."""
-    ds = norrsken.column(float(mean), float(flux), time, lat, lon, **indices)
+    ds = norrsken.column(time, lat, lon, float(mean), float(flux), indices=indices)
     z = ds["altitude_km"].values
-    ver = ds["ver"].sel(line=list(LINE_KEYS)).values
+    ver = ds["ver_cm3_s"].sel(line=list(LINE_KEYS)).values
     height = np.trapezoid(ver * z, z, axis=-1) / np.trapezoid(ver, z, axis=-1)
     return ds["brightness_r"].sel(line=list(LINE_KEYS)).values, height
 
 
 @pytest.fixture(scope="module")
 def table() -> ColumnTable:
-    return column_table("2017-01-18T21:20Z", *TROMSO, **INDICES)  # keyed at 21:00, 70 N, 15 E
+    return column_table("2017-01-18T21:20Z", *TROMSO, indices=INDICES)  # keyed at 21:00, 70 N, 15 E
 
 
 # --- the column table --------------------------------------------------------------------------------
@@ -72,13 +76,13 @@ def test_layout(table):
         assert np.isfinite(array).all() and not array.flags.writeable  # shared by every caller
     assert table.brightness_per_flux_r.min() > 0
     assert 80.0 <= table.height_km.min() and table.height_km.max() <= 500.0
-    assert table.inputs == table_inputs(TIME, *KEY_PLACE, **INDICES)
+    assert table.inputs == table_inputs(TIME, *KEY_PLACE, indices=INDICES)
     assert table.inputs["time"] == "2017-01-18T21:00:00Z" and (table.inputs["lat"], table.inputs["lon"]) == KEY_PLACE
 
 
 def test_it_is_the_emission_table_integrated(table):
     """The column table's own build and the full table's columns (column_arrays) are one thing."""
-    full = emission_table(TIME, *KEY_PLACE, **INDICES)
+    full = emission_table(TIME, *KEY_PLACE, indices=INDICES)
     arrays = column_arrays(full)
     assert set(arrays) == {"brightness_per_flux_r", "height_km"}
     np.testing.assert_allclose(arrays["brightness_per_flux_r"], table.brightness_per_flux_r, rtol=1e-12)
@@ -90,7 +94,7 @@ def test_nodes_reproduce_direct_columns(table, ie, iq):
     """At a node the table is the direct column (float32 VER storage: 1e-5) for every line."""
     mean, flux = TABLE_MEAN_ENERGY_KEV[ie], TABLE_ENERGY_FLUX_ERG[iq]
     brightness, height = table.at(np.array([mean]), np.array([flux]))
-    exact_brightness, exact_height = direct(mean, flux, **INDICES)
+    exact_brightness, exact_height = direct(mean, flux, indices=INDICES)
     assert brightness.shape == height.shape == (len(LINE_KEYS), 1)
     np.testing.assert_allclose(brightness[:, 0], exact_brightness, rtol=1e-5)
     np.testing.assert_allclose(height[:, 0], exact_height, atol=0.05)
@@ -102,7 +106,7 @@ def test_between_nodes_close_to_direct_columns(table, mean, flux):
     """Off-grid in both E0 and Q: the emission table's tolerances (test_table.py) for the columns,
     0.1 % (427.8), 1 % (557.7), 3 % (630.0); emission heights within 1 km."""
     brightness, height = table.at(np.array([mean]), np.array([flux]), ("427.8", "557.7", "630.0"))
-    exact_brightness, exact_height = direct(mean, flux, **INDICES)
+    exact_brightness, exact_height = direct(mean, flux, indices=INDICES)
     for k, (key, tolerance) in enumerate((("427.8", 1e-3), ("557.7", 0.01), ("630.0", 0.03))):
         j = LINE_KEYS.index(key)
         assert brightness[k, 0] == pytest.approx(exact_brightness[j], rel=tolerance), key
@@ -163,7 +167,7 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("NORRSKEN_CACHE_DIR", str(tmp_path))
     table_module._load_or_build_columns.cache_clear()
     try:
-        built = column_table(TIME, *TROMSO, **INDICES)
+        built = column_table(TIME, *TROMSO, indices=INDICES)
         files = list(tmp_path.glob("column-table-*.npz"))
         assert len(files) == 1 and list(tmp_path.glob("emission-table-*")) == []  # the full table is not stored
         assert files[0].stat().st_size < 400_000  # ~200 kB
@@ -173,23 +177,23 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
             raise AssertionError("the column table was built again instead of loaded")
 
         monkeypatch.setattr(table_module, "build_table", no_build)
-        loaded = column_table("2017-01-18T21:10Z", 70.4, 17.0, **INDICES)  # the same rounded key
+        loaded = column_table("2017-01-18T21:10Z", 70.4, 17.0, indices=INDICES)  # the same rounded key
         assert loaded is not built
         np.testing.assert_array_equal(loaded.brightness_per_flux_r, built.brightness_per_flux_r)
         np.testing.assert_array_equal(loaded.height_km, built.height_km)
         assert loaded.inputs == built.inputs and loaded.lines == built.lines
         assert not loaded.height_km.flags.writeable
-        assert column_table(TIME, *TROMSO, **INDICES) is loaded  # and kept in memory
+        assert column_table(TIME, *TROMSO, indices=INDICES) is loaded  # and kept in memory
         # Another atmosphere is another file (and would need a build).
         with pytest.raises(AssertionError, match="built again"):
-            column_table(TIME, *TROMSO, f107=150.0, f107a=75.0, ap=8.0)
+            column_table(TIME, *TROMSO, indices=dict(f107=150.0, f107a=75.0, ap=8.0))
     finally:
         table_module._load_or_build_columns.cache_clear()
 
 
 # --- the oval cube -----------------------------------------------------------------------------------
 
-TIMES = time_steps("2017-01-18T20:00Z", "2017-01-18T23:00Z", 3600.0)
+TIMES = series("2017-01-18T20:00Z", "2017-01-18T23:00Z", "1h")
 RESOLUTION = 1.0
 
 
@@ -200,7 +204,7 @@ def cube(tmp_path_factory):
     progress = {}
     for suffix in (".nc", ".zarr"):
         calls = progress.setdefault(suffix, [])
-        path = batch.oval_series(
+        path = oval_cube.oval_series(
             TIMES, folder / f"cube{suffix}", resolution_deg=RESOLUTION,
             on_done=lambda done, total, c=calls: c.append((done, total)),
         )
@@ -209,13 +213,13 @@ def cube(tmp_path_factory):
 
 
 def test_oval_step_layout():
-    step = batch.oval_step(TIME, None, RESOLUTION)
+    step = oval_cube.oval_step(TIME, None, None, RESOLUTION)
     assert step.sizes == {"time": 1, "lat": 181, "lon": 360}
     assert step["time"].values[0] == np.datetime64("2017-01-18T21:00", "ns")
     for name in ("energy_flux_erg", "mean_energy_kev", "brightest_line_r", "brightest_line_nm"):
         assert step[name].dims == ("time", "lat", "lon") and step[name].dtype == np.float32
         assert step[name].attrs["units"]
-    assert step["kp"].dims == ("time",) and step["kp"].item() == norrsken.kp_at(TIME)  # 3+ = 10/3
+    assert step["kp"].dims == ("time",) and step["kp"].item() == kp_at(TIME)  # 3+ = 10/3
     assert step["brightest_line_r"].attrs["units"] == "R" and step["brightest_line_nm"].attrs["units"] == "nm"
 
 
@@ -230,7 +234,7 @@ def test_cube_holds_the_oval_of_each_time(cube):
         for name in ("energy_flux_erg", "mean_energy_kev"):
             np.testing.assert_array_equal(ds[name].values[i], expected[name].values.astype(np.float32))
             assert ds[name].attrs["units"] == expected[name].attrs["units"]
-        assert ds["kp"].values[i] == pytest.approx(norrsken.kp_at(stamp), rel=1e-6)  # stored as float32
+        assert ds["kp"].values[i] == pytest.approx(kp_at(stamp), rel=1e-6)  # stored as float32
     assert ds["kp"].values[0] == pytest.approx(11 / 3, rel=1e-6)  # 4- from 18 to 21 UT, 3+ after
     assert np.all(ds["kp"].values[1:] == pytest.approx(10 / 3, rel=1e-6))
 
@@ -238,17 +242,17 @@ def test_cube_holds_the_oval_of_each_time(cube):
 def test_brightest_line_over_tromso_is_the_direct_column(cube):
     """The cube takes one atmosphere per hemisphere and time (that over the peak energy flux), so away
     from the peak its radiance is good to the NRLMSIS spread between places and hours, ~15 % at most
-    (norrsken.batch.oval_step); over Tromso the oval's peak is near (the same table cell or the next),
+    (norrsken.cube.oval_step); over Tromso the oval's peak is near (the same table cell or the next),
     so 15 % is a loose bound there."""
     ds, _, _ = cube
     here = ds.sel(time=np.datetime64("2017-01-18T21:00"), lat=TROMSO[0], lon=TROMSO[1], method="nearest")
     mean, flux = float(here["mean_energy_kev"]), float(here["energy_flux_erg"])
     assert flux > 1.0 and mean > 1.0  # inside the oval
     brightness, _ = direct(mean, flux, TIME, *TROMSO)
-    lines = [LINE_KEYS.index(key) for key in batch.CUBE_LINES]
+    lines = [LINE_KEYS.index(key) for key in oval_cube.CUBE_LINES]
     assert float(here["brightest_line_r"]) == pytest.approx(brightness[lines].max(), rel=0.15)
     assert float(here["brightest_line_nm"]) == pytest.approx(557.7)
-    assert LINE_KEYS[int(np.argmax(np.where(np.isin(LINE_KEYS, batch.CUBE_LINES), brightness, 0)))] == "557.7"
+    assert LINE_KEYS[int(np.argmax(np.where(np.isin(LINE_KEYS, oval_cube.CUBE_LINES), brightness, 0)))] == "557.7"
 
 
 def test_brightest_line_anywhere_within_15_percent(cube):
@@ -260,7 +264,7 @@ def test_brightest_line_anywhere_within_15_percent(cube):
     cells = np.argwhere((flux > 0.05) & (mean >= 0.1))
     picks = cells[np.random.default_rng(7).choice(len(cells), 40, replace=False)]
     assert (step["lat"].values[picks[:, 0]] < 0).any() and (step["lat"].values[picks[:, 0]] > 0).any()
-    lines = [LINE_KEYS.index(key) for key in batch.CUBE_LINES]
+    lines = [LINE_KEYS.index(key) for key in oval_cube.CUBE_LINES]
     for i, j in picks:
         lat, lon = float(step["lat"][i]), float(step["lon"][j])
         brightness, _ = direct(mean[i, j], flux[i, j], TIME, lat, lon)
@@ -276,7 +280,7 @@ def test_no_precipitation_no_light(cube):
     assert np.all(radiance[dark] == 0) and np.isnan(wavelength[dark]).all()
     assert np.all(radiance[lit] > 0) and np.isfinite(wavelength[lit]).all()
     found = {round(float(value), 1) for value in np.unique(wavelength[lit])}
-    assert found <= {float(key) for key in batch.CUBE_LINES}
+    assert found <= {float(key) for key in oval_cube.CUBE_LINES}
     assert {557.7, 630.0} <= found  # green in the oval, red at its soft edges
 
 
@@ -293,27 +297,28 @@ def test_netcdf_and_zarr_hold_the_same_cube(cube):
 
 
 def test_a_stopped_zarr_series_keeps_its_finished_prefix(tmp_path, monkeypatch):
-    real = batch.oval_step
+    real = oval_cube.oval_step
 
-    def failing(stamp, kp, resolution_deg):
+    def failing(stamp, indices, model, resolution_deg):
         if stamp == "2017-01-18T22:00:00Z":
             raise NorrskenError("stopped")
-        return real(stamp, kp, resolution_deg)
+        return real(stamp, indices, model, resolution_deg)
 
-    monkeypatch.setattr(batch, "oval_step", failing)
+    monkeypatch.setattr(oval_cube, "oval_step", failing)
     for suffix in (".zarr", ".nc"):
         with pytest.raises(NorrskenError, match="stopped"):
-            batch.oval_series(TIMES, tmp_path / f"cube{suffix}", resolution_deg=4.0)
+            oval_cube.oval_series(TIMES, tmp_path / f"cube{suffix}", resolution_deg=4.0)
     prefix = open_dataset(tmp_path / "cube.zarr")
     np.testing.assert_array_equal(prefix["time"].values, TIMES[:2].astype("datetime64[ns]"))
     assert not (tmp_path / "cube.nc").exists()  # a NetCDF file is written only at the end
 
 
+@pytest.mark.slow
 def test_two_dask_workers_append_the_store_in_time_order(cube, tmp_path):
     _, reference, _ = cube
     done = []
-    with batch.dask_client(workers=2) as client:
-        path = batch.oval_series(
+    with tasks.dask_client(workers=2) as client:
+        path = oval_cube.oval_series(
             TIMES, tmp_path / "cube.zarr", resolution_deg=RESOLUTION, client=client,
             on_done=lambda finished, total: done.append((finished, total)),
         )
@@ -330,7 +335,7 @@ def test_two_dask_workers_append_the_store_in_time_order(cube, tmp_path):
 
 
 def test_a_cube_after_the_history_with_a_kp_override():
-    step = batch.oval_step("2026-12-18T21:00Z", 5.0, 4.0)
+    step = oval_cube.oval_step("2026-12-18T21:00Z", {"kp": 5.0}, None, 4.0)
     assert step["kp"].item() == 5.0 and float(step["brightest_line_r"].max()) > 0
 
 
@@ -366,8 +371,8 @@ START_END = ("--start", "2017-01-18T20:00Z", "--end", "2017-01-18T22:00Z")
         (("--start", "2017-01-18T20:00Z"), "a series needs both --start and --end"),
         (("--end", "2017-01-18T22:00Z"), "a series needs both --start and --end"),
         (("--time", "2017-01-18T23:00Z", *START_END), "give either --time (one map) or --start/--end (a cube), not both"),
-        (("--live", *START_END), "--live is for one map now"),
-        (("--step", "0", *START_END), "a time step must be positive"),
+        (("--live", *START_END), "--online is for one moment; a series uses the embedded history or --kp"),
+        (("--step", "0s", *START_END), "--step must be a positive duration, got '0s'"),
         (("--start", "2017-01-18T22:00Z", "--end", "2017-01-18T20:00Z"), "lies before the start"),
     ],
 )
@@ -408,7 +413,7 @@ def test_cli_workers_without_a_series_are_refused(tmp_path):
 
 
 def test_a_cube_of_fractions_of_a_second_is_refused(tmp_path):
-    times = time_steps("2017-01-18T00:00Z", "2017-01-18T00:00:05Z", 1.5)
+    times = series("2017-01-18T00:00Z", "2017-01-18T00:00:05Z", "1.5s")
     with pytest.raises(NorrskenError, match="whole seconds"):
-        batch.oval_series(times, tmp_path / "frac.zarr", resolution_deg=4.0)
+        oval_cube.oval_series(times, tmp_path / "frac.zarr", resolution_deg=4.0)
     assert not (tmp_path / "frac.zarr").exists()

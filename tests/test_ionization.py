@@ -23,12 +23,12 @@ def sheet_atm():
     """docs/physics.md sec 2 check atmosphere: NRLMSIS 2.1, 2024-01-15 00 UT, 69.6 N 18.9 E,
     F10.7 = F10.7a = 150, Ap = 10, 70-600 km at 0.5 km."""
     z = np.arange(70.0, 600.01, 0.5)
-    return atmosphere("2024-01-15T00:00Z", 69.6, 18.9, z, f107=150.0, f107a=150.0, ap=10.0)
+    return atmosphere("2024-01-15T00:00Z", 69.6, 18.9, z, indices=dict(f107=150.0, f107a=150.0, ap=10.0))
 
 
 @pytest.fixture(scope="module")
 def tromso():
-    return atmosphere("2017-01-18T21:00Z", 69.6, 19.0, f107=75.0, f107a=75.0, ap=8.0)
+    return atmosphere("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=75.0, f107a=75.0, ap=8.0))
 
 
 def _column(atm, q):

@@ -149,8 +149,8 @@ def test_load_tles(tmp_path):
 )
 def test_positions_match_esa(time, lat, lon, altitude_km):
     state = states(iss(time), time)
-    assert float(state.lat_deg) == pytest.approx(lat, abs=0.05)
-    assert float(state.lon_deg) == pytest.approx(lon, abs=0.05)
+    assert float(state.lat) == pytest.approx(lat, abs=0.05)
+    assert float(state.lon) == pytest.approx(lon, abs=0.05)
     assert float(state.altitude_km) == pytest.approx(altitude_km, abs=1.0)
 
 
@@ -158,8 +158,8 @@ def test_position_matches_predict_cr():
     """RX14/predict.cr README: the 2016-12-04 set at 2016-12-05 12:00 UTC (4-decimal radians)."""
     satellite = iss_tles()[0]
     state = states(satellite, dt.datetime(2016, 12, 5, 12, tzinfo=UTC))
-    assert math.radians(float(state.lat_deg)) == pytest.approx(0.8913, abs=1e-4)
-    assert math.radians(float(state.lon_deg)) == pytest.approx(2.3062, abs=1e-4)
+    assert math.radians(float(state.lat)) == pytest.approx(0.8913, abs=1e-4)
+    assert math.radians(float(state.lon)) == pytest.approx(2.3062, abs=1e-4)
     assert float(state.altitude_km) == pytest.approx(415.4529, abs=0.01)
 
 
@@ -190,8 +190,8 @@ def test_latitude_stays_within_the_inclination():
     geocentric = np.degrees(np.arcsin(r[:, 2] / np.linalg.norm(r, axis=1)))
     assert 51.0 < np.abs(geocentric).max() <= 51.6 + 0.1
     # Geodetic latitude exceeds geocentric by up to e2/2 sin(2 lat) ~ 0.19 deg (less at 400 km).
-    assert inclination < np.abs(day.lat_deg).max() <= inclination + 0.19
-    assert day.lon_deg.min() >= -180.0 and day.lon_deg.max() < 180.0
+    assert inclination < np.abs(day.lat).max() <= inclination + 0.19
+    assert day.lon.min() >= -180.0 and day.lon.max() < 180.0
     assert 400.0 < day.altitude_km.min() and day.altitude_km.max() < 430.0
     assert day.attrs["catalog_number"] == 25544 and day.attrs["tle_epoch"].startswith("2017-01-18T04:01:19")
 
@@ -236,7 +236,7 @@ def test_shadow_agrees_with_states_and_clips_at_the_window():
     satellite = iss("2017-01-18T12:00Z")
     # 00:40 is inside the shadow that runs from 00:24:50 to 01:00:01 UTC.
     start, end = dt.datetime(2017, 1, 18, 0, 40, tzinfo=UTC), dt.datetime(2017, 1, 18, 3, 40, tzinfo=UTC)
-    intervals = shadow_intervals(satellite, start, end, step_s=60)
+    intervals = shadow_intervals(satellite, start, end, step="60s")
     assert intervals[0].entry == start and intervals[0].entry_clipped and not intervals[0].exit_clipped
     assert intervals[-1].exit == end and intervals[-1].exit_clipped
     assert len(intervals) == 3
@@ -268,7 +268,7 @@ def test_select_picks_the_nearest_epoch_and_warns_far_from_all():
         select([], far)
     # The same elements under another catalog number stand in for a second satellite.
     other = parse_tles("\n".join(with_checksum(line.replace("25544", "20580")) for line in (JAN18_1, JAN18_2)))
-    with pytest.raises(NorrskenError, match=r"one satellite, got catalog numbers \[20580, 25544\]"):
+    with pytest.raises(NorrskenError, match=r"several satellites in the element sets \(ISS \(ZARYA\)"):
         select([*iss_tles(), *other], far)
 
 
@@ -278,11 +278,17 @@ def test_bad_input():
         shadow_intervals(satellite, "2017-01-18T12:00Z", "2017-01-18T11:00Z")
     with pytest.raises(NorrskenError, match="must be after start"):
         shadow_intervals(satellite, "2017-01-18T12:00Z", "2017-01-18T12:00Z")
-    for step in (0, -30, float("nan"), "thirty"):
-        with pytest.raises(NorrskenError, match="step_s must be a positive"):
-            shadow_intervals(satellite, "2017-01-18T00:00Z", "2017-01-19T00:00Z", step_s=step)
+    for step, message in (
+        ("0s", "step must be a positive duration, got '0s'"),
+        ("-30s", "step must be a duration with its unit"),
+        (30, "step must be a duration such as '60s', '30min' or a timedelta, got 30"),
+        (float("nan"), "step must be a duration such as '60s', '30min' or a timedelta, got nan"),
+        ("thirty", "step must be a duration with its unit such as 60s, 5min, 1h or 1d, got 'thirty'"),
+    ):
+        with pytest.raises(NorrskenError, match=message):
+            shadow_intervals(satellite, "2017-01-18T00:00Z", "2017-01-19T00:00Z", step=step)
     with pytest.raises(NorrskenError, match="at most 1000000"):
-        shadow_intervals(satellite, "2017-01-18T00:00Z", "2017-02-18T00:00Z", step_s=1)
+        shadow_intervals(satellite, "2017-01-18T00:00Z", "2017-02-18T00:00Z", step="1s")
     with pytest.raises(NorrskenError, match="naive"):
         states(satellite, dt.datetime(2017, 1, 18))
     with pytest.raises(OutOfRangeError, match="DE421"):

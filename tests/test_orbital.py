@@ -12,16 +12,15 @@ import pytest
 
 from norrsken.color import line_radiance_to_display
 from norrsken.errors import NorrskenError
-from norrsken.field import EARTH_RADIUS_KM, enu_basis, unit_vectors
+from norrsken.geometry import EARTH_RADIUS_KM, enu_basis, ground_distance_km, unit_vectors
 from norrsken.render.camera import PinholeCamera
 from norrsken.render.catalogs import find_city
-from norrsken.render.orbital import look_at, limb_depression_deg, limb_elevation, orbit_view
+from norrsken.render.orbital import limb_depression_deg, limb_elevation, look_at, orbit_view
 from norrsken.render.scene import (
     CONTINUA,
     Illumination,
     city_lights,
     city_peak_cd,
-    ground_distance_km,
     moon_illuminance_lux,
 )
 
@@ -80,7 +79,7 @@ def test_capitals_fall_on_local_maxima_of_city_light_ordered_by_population(frame
     peaks = []
     for name in CAPITALS:
         city = find_city(name)
-        az, el = look_at(lat, lon, alt, city.lat_deg, city.lon_deg)
+        az, el = look_at(lat, lon, alt, city.lat, city.lon)
         x, y = camera.direction_to_pixel(az, el)
         x, y = float(x), float(y)
         assert 3 <= x < 1917 and 3 <= y < 1077, name
@@ -252,7 +251,7 @@ def test_city_lights_survive_a_long_lens():
     enu = enu_basis(lat, lon)
     origin = (EARTH_RADIUS_KM + alt) * enu[2]
     city = find_city("Saint Petersburg")
-    az, el = look_at(lat, lon, alt, city.lat_deg, city.lon_deg)
+    az, el = look_at(lat, lon, alt, city.lat, city.lon)
     camera = PinholeCamera(1920, 1080, azimuth_deg=az, elevation_deg=el, focal_length_mm=400.0)
     night = Illumination(sun_ecef=-unit_vectors(lat, lon), moon_ecef_km=-384400.0 * enu[2], moon_lux=0.0, year=2017.0)
     light = city_lights(camera, origin, enu, night).sum(axis=-1)

@@ -1,4 +1,4 @@
-"""The orbit planner: time steps, the auroral power in view of a satellite, and the best dark moments.
+"""The orbit planner: its time steps, the auroral power in view of a satellite, and the best dark moments.
 
 One whole day of the ISS (2017-01-18, 60 s steps) is scored once for the module (~6 s); the
 region tests compare their own runs against it step by step."""
@@ -10,10 +10,12 @@ import math
 
 import numpy as np
 import pytest
+import xarray as xr
 from skyfield.api import EarthSatellite
 
 from norrsken import ephemeris, planner
 from norrsken.errors import NorrskenError
+from norrsken.geometry import Region
 from norrsken.orbit import iss
 from norrsken.precipitation import oval
 
@@ -30,12 +32,12 @@ def satellite():
 
 @pytest.fixture(scope="module")
 def day(satellite):
-    return planner.opportunities(satellite, *DAY, step_s=60.0)
+    return planner.opportunities(satellite, *DAY, step="60s")
 
 
 @pytest.fixture(scope="module")
 def europe(satellite):
-    return planner.opportunities(satellite, *DAY, step_s=60.0, region=EUROPE)
+    return planner.opportunities(satellite, *DAY, step="60s", region=EUROPE)
 
 
 def _skyfield_sunlit(satellite, times: list[dt.datetime]) -> np.ndarray:
@@ -57,32 +59,42 @@ def _angle_from(azimuth: float, reference: float) -> float:
 # --- time steps -------------------------------------------------------------------------------
 
 
-def test_time_steps_count_and_inclusive_end():
-    hour = planner.time_steps("2017-01-18T00:00Z", "2017-01-18T01:00Z", 60.0)
+def test_time_steps_count_and_inclusive_end(satellite):
+    def steps(start, end, step):
+        return planner.opportunities(satellite, start, end, step=step)["time"].values
+
+    hour = steps("2017-01-18T00:00Z", "2017-01-18T01:00Z", "60s")
     assert hour.dtype.kind == "M" and hour.size == 61  # the end falls on a step: included
     assert hour[0] == np.datetime64("2017-01-18T00:00") and hour[-1] == np.datetime64("2017-01-18T01:00")
     assert np.all(np.diff(hour) == np.timedelta64(60, "s"))
-    short = planner.time_steps("2017-01-18T00:00Z", "2017-01-18T00:59:30Z", 60.0)
+    short = steps("2017-01-18T00:00Z", "2017-01-18T00:59:30Z", "60s")
     assert short.size == 60 and short[-1] == np.datetime64("2017-01-18T00:59")  # no step past the end
-    assert planner.time_steps("2017-01-18T00:00Z", "2017-01-18T00:00Z", 60.0).size == 1
+    assert steps("2017-01-18T00:00Z", "2017-01-18T00:00Z", "60s").size == 1
     # Offsets are converted to UTC first.
-    shifted = planner.time_steps("2017-01-18T01:00+01:00", "2017-01-18T00:10Z", 300.0)
+    shifted = steps("2017-01-18T01:00+01:00", "2017-01-18T00:10Z", "5min")
     assert shifted.size == 3 and shifted[0] == np.datetime64("2017-01-18T00:00")
-    assert planner.time_steps(*DAY, 60.0).size == 1441
 
 
-def test_time_steps_bad_input():
+def test_time_steps_bad_input(satellite):
     with pytest.raises(NorrskenError, match=r"the end \(2017-01-18 00:00\) lies before the start \(2017-01-18 01:00\)"):
-        planner.time_steps("2017-01-18T01:00Z", "2017-01-18T00:00Z", 60.0)
-    for step in (0.0, -60.0, float("nan"), float("inf"), 0.5, "60", True):
-        with pytest.raises(NorrskenError, match="the time step must be a number of seconds from 1 to 86400"):
-            planner.time_steps(*DAY, step)
+        planner.opportunities(satellite, "2017-01-18T01:00Z", "2017-01-18T00:00Z", step="60s")
+    for step, message in (
+        ("0s", "step must be a positive duration"),
+        ("-60s", "step must be a duration with its unit"),
+        ("0.5s", r"the step must lie between 1s and 1d, got '0.5s'"),
+        ("2d", r"the step must lie between 1s and 1d, got '2d'"),
+        ("60", "step must be a duration with its unit such as 60s, 5min, 1h or 1d, got '60': write 60s or 60min"),
+        (60.0, "step must be a duration such as '60s', '30min' or a timedelta, got 60.0"),
+        (True, "step must be a duration such as '60s', '30min' or a timedelta, got True"),
+    ):
+        with pytest.raises(NorrskenError, match=message):
+            planner.opportunities(satellite, *DAY, step=step)
     # 20001 steps of 1 s, one more than allowed, and the message says what to do.
-    with pytest.raises(NorrskenError, match=r"20001 steps of 1 s; at most 20000 per call: use a longer step"):
-        planner.time_steps("2017-01-18T00:00:00Z", "2017-01-18T05:33:20Z", 1.0)
-    assert planner.time_steps("2017-01-18T00:00:00Z", "2017-01-18T05:33:19Z", 1.0).size == planner.MAX_STEPS
+    with pytest.raises(NorrskenError, match=r"20001 steps of 1s; at most 20000: use a longer step"):
+        planner.opportunities(satellite, "2017-01-18T00:00:00Z", "2017-01-18T05:33:20Z", step="1s")
+    assert planner.MAX_STEPS == 20_000
     with pytest.raises(NorrskenError, match="naive"):
-        planner.time_steps(dt.datetime(2017, 1, 18), "2017-01-18T01:00Z", 60.0)
+        planner.opportunities(satellite, dt.datetime(2017, 1, 18), "2017-01-18T01:00Z")
 
 
 # --- a day of the ISS -------------------------------------------------------------------------
@@ -104,7 +116,7 @@ def test_power_only_in_the_dark(day):
 
 def test_latitude_stays_within_the_inclination(day, satellite):
     inclination = float(satellite.line2[8:16])
-    assert inclination - 0.5 < float(np.abs(day["lat_deg"]).max()) <= inclination + 0.2
+    assert inclination - 0.5 < float(np.abs(day["lat"]).max()) <= inclination + 0.2
     assert 390.0 < float(day["altitude_km"].min()) and float(day["altitude_km"].max()) < 430.0
 
 
@@ -128,7 +140,7 @@ def test_best_per_pass_ranked_within_passes_and_in_shadow(day, satellite):
             if 0 <= neighbour < times.size:
                 assert power[neighbour] <= planner.MIN_POWER_GW
         i = np.flatnonzero(times == np.datetime64(item.time.replace(tzinfo=None)))[0]
-        assert item.lat_deg == pytest.approx(float(day["lat_deg"][i]))
+        assert item.lat == pytest.approx(float(day["lat"][i]))
         assert item.azimuth_deg == pytest.approx(float(day["azimuth_deg"][i]))
     # Pass boundaries never overlap.
     spans = sorted((item.pass_start, item.pass_end) for item in passes)
@@ -161,8 +173,8 @@ def test_the_issue_must_show_europe_in_shadow_and_north_of_45(europe, satellite)
     assert europe["dark"].values[steps].all()
     assert np.all(europe["sun_above_limb_deg"].values[steps] < -planner.SHADOW_MARGIN_DEG)
     best = passes[0]
-    assert best.lat_deg > 45.0
-    assert EUROPE[0] <= best.lat_deg <= EUROPE[1] and EUROPE[2] <= best.lon_deg <= EUROPE[3]
+    assert best.lat > 45.0
+    assert EUROPE[0] <= best.lat <= EUROPE[1] and EUROPE[2] <= best.lon <= EUROPE[3]
     assert best.power_gw > 5.0 and _angle_from(best.azimuth_deg, 0.0) < 45.0  # the aurora to the north
     # An independent shadow test (skyfield's is_sunlit) agrees for every listed time, and for
     # every step of the best pass.
@@ -173,7 +185,7 @@ def test_the_issue_must_show_europe_in_shadow_and_north_of_45(europe, satellite)
 
 
 def test_region_scores_exactly_the_dark_steps_in_the_box(europe, day):
-    lat, lon = day["lat_deg"].values, day["lon_deg"].values
+    lat, lon = day["lat"].values, day["lon"].values
     box = (lat >= EUROPE[0]) & (lat <= EUROPE[1]) & (lon >= EUROPE[2]) & (lon <= EUROPE[3])
     expected = day["dark"].values & box
     assert expected.sum() > 20
@@ -185,8 +197,8 @@ def test_region_scores_exactly_the_dark_steps_in_the_box(europe, day):
 
 def test_wrapped_longitude_box(satellite, day):
     """lon_min > lon_max wraps over 180: 170..-170 is the 20 deg either side of the antimeridian."""
-    wrapped = planner.opportunities(satellite, *DAY, step_s=60.0, region=(-60.0, 60.0, 170.0, -170.0))
-    lon = day["lon_deg"].values
+    wrapped = planner.opportunities(satellite, *DAY, step="60s", region=(-60.0, 60.0, 170.0, -170.0))
+    lon = day["lon"].values
     across = (lon >= 170.0) | (lon <= -170.0)
     expected = day["dark"].values & across
     # Steps on both sides of the antimeridian, and none from the rest of the world.
@@ -200,18 +212,25 @@ def test_wrapped_longitude_box(satellite, day):
 @pytest.mark.parametrize(
     ("region", "message"),
     [
-        ((35.0, 72.0, -25.0), "a region is four finite numbers lat_min, lat_max, lon_min, lon_max"),
-        ((35.0, 72.0, -25.0, 45.0, 1.0), "a region is four finite numbers"),
-        ((35.0, float("nan"), -25.0, 45.0), "a region is four finite numbers"),
-        ((72.0, 35.0, -25.0, 45.0), r"the region's lat_min \(72\) must lie below its lat_max \(35\)"),
-        ((50.0, 50.0, -25.0, 45.0), r"the region's lat_min \(50\) must lie below its lat_max \(50\)"),
-        ((35.0, 95.0, -25.0, 45.0), "region latitude must lie between -90 and 90 degrees, got 95"),
-        ((-91.0, 0.0, -25.0, 45.0), "region latitude must lie between -90 and 90 degrees, got -91"),
+        ((35.0, 72.0, -25.0), r"a region is a Region or four numbers lat1, lat2, lon1, lon2, got \(35.0, 72.0, -25.0\)"),
+        ((35.0, 72.0, -25.0, 45.0, 1.0), "a region is a Region or four numbers"),
+        ((35.0, float("nan"), -25.0, 45.0), "a region's bounds must be finite numbers"),
+        ((72.0, 35.0, -25.0, 45.0), r"a region's latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got 72, 35"),
+        ((50.0, 50.0, -25.0, 600.0), "a region's longitudes must lie from -180 to 540 degrees, got -25, 600"),
+        ((35.0, 95.0, -25.0, 45.0), r"a region's latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got 35, 95"),
+        ((-91.0, 0.0, -25.0, 45.0), r"a region's latitudes must satisfy -90 <= LAT1 <= LAT2 <= 90, got -91, 0"),
     ],
 )
 def test_bad_region(satellite, region, message):
     with pytest.raises(NorrskenError, match=message):
         planner.opportunities(satellite, "2017-01-18T21:00Z", "2017-01-18T21:10Z", region=region)
+
+
+def test_a_region_object_is_the_same_box_as_its_four_numbers(satellite):
+    window = ("2017-01-18T21:00Z", "2017-01-18T21:10Z")
+    as_numbers = planner.opportunities(satellite, *window, region=EUROPE)
+    as_region = planner.opportunities(satellite, *window, region=Region.of(*EUROPE))
+    xr.testing.assert_identical(as_numbers, as_region)
 
 
 # --- the aurora in view of one position -------------------------------------------------------
@@ -227,11 +246,11 @@ def test_nothing_in_view_over_the_equator():
 
 
 def test_more_power_in_view_at_kp_5_than_at_kp_1():
-    quiet, *_ = planner.aurora_in_view(TIME, 60.0, 20.0, 408.0, kp=1.0)
-    storm, *_ = planner.aurora_in_view(TIME, 60.0, 20.0, 408.0, kp=5.0)
+    quiet, *_ = planner.aurora_in_view(TIME, 60.0, 20.0, 408.0, indices={"kp": 1.0})
+    storm, *_ = planner.aurora_in_view(TIME, 60.0, 20.0, 408.0, indices={"kp": 5.0})
     assert 0.0 < quiet and storm > 2.0 * quiet
     for kp, power in ((1.0, quiet), (5.0, storm)):
-        attrs = oval(TIME, kp=kp, resolution_deg=planner.OVAL_RESOLUTION_DEG).attrs
+        attrs = oval(TIME, indices={"kp": kp}, resolution_deg=planner.OVAL_RESOLUTION_DEG).attrs
         assert power <= attrs["hemispheric_power_north_gw"] + attrs["hemispheric_power_south_gw"]
 
 
@@ -262,6 +281,6 @@ def test_aurora_lies_poleward(lat, lon, toward):
 def test_default_floor_drops_the_oval_models_tail(day):
     """The model's flux never quite reaches zero: over the tropics the ISS 'sees' ~1e-7 GW. The
     default floor keeps such steps out of the passes."""
-    tropics = day["dark"].values & (np.abs(day["lat_deg"].values) < 10.0)
+    tropics = day["dark"].values & (np.abs(day["lat"].values) < 10.0)
     assert tropics.any() and day["power_gw"].values[tropics].max() < planner.MIN_POWER_GW
-    assert all(abs(item.lat_deg) > 25.0 for item in planner.best_per_pass(day))
+    assert all(abs(item.lat) > 25.0 for item in planner.best_per_pass(day))

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from norrsken.errors import NorrskenError
-from norrsken.field import EARTH_RADIUS_KM, SHELL_KM, emission_field, enu_basis
+from norrsken.field import SHELL_KM, emission_field
+from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
 from norrsken.render.raymarch import line_radiance, line_radiance_image, shell_segments
 
 TIME = "2017-01-18T21:00Z"
@@ -33,7 +34,7 @@ def rays_towards_north(lat: float, lon: float, zenith_deg: np.ndarray) -> tuple[
 @pytest.fixture(scope="module")
 def airglow_only():
     """At the equator the oval is empty: only the analytic airglow layers shine."""
-    field = emission_field(TIME, 0.0, 0.0, kp=0.0, structure="none", airglow=True)
+    field = emission_field(TIME, 0.0, 0.0, indices={"kp": 0.0}, structure="none", airglow=True)
     assert field.packed.cells[..., 0].max() == 0.0
     return field
 

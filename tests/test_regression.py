@@ -35,8 +35,8 @@ IMAGE_CHANGED_SHARE = 0.01
 
 @pytest.mark.parametrize("name", sorted(cases.IMAGE_CASES))
 def test_image_baseline(name, tmp_path):
-    from PIL import Image
     import numpy as np
+    from PIL import Image
 
     path = tmp_path / f"{name}.png"
     cases.IMAGE_CASES[name](path)

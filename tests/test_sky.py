@@ -68,7 +68,7 @@ def saturation(rgb: np.ndarray) -> np.ndarray:
 
 def oslo_view(azimuth_deg: float) -> xr.Dataset:
     camera = PinholeCamera(256, 144, azimuth_deg=azimuth_deg, elevation_deg=10.0, fov_deg=60.0)
-    return sky(*OSLO, DEMO, camera=camera, structure="none", **NO_OVERLAY)
+    return sky(DEMO, *OSLO, camera=camera, structure="none", **NO_OVERLAY)
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +83,12 @@ def oslo_south():
 
 @pytest.fixture(scope="module")
 def tromso_smooth():
-    return sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="none", **NO_OVERLAY)
+    return sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", **NO_OVERLAY)
 
 
 @pytest.fixture(scope="module")
 def tromso_arcs():
-    return sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, **NO_OVERLAY)
+    return sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, **NO_OVERLAY)
 
 
 # --- 1. physics and geometry ---------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_tromso_zenith_matches_the_column_overhead():
     Airglow is switched off because the column has none (it adds ~250 R, 5 %, at the zenith).
     Measured: 5267 R (mean of the 4 centre pixels) vs 5318 R from the column (-1 %).
     """
-    ds = sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="none", airglow=False, **NO_OVERLAY)
+    ds = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", airglow=False, **NO_OVERLAY)
     centre = ds.isel(y=slice(63, 65), x=slice(63, 65))
     assert float(centre["elevation_deg"].min()) > 88.5
     zenith = float(centre["brightness_r"].sel(line=GREEN).mean())
@@ -147,7 +147,7 @@ def test_tromso_zenith_matches_the_column_overhead():
     here = oval(DEMO).sel(lat=TROMSO[0], lon=TROMSO[1], method="nearest")
     flux, mean_energy = float(here["energy_flux_erg"]), float(here["mean_energy_kev"])
     assert flux > 1.0  # Tromso sits under the oval, so this compares auroral light, not zeros
-    overhead = float(norrsken.column(mean_energy, flux, DEMO, *TROMSO)["brightness_r"].sel(line=GREEN))
+    overhead = float(norrsken.column(DEMO, *TROMSO, mean_energy, flux)["brightness_r"].sel(line=GREEN))
     assert zenith == pytest.approx(overhead, rel=0.10)
 
 
@@ -164,7 +164,7 @@ def test_allsky_outside_the_circle_is_nan_and_black(tromso_smooth):
 
 
 def test_allsky_every_pixel_inside_the_circle_is_finite_exact():
-    ds = sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="none", adaptive=False, **NO_OVERLAY)
+    ds = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", adaptive=False, **NO_OVERLAY)
     inside = np.isfinite(ds["azimuth_deg"].values)
     assert np.isfinite(ds["brightness_r"].values[:, inside]).all()
 
@@ -191,7 +191,9 @@ def test_hobart_sees_a_storm_aurora_to_the_south():
     # Kp 7 pushes the southern oval to ~50-55 S geomagnetic; from Hobart it stands over the southern
     # horizon. Measured: brightest 557.7 89 kR at azimuth 148 deg; mean 13.3 kR over the southern half
     # of the sky vs 0.56 kR over the northern half.
-    ds = sky(*HOBART, "2017-06-20T12:00Z", camera=AllSkyCamera(128, 128), kp=7.0, structure="none", **NO_OVERLAY)
+    ds = sky(
+        "2017-06-20T12:00Z", *HOBART, camera=AllSkyCamera(128, 128), indices={"kp": 7.0}, structure="none", **NO_OVERLAY
+    )
     assert ds.attrs["darkness"] == "night" and ds.attrs["sun_elevation_deg"] < -18
     assert ds.attrs["kp"] == 7.0 and ds.attrs["kp_source"] == "user override"
     brightest = summary(ds)["brightest"][GREEN]
@@ -206,10 +208,10 @@ def test_hobart_sees_a_storm_aurora_to_the_south():
 
 
 def test_same_seed_same_picture_other_seed_other_picture(tromso_arcs):
-    again = sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, **NO_OVERLAY)
+    again = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, **NO_OVERLAY)
     np.testing.assert_array_equal(again["rgb"].values, tromso_arcs["rgb"].values)
     np.testing.assert_array_equal(again["brightness_r"].values, tromso_arcs["brightness_r"].values)
-    other = sky(*TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="arcs", seed=1, **NO_OVERLAY)
+    other = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=1, **NO_OVERLAY)
     assert other.attrs["seed"] == 1
     # Measured: 73 % of pixels differ, by 6.9 levels on average.
     changed = (other["rgb"].values != tromso_arcs["rgb"].values).any(axis=-1)
@@ -243,8 +245,8 @@ def test_adaptive_sampling_matches_tracing_every_pixel():
     # A pinhole into the arcs (sharp edges, the horizon): measured mean relative difference 4e-4
     # and 0-1 levels of rgb at the 99.9th percentile (max 3).
     camera = PinholeCamera(128, 96, azimuth_deg=0.0, elevation_deg=20.0, fov_deg=60.0)
-    fast = sky(*TROMSO, DEMO, camera=camera, structure="arcs", adaptive=True, **NO_OVERLAY)
-    exact = sky(*TROMSO, DEMO, camera=camera, structure="arcs", adaptive=False, **NO_OVERLAY)
+    fast = sky(DEMO, *TROMSO, camera=camera, structure="arcs", adaptive=True, **NO_OVERLAY)
+    exact = sky(DEMO, *TROMSO, camera=camera, structure="arcs", adaptive=False, **NO_OVERLAY)
     assert fast.attrs["adaptive"] == 1 and exact.attrs["adaptive"] == 0
     a, e = fast["brightness_r"].values, exact["brightness_r"].values
     lit = e > 1.0
@@ -264,7 +266,7 @@ def test_the_eye_sees_the_sky_grey_and_flat(tromso_arcs):
     # (Not "dimmer": with the default ISO 3200, f/2.8, 8 s the eye's rendering is ~2.3x *brighter*
     # on average; the camera only overtakes it above ~100 kR.)
     eye = sky(
-        *TROMSO, DEMO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, exposure=EyeExposure(), **NO_OVERLAY
+        DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, exposure=EyeExposure(), **NO_OVERLAY
     )
     assert json.loads(eye.attrs["exposure"])["kind"] == "EyeExposure"
     assert json.loads(tromso_arcs.attrs["exposure"])["kind"] == "CameraExposure"
@@ -284,8 +286,8 @@ def test_longer_exposure_brightens_the_camera_picture(tromso_smooth):
     # Twice the light (16 s instead of 8 s): linear values double, so the display luminance of the
     # unsaturated sky doubles too (measured 2.000; 8-bit rounding and the highlight shoulder aside).
     longer = sky(
-        *TROMSO,
         DEMO,
+        *TROMSO,
         camera=AllSkyCamera(128, 128),
         structure="none",
         exposure=CameraExposure(exposure_s=16.0),
@@ -317,18 +319,18 @@ SMALL = AllSkyCamera(32, 32)
         ({"exposure": "eye"}, "exposure must be a CameraExposure or an EyeExposure, got str"),
         ({"camera": "allsky"}, "camera must be a PinholeCamera or an AllSkyCamera, got str"),
         ({"structure": "curtains"}, "unknown structure 'curtains'"),
-        ({"kp": 10.0}, "between 0 and 9"),
+        ({"indices": {"kp": 10.0}}, "between 0 and 9"),
     ],
 )
 def test_bad_input_is_refused(kwargs, message):
     args = {"lat": TROMSO[0], "lon": TROMSO[1], "time": DEMO, "camera": SMALL, **kwargs}
     lat, lon, time = args.pop("lat"), args.pop("lon"), args.pop("time")
     with pytest.raises(NorrskenError, match=message):
-        sky(lat, lon, time, **args)
+        sky(time, lat, lon, **args)
 
 
 def test_daytime_renders_when_asked():
-    ds = sky(41.9, 12.5, "2017-01-18T12:00Z", camera=SMALL, daylight_ok=True, **NO_OVERLAY)
+    ds = sky("2017-01-18T12:00Z", 41.9, 12.5, camera=SMALL, daylight_ok=True, **NO_OVERLAY)
     assert ds.attrs["darkness"] == "day" and ds.attrs["sun_elevation_deg"] > 20
     # Drawn as if it were night: the (airglow) sky is finite, non-negative, and visible.
     above = ds["elevation_deg"].values > 5.0
@@ -346,20 +348,21 @@ def test_oversized_picture_is_refused_before_any_work(monkeypatch):
     monkeypatch.setattr(sky_module.field_module, "emission_field", no_work)
     camera = PinholeCamera(6000, 5000, azimuth_deg=0.0, elevation_deg=20.0, fov_deg=60.0)
     with pytest.raises(NorrskenError, match=r"6000x5000 picture has 30\.0 Mpx; the limit is 8.5 Mpx"):
-        sky(*TROMSO, DEMO, camera=camera)
+        sky(DEMO, *TROMSO, camera=camera)
 
 
 def test_after_the_aacgm_epoch_even_kp_cannot_help():
     # AACGM-v2 (the oval's magnetic coordinates) ends on 2029-12-31: a clear error, no crash.
     with pytest.raises(NorrskenError, match="AACGM-v2"):
-        sky(*TROMSO, "2030-01-01T00:00Z", camera=SMALL, kp=3.0)
+        sky("2030-01-01T00:00Z", *TROMSO, camera=SMALL, indices={"kp": 3.0})
 
 
 def test_after_the_embedded_history_all_indices_are_needed():
     # Kp drives the oval, F10.7 and Ap the atmosphere: outside the history each must be given.
     with pytest.raises(NorrskenError, match="f107"):
-        sky(*TROMSO, "2029-12-01T21:00Z", camera=SMALL, kp=3.0)
-    ds = sky(*TROMSO, "2029-12-01T21:00Z", camera=SMALL, kp=3.0, f107=150.0, f107a=140.0, ap=15.0)
+        sky("2029-12-01T21:00Z", *TROMSO, camera=SMALL, indices={"kp": 3.0})
+    indices = {"kp": 3.0, "f107": 150.0, "f107a": 140.0, "ap": 15.0}
+    ds = sky("2029-12-01T21:00Z", *TROMSO, camera=SMALL, indices=indices)
     assert ds.attrs["kp"] == 3.0 and ds.attrs["kp_source"] == "user override"
     assert np.nanmax(green(ds)) > 1000
 
@@ -448,7 +451,7 @@ def test_cli_table_on_the_terminal(tmp_path):
     ("args", "message"),
     [
         (["--camera", "fish"], "unknown camera kind 'fish'"),
-        (["--size", "10x10"], "width must be from 16 to 8192 pixels"),
+        (["--size", "10x10"], "width must be a whole number between 16 and 8192 pixels"),
         (["--size", "big"], "WIDTHxHEIGHT"),
         (["--out", "x.jpg"], "must end in .png"),
         (["--time", "2017-01-18T12:00Z", "--lat", "41.9", "--lon", "12.5"], "the Sun is 27.0 deg above"),
@@ -480,7 +483,7 @@ def test_cli_entry_point_usage_errors_are_one_line(monkeypatch, capsys):
 
 
 def test_numpy_scalars_are_accepted_as_coordinates():
-    ds = sky(np.float32(69.65), np.float64(18.96), DEMO, camera=SMALL, structure="none", **NO_OVERLAY)
+    ds = sky(DEMO, np.float32(69.65), np.float64(18.96), camera=SMALL, structure="none", **NO_OVERLAY)
     assert ds.attrs["lat"] == pytest.approx(69.65, abs=1e-5)
 
 
@@ -494,7 +497,7 @@ def test_polaris_stands_due_north_at_the_observers_latitude():
     """Stars from the ground: Polaris (V 2.0) within 1 deg of the pole, due north at an
     elevation equal to the latitude; stars below the horizon are hidden."""
     from norrsken.ephemeris import icrs_to_ecef
-    from norrsken.field import EARTH_RADIUS_KM, enu_basis
+    from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
     from norrsken.render.camera import AllSkyCamera
     from norrsken.render.scene import star_light
 

@@ -23,7 +23,7 @@ from norrsken.errors import NorrskenError, OutOfRangeError
 
 @pytest.fixture(scope="module")
 def atm():
-    return atmosphere("2017-01-18T21:00Z", 69.6, 19.0, f107=75.0, f107a=75.0, ap=8.0)
+    return atmosphere("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=75.0, f107a=75.0, ap=8.0))
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_between_nodes_the_table_matches_direct_columns(table, atm, mean, flux):
 def test_map_lookup_of_a_storm_time_oval(table):
     from norrsken.precipitation import oval
 
-    ds = oval("2017-01-18T21:00Z", kp=9.0).isel(lat=slice(None, None, 4), lon=slice(None, None, 4))
+    ds = oval("2017-01-18T21:00Z", indices={"kp": 9.0}).isel(lat=slice(None, None, 4), lon=slice(None, None, 4))
     maps = table.ver_map(ds["mean_energy_kev"].values, ds["energy_flux_erg"].values, np.array([110.0, 250.0]))
     assert np.isfinite(maps).all() and maps.max() > 0
 
@@ -156,11 +156,11 @@ def test_bad_input(table, call, error, match):
 
 
 def test_inputs_are_rounded_into_the_key():
-    a = table_inputs("2017-01-18T21:20Z", 69.6, 19.0, f107=75.3, f107a=74.6, ap=8.2)
-    b = table_inputs("2017-01-18T20:50Z", 71.1, 22.0, f107=74.8, f107a=75.4, ap=7.9)
+    a = table_inputs("2017-01-18T21:20Z", 69.6, 19.0, indices=dict(f107=75.3, f107a=74.6, ap=8.2))
+    b = table_inputs("2017-01-18T20:50Z", 71.1, 22.0, indices=dict(f107=74.8, f107a=75.4, ap=7.9))
     assert a == b
     assert a["time"] == "2017-01-18T21:00:00Z" and a["lat"] == 70.0 and a["lon"] == 15.0
-    assert table_inputs("2017-01-18T21:00Z", 69.6, 19.0, f107=120.0, f107a=75.0, ap=8.0) != a
+    assert table_inputs("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=120.0, f107a=75.0, ap=8.0)) != a
     embedded = table_inputs("2017-01-18T21:00Z", 69.6, 19.0)
     assert embedded["f107"] == 79.0 and embedded["ap"] == 14.0  # CelesTrak: F10.7 78.6, Ap 14
 
@@ -168,7 +168,7 @@ def test_inputs_are_rounded_into_the_key():
 def test_disk_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("NORRSKEN_CACHE_DIR", str(tmp_path))
     table_module._load_or_build.cache_clear()
-    kwargs = dict(f107=75.0, f107a=75.0, ap=8.0)
+    kwargs = dict(indices=dict(f107=75.0, f107a=75.0, ap=8.0))
     built = emission_table("2017-01-18T21:00Z", 69.6, 19.0, **kwargs)
     files = list(tmp_path.glob("emission-table-*.npz"))
     assert len(files) == 1
@@ -185,5 +185,5 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
 
 
 def test_table_inputs_reject_nonsense():
-    with pytest.raises(NorrskenError, match="F10.7 must lie between"):
-        table_inputs("2017-01-18T21:00Z", 69.6, 19.0, f107=float("nan"), f107a=75.0, ap=8.0)
+    with pytest.raises(NorrskenError, match="f107 must be a finite number"):
+        table_inputs("2017-01-18T21:00Z", 69.6, 19.0, indices=dict(f107=float("nan"), f107a=75.0, ap=8.0))

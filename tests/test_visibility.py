@@ -10,7 +10,8 @@ import pytest
 from norrsken.atmosphere import air_mass
 from norrsken.emission.column import column
 from norrsken.errors import NorrskenError
-from norrsken.forecast import (
+from norrsken.precipitation import oval
+from norrsken.visibility import (
     CAMERA_R,
     EXTINCTION_MAG,
     NAKED_EYE_R,
@@ -20,7 +21,6 @@ from norrsken.forecast import (
     threshold_factor,
     verdict,
 )
-from norrsken.precipitation import oval
 
 TROMSO = (69.65, 18.96)
 ROME = (41.9, 12.5)
@@ -28,7 +28,8 @@ HOBART = (-42.9, 147.3)
 
 
 def _at(lat, lon, time, kp=None):
-    return forecast(lat, lon, start=time, hours=0.5, step_minutes=30.0, kp=kp).isel(time=0)
+    end = str(np.datetime64(time.rstrip("Z")) + np.timedelta64(30, "m")) + "Z"
+    return forecast(time, lat, lon, end=end, step="30min", indices={"kp": kp}).isel(time=0)
 
 
 def test_tromso_evening_is_overhead_or_high():
@@ -66,13 +67,13 @@ def test_overhead_column_matches_the_direct_column_computation():
     time = "2017-01-18T21:00Z"
     step = _at(*TROMSO, time)
     here = oval(time).interp(lat=TROMSO[0], lon=TROMSO[1])
-    direct = column(float(here["mean_energy_kev"]), float(here["energy_flux_erg"]), time, *TROMSO)
+    direct = column(time, *TROMSO, float(here["mean_energy_kev"]), float(here["energy_flux_erg"]))
     expected = float(direct["brightness_r"].sel(line="557.7")) * 10.0 ** (-0.4 * EXTINCTION_MAG["557.7"])
     assert float(step["overhead_green_r"]) == pytest.approx(expected, rel=0.1)
 
 
 def test_brightest_light_sits_above_the_horizon_toward_the_oval():
-    ds = forecast(*TROMSO, start="2017-01-18T16:00Z", hours=8.0)
+    ds = forecast("2017-01-18T16:00Z", *TROMSO, end="2017-01-19T00:00Z")
     dark = ds["sun_elevation_deg"].values < -12.0
     elevation = ds["elevation_deg"].values[dark]
     # Extinction keeps the "brightest" off the horizon; van Rhijn keeps it off the zenith.
@@ -112,7 +113,7 @@ def test_air_mass_kasten_young():
 def test_summary_is_json_ready_and_names_the_best_step():
     import json
 
-    ds = forecast(*TROMSO, start="2017-01-18T12:00Z", hours=12.0, step_minutes=60.0)
+    ds = forecast("2017-01-18T12:00Z", *TROMSO, end="2017-01-19T00:00Z", step="60min")
     data = summary(ds)
     text = json.dumps(data, allow_nan=False)
     assert '"verdict"' in text and len(data["steps"]) == 13
@@ -124,24 +125,25 @@ def test_summary_is_json_ready_and_names_the_best_step():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"hours": 0.0}, "hours must be a number from 0.5 to 240"),
-        ({"step_minutes": 0.0}, "step_minutes must be a number from 1 to 360"),
-        ({"hours": float("nan")}, "hours must be"),
-        ({"start": "2017-01-18T21:00"}, "has no timezone"),
+        ({"end": "2017-01-18T20:30Z"}, r"the end \(2017-01-18 20:30\) lies before the start \(2017-01-18 21:00\)"),
+        ({"step": "0min"}, "step must be a positive duration, got '0min'"),
+        ({"step": 30.0}, "step must be a duration such as '60s', '30min' or a timedelta, got 30.0"),
+        ({"step": "12h"}, "the step must lie between 1min and 6h, got '12h'"),
+        ({"time": "2017-01-18T21:00"}, "has no timezone"),
     ],
 )
 def test_bad_input(kwargs, message):
-    arguments = {"start": "2017-01-18T21:00Z", **kwargs}
+    arguments = {"time": "2017-01-18T21:00Z", **kwargs}
     with pytest.raises(NorrskenError, match=message):
-        forecast(*TROMSO, **arguments)
+        forecast(arguments.pop("time"), *TROMSO, **arguments)
 
 
 def test_bad_place():
     with pytest.raises(NorrskenError, match="lat"):
-        forecast(95.0, 0.0, start="2017-01-18T21:00Z")
+        forecast("2017-01-18T21:00Z", 95.0, 0.0)
 
 
 def test_beyond_the_embedded_history_offline_needs_kp():
-    with pytest.raises(NorrskenError, match="--kp"):
-        forecast(*TROMSO, start="2028-01-01T00:00Z", hours=1.0)
+    with pytest.raises(NorrskenError, match=r"give kp=\.\.\. to set Kp yourself"):
+        forecast("2028-01-01T00:00Z", *TROMSO, end="2028-01-01T01:00Z")
     assert str(_at(*TROMSO, "2028-01-01T00:00Z", kp=4.0)["kp_source"].values) == "user override"

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from norrsken.errors import NorrskenError
+from norrsken.geometry import EARTH_RADIUS_KM
 from norrsken.precipitation import (
     boundary_geographic,
     equatorward_boundary,
@@ -12,8 +14,6 @@ from norrsken.precipitation import (
     view_line,
 )
 from norrsken.precipitation import zhang_paxton as zp
-from norrsken.errors import NorrskenError
-from norrsken.geomag import EARTH_RADIUS_KM
 
 # A magnetic grid: 0.05 deg in MLAT from 40 deg, 0.05 h in MLT, cell centres.
 MLAT = np.arange(40.025, 90, 0.05)
@@ -79,7 +79,7 @@ def test_mean_energies_are_in_the_published_range():
 
 @pytest.mark.parametrize("hour", [21, 22, 23])
 def test_oval_over_northern_scandinavia_in_the_evening(hour):
-    ds = oval(f"2017-01-18T{hour}:00Z", kp=3.0)
+    ds = oval(f"2017-01-18T{hour}:00Z", indices={"kp": 3.0})
     meridian = ds["energy_flux_erg"].sel(lon=20.0).sel(lat=slice(50, 85))
     peak_lat = float(meridian["lat"][int(np.argmax(meridian.values))])
     assert 66.0 <= peak_lat <= 72.0  # northern Norway, Sweden and Finland
@@ -118,7 +118,7 @@ def test_boundary_in_geographic_coordinates():
 
 def test_bad_inputs():
     with pytest.raises(NorrskenError, match="between 0 and 9"):
-        oval("2017-01-18T21:00Z", kp=12)
+        oval("2017-01-18T21:00Z", indices={"kp": 12})
     with pytest.raises(NorrskenError, match="divide 180"):
         oval("2017-01-18T21:00Z", resolution_deg=0.7)
     with pytest.raises(NorrskenError, match="hemisphere"):
