@@ -18,9 +18,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The fast tier: everything but the demo, dask-cluster and subprocess tests (under 2 min on 2 cores).
+# The fast tier: everything but the demo, the dask-cluster and subprocess tests and the heaviest
+# cross-checks, on both cores (under 2 min once the kernels are compiled).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

@@ -3,8 +3,10 @@
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import matplotlib
+import platformdirs
 from hypothesis import settings
 
 matplotlib.use("Agg")
@@ -17,6 +19,16 @@ def pytest_configure(config):
     # Every run starts from an empty cache, so no test passes on stale data from an earlier version.
     config._norrsken_cache = tempfile.mkdtemp(prefix="norrsken-test-cache-")
     os.environ["NORRSKEN_CACHE_DIR"] = config._norrsken_cache
+    # Compiled kernels are the exception: they are keyed by a hash of the package's sources (see
+    # cache.configure_numba_cache), so they cannot be stale, and compiling them anew costs ~40 s a
+    # run. They live where the installed norrsken keeps them, for this run and its subprocesses.
+    import numba
+
+    from norrsken.cache import _source_digest
+
+    folder = Path(platformdirs.user_cache_dir("norrsken")) / "numba" / _source_digest()
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    numba.config.CACHE_DIR = str(folder)
 
 
 def pytest_unconfigure(config):

@@ -506,6 +506,7 @@ def angle_between(az1: float, az2: float) -> float:
     return abs((az1 - az2 + 180.0) % 360.0 - 180.0)
 
 
+@pytest.mark.slow
 def test_orbit_frames_look_along_the_ground_track(tmp_path):
     satellite = iss(ISS_TIME)
     times = series(ISS_TIME, ISS_TIME, "60s")

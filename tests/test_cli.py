@@ -146,6 +146,10 @@ def test_demo_finds_the_iss_moment_and_writes_every_product(tmp_path):
     assert 3 < green["brightness_r"] / blue["brightness_r"] < 6
     # The all-sky view sees the same sky: slant paths make its brightest green exceed the zenith.
     assert summary["allsky_tromso"]["557.7"]["max_r"] > green["brightness_r"]
+    # The numbers the README's demo section states.
+    assert iss["time"] == "2017-01-18T23:59:00Z" and round(iss["altitude_km"]) == 406
+    assert round(iss["power_in_view_gw"]) == 16 and round(summary["kp"], 1) == 3.3
+    assert round(100 * iss["moon_illumination"]) == 58 and round(green["brightness_r"] / 1e3, 1) == 4.7
 
 
 @pytest.mark.parametrize(
@@ -487,6 +491,7 @@ def test_forecast_in_polar_day_says_so():
     assert "the Sun stays above -6°" in " ".join(result.stdout.split())
 
 
+@pytest.mark.slow
 def test_passes_ranked_json_and_render(tmp_path):
     result = run("passes", "--from", "2017-01-18T20:00Z", "--to", "2017-01-19T00:00Z", "--region", "35,72,-25,45",
                  "--render", "--size", "160x90", "--out", str(tmp_path), "--json")  # fmt: skip

@@ -84,6 +84,7 @@ def summer():
 # --- the same verdicts as the single-place forecast -----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_tromso_agrees_with_the_forecast(tromso_day):
     """Tromso, 2017-01-18 noon to noon (Kp 3-4 from the history): the aurora all night."""
     expected = forecast_hours(*TROMSO, *DAY)
@@ -98,6 +99,7 @@ def test_tromso_agrees_with_the_forecast(tromso_day):
     assert ds["naked_eye_fraction"].item() == pytest.approx(ds["naked_eye_hours"].item() / ds["dark_hours"].item())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("place", "kp", "naked"),
     [
@@ -151,6 +153,7 @@ def test_hours_nest_and_the_fraction_is_theirs(name, request):
     np.testing.assert_allclose(fraction[lit], naked[lit] / dark[lit], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_polar_night_is_dark_all_the_time():
     """80-90 N at the winter solstice: the Sun never rises above -13 deg; every step is dark."""
     ds = climate.climatology(

@@ -196,8 +196,8 @@ def test_plot_writes_a_png(ds, tmp_path):
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        ((2.0, -1.0), {}, NorrskenError, "energy flux"),
-        ((0.01, 1.0), {}, OutOfRangeError, "mean energy"),
+        ((2.0, -1.0), {}, NorrskenError, "energy_flux_erg must be"),
+        ((0.01, 1.0), {}, OutOfRangeError, "mean_energy_kev must lie"),
         ((2.0, 1.0), {"indices": {"f107": 0.0}}, NorrskenError, "F10.7"),
         ((2.0, 1.0), {"spectrum": "flat"}, NorrskenError, "spectrum"),
         ((2.0, 1.0), {"altitude_km": np.linspace(50.0, 300.0, 10)}, OutOfRangeError, "altitudes"),

@@ -138,11 +138,11 @@ def test_vectorized_over_energies_and_linear_in_flux(tromso):
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        ((0.05, 1.0), {}, OutOfRangeError, "mean energy"),
-        ((60.0, 1.0), {}, OutOfRangeError, "mean energy"),
-        ((2.0, -1.0), {}, NorrskenError, "energy flux"),
+        ((0.05, 1.0), {}, OutOfRangeError, "mean_energy_kev must lie"),
+        ((60.0, 1.0), {}, OutOfRangeError, "mean_energy_kev must lie"),
+        ((2.0, -1.0), {}, NorrskenError, "energy_flux_erg must be"),
         ((2.0, 0.0), {}, NorrskenError, "positive"),
-        ((2.0, float("nan")), {}, NorrskenError, "energy flux"),
+        ((2.0, float("nan")), {}, NorrskenError, "energy_flux_erg must be"),
         ((2.0, 1.0, "lorentzian"), {}, NorrskenError, "unknown spectrum"),
         ((2.0, 1.0, "kappa"), {"kappa": 1.5}, NorrskenError, "kappa"),
         ((2.0, 1.0, "gaussian"), {"width": 2.0}, NorrskenError, "width"),

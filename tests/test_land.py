@@ -25,5 +25,19 @@ def test_known_places(lat, lon, is_land):
 
 
 def test_bad_resolution():
-    with pytest.raises(NorrskenError, match="1/120"):
+    with pytest.raises(NorrskenError, match="multiple of 0.05 deg"):
         land_fraction(0.3333)
+
+
+@pytest.mark.slow
+def test_the_packaged_counts_give_what_the_1km_source_gives():
+    """Against the GLOBE 1-km mask itself, where it is installed (tools/make_land_counts.py)."""
+    global_land_mask = pytest.importorskip("global_land_mask")
+    from pathlib import Path
+
+    with np.load(Path(global_land_mask.__file__).parent / "globe_combined_mask_compressed.npz") as z:
+        ocean = z["mask"]
+    for resolution, factor in ((0.25, 30), (0.1, 12)):
+        cells = ocean.view(np.uint8).reshape(ocean.shape[0] // factor, factor, -1, factor).sum(axis=(1, 3), dtype=np.uint32)
+        expected = (1.0 - cells / np.float32(factor * factor)).astype(np.float32)
+        np.testing.assert_array_equal(land_fraction(resolution)[2], expected)

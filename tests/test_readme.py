@@ -32,6 +32,7 @@ def _console_examples() -> list[tuple[list[str], str]]:
     return examples
 
 
+@pytest.mark.slow
 def test_the_python_block_runs_as_a_doctest(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # it writes a plot
     (block,) = _blocks("python")

@@ -99,7 +99,7 @@ def test_map_lookup_takes_the_table_edge_for_mean_energies_outside_it(table):
     edge = table.ver_map(np.array([[0.1, 0.1]]), flux, z)
     np.testing.assert_array_equal(soft, edge)
     np.testing.assert_array_equal(table.interpolate("630.0", 0.05, 1.0, z), table.interpolate("630.0", 0.1, 1.0, z))
-    with pytest.raises(OutOfRangeError, match="mean energy"):  # e.g. eV given for keV: not clamped
+    with pytest.raises(OutOfRangeError, match="mean_energy_kev must lie"):  # e.g. eV given for keV: not clamped
         table.ver_map(np.array([[2.0, 2000.0]]), flux, z)
 
 
@@ -142,10 +142,10 @@ def test_map_lookup_is_fast(table):
     [
         (lambda t: t.interpolate("557.7", 2.0, 1.0, 60.0), OutOfRangeError, "outside the table"),
         (lambda t: t.interpolate("557.7", 2.0, 1.0, 600.0), OutOfRangeError, "outside the table"),
-        (lambda t: t.interpolate("557.7", 80.0, 1.0, 110.0), OutOfRangeError, "mean energy"),
-        (lambda t: t.interpolate("557.7", 2.0, -1.0, 110.0), NorrskenError, "energy flux"),
+        (lambda t: t.interpolate("557.7", 80.0, 1.0, 110.0), OutOfRangeError, "mean_energy_kev must lie"),
+        (lambda t: t.interpolate("557.7", 2.0, -1.0, 110.0), NorrskenError, "energy_flux_erg must be"),
         (lambda t: t.interpolate("558.0", 2.0, 1.0, 110.0), NorrskenError, "unknown line"),
-        (lambda t: t.ver_map(np.full((2, 2), np.nan), np.ones((2, 2)), [110.0]), NorrskenError, "mean energy"),
+        (lambda t: t.ver_map(np.full((2, 2), np.nan), np.ones((2, 2)), [110.0]), NorrskenError, "mean_energy_kev must lie"),
         (lambda t: t.ver_map(np.ones((2, 2)), np.ones((3, 2)), [110.0]), NorrskenError, "one shape"),
         (lambda t: t.ver_map(np.ones((2, 2)), np.ones((2, 2)), [110.0], out=np.empty(3)), NorrskenError, "out"),
     ],

@@ -146,9 +146,14 @@ def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[floa
     ap : tuple of 7 float
         Daily Ap, then the 3-hourly history NRLMSIS wants (a given ``ap`` fills all seven).
     """
-    f107, f107a, ap = Indices.of(indices).atmosphere.values()
+    given = Indices.of(indices).atmosphere
+    f107, f107a, ap = given.values()
     if f107 is None or f107a is None or ap is None:
-        weather = space_weather(time)
+        try:
+            weather = space_weather(time)
+        except OutOfRangeError as exc:  # the way out is to give the missing indices, not Kp
+            missing = {name: text for name, text in exc.hint.items() if given.get(name, 0.0) is None}
+            raise OutOfRangeError(exc.message, hint=missing) from None
         f107 = weather.f107_previous_day if f107 is None else f107
         f107a = weather.f107a if f107a is None else f107a
         aps = weather.ap_msis if ap is None else (ap,) * 7
@@ -254,7 +259,7 @@ def air_mass(elevation_deg: np.ndarray | float) -> np.ndarray:
     return 1.0 / (np.sin(np.radians(h)) + 0.50572 * (h + 6.07995) ** -1.6364)
 
 
-def transmission(elevation_deg: np.ndarray | float, extinction_mag: float) -> np.ndarray:
+def transmission(elevation_deg: np.ndarray | float, extinction_mag: np.ndarray | float) -> np.ndarray:
     """Fraction of light that crosses the atmosphere along a line of sight at ``elevation_deg``
-    with a zenith extinction of ``extinction_mag`` magnitudes."""
+    with a zenith extinction of ``extinction_mag`` magnitudes (the two broadcast)."""
     return 10.0 ** (-0.4 * extinction_mag * air_mass(elevation_deg))

@@ -77,7 +77,8 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
         log.info("cache file %s unreadable (%s); rebuilding", path, exc)
     arrays = build()
     try:
-        write_atomic(path, lambda fh: np.savez(fh, **arrays))
+        # Numbers and text only: np.load (allow_pickle=False) would refuse anything pickled.
+        write_atomic(path, lambda fh: np.savez(fh, allow_pickle=False, **arrays))
     except OSError as exc:
         log.info("could not write cache file %s (%s)", path, exc)
     return arrays

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -109,9 +110,9 @@ def place(
     return lat, lon, altitude
 
 
-HEMISPHERES = {"north": 1, "south": -1}
+HEMISPHERES: dict[str, Literal[1, -1]] = {"north": 1, "south": -1}
 
 
-def hemisphere(value: object) -> int:
+def hemisphere(value: object) -> Literal[1, -1]:
     """+1 for ``"north"``, -1 for ``"south"``."""
     return HEMISPHERES[choice("hemisphere", value, HEMISPHERES)]

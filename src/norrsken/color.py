@@ -177,7 +177,7 @@ def describe_exposure(exposure: Exposure) -> dict:
     return {"kind": type(exposure).__name__, **dataclasses.asdict(exposure)}
 
 
-def _air_to_vacuum_nm(wavelength_nm: np.ndarray) -> np.ndarray:
+def _air_to_vacuum_nm(wavelength_nm: np.ndarray | float) -> np.ndarray:
     """Vacuum wavelength of an air wavelength, standard air (Edlen 1966, Metrologia 2, 71)."""
     wavelength_nm = np.asarray(wavelength_nm, dtype=float)
     # The formula wants the vacuum wavenumber; using the air one (3e-4 larger) changes n - 1 by
@@ -187,7 +187,7 @@ def _air_to_vacuum_nm(wavelength_nm: np.ndarray) -> np.ndarray:
     return wavelength_nm * (1.0 + n_minus_1)
 
 
-def _joules_per_photon(wavelength_air_nm: np.ndarray) -> np.ndarray:
+def _joules_per_photon(wavelength_air_nm: np.ndarray | float) -> np.ndarray:
     return PLANCK_J_S * LIGHT_SPEED_M_S / (_air_to_vacuum_nm(wavelength_air_nm) * 1e-9)
 
 
@@ -278,7 +278,7 @@ def scotopic_per_rayleigh(line_keys: Sequence[str] = LINE_KEYS) -> np.ndarray:
     return _scotopic_table(_check_keys(line_keys)).copy()
 
 
-def _sensor_response(wavelength_nm: np.ndarray, ir_cut: bool) -> np.ndarray:
+def _sensor_response(wavelength_nm: np.ndarray | float, ir_cut: bool) -> np.ndarray:
     """Relative (R, G, B) response per photon of the generic sensor, shape (..., 3)."""
     lam = np.asarray(wavelength_nm, dtype=float)[..., None]
 
@@ -438,6 +438,7 @@ def _channels(sources: Sequence[np.ndarray], table: np.ndarray, offset: bool) ->
         part = table[row : row + flat.shape[1]].T.astype(np.float32) @ flat.T
         channels = part if channels is None else channels + part
         row += flat.shape[1]
+    assert channels is not None  # there is always a source: the line radiances
     if offset:
         channels += np.float32(SKY_LUMINANCE_CD) * table[-1][:, None].astype(np.float32)
     return channels

@@ -114,7 +114,8 @@ class SkyBodies:
     @property
     def darkness(self) -> str:
         """``"day"``, ``"civil"``, ``"nautical"`` or ``"astronomical"`` twilight, or ``"night"``."""
-        return darkness_class(self.sun_elevation_deg)
+        elevation = self.sun_elevation_deg  # an array (of one) when made for a sequence of times
+        return darkness_class(elevation.item() if isinstance(elevation, np.ndarray) else elevation)
 
 
 #: Sky darkness classes and the Sun elevations (deg) above which they hold: day above -0.833 deg

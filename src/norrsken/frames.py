@@ -100,7 +100,7 @@ def stored_fingerprint(path: Path) -> str | None:
     """The fingerprint in an existing frame, or None (no file, not a PNG of ours, unreadable)."""
     try:
         with Image.open(path) as image:
-            return image.text.get(FINGERPRINT_KEY) if image.format == "PNG" else None
+            return image.text.get(FINGERPRINT_KEY) if isinstance(image, PngImagePlugin.PngImageFile) else None
     except (OSError, UnidentifiedImageError, ValueError):
         return None
 

@@ -81,7 +81,7 @@ def compass_azimuth(look: str | float, name: str = "look") -> float:
     if isinstance(look, str) and look.strip().lower() in COMPASS:
         return COMPASS[look.strip().lower()]
     try:
-        value = float(look)  # type: ignore[arg-type]
+        value = float(look)
     except (TypeError, ValueError):
         value = math.nan
     if isinstance(look, bool) or not math.isfinite(value):

@@ -174,8 +174,10 @@ def save_figure(fig, path: str | os.PathLike, **kwargs) -> Path:
     """Save a matplotlib figure; an unwritable path is a one-line :class:`NorrskenError`."""
     try:
         fig.savefig(path, **kwargs)
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {exc}") from None
     return Path(path)
 
 

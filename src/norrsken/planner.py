@@ -208,25 +208,21 @@ def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Op
     edges = np.diff(np.concatenate([[0], good.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     times = ds["time"].values.astype("datetime64[ms]")
-
-    def utc(value: np.datetime64) -> dt.datetime:
-        return value.item().replace(tzinfo=dt.UTC)
-
     found = []
     for first, stop in zip(starts, ends, strict=True):
         i = first + int(np.argmax(ds["power_gw"].values[first:stop]))
-        moon = sky_bodies(utc(times[i]), float(ds["lat"][i]), float(ds["lon"][i]), float(ds["altitude_km"][i]))
+        moon = sky_bodies(to_utc(times[i]), float(ds["lat"][i]), float(ds["lon"][i]), float(ds["altitude_km"][i]))
         found.append(
             Opportunity(
-                time=utc(times[i]),
+                time=to_utc(times[i]),
                 lat=float(ds["lat"][i]),
                 lon=float(ds["lon"][i]),
                 altitude_km=float(ds["altitude_km"][i]),
                 power_gw=float(ds["power_gw"][i]),
                 azimuth_deg=float(ds["azimuth_deg"][i]),
                 elevation_deg=float(ds["elevation_deg"][i]),
-                pass_start=utc(times[first]),
-                pass_end=utc(times[stop - 1]),
+                pass_start=to_utc(times[first]),
+                pass_end=to_utc(times[stop - 1]),
                 moon_elevation_deg=float(moon.moon_elevation_deg),
                 moon_illumination=float(moon.moon_illumination),
             )

@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal, cast
 
 import matplotlib.colors as mcolors
 import matplotlib.dates as mdates
@@ -20,6 +21,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.projections.polar import PolarAxes
 
 from . import checks, geomag
 from .emission.lines import LINES
@@ -80,8 +82,9 @@ def _lon_label(angle_deg: float) -> str:
     return f"{abs(lon):.0f}°{'E' if lon > 0 else 'W'}"
 
 
-def _polar_axes(fig: Figure, position: int, sign: int):
-    ax = fig.add_subplot(position, projection="polar")
+def _polar_axes(fig: Figure, position: int, sign: Literal[1, -1]) -> PolarAxes:
+    # matplotlib's stubs type every add_subplot as Axes, whatever its projection.
+    ax = cast(PolarAxes, fig.add_subplot(position, projection="polar"))
     ax.set_theta_zero_location("S")  # Greenwich meridian at the bottom, as on most polar maps
     ax.set_theta_direction(sign)  # seen from above the pole: east counter-clockwise in the north
     ax.set_rlim(0, 90 - MAP_EDGE_LAT)
@@ -148,17 +151,19 @@ def _oval(ds: xr.Dataset, *, hemisphere: str = "north", threshold_erg: float = B
             "Energy flux Q",
             np.ma.masked_where(~lit, flux[rows]),
             "erg cm$^{-2}$ s$^{-1}$ (= mW m$^{-2}$)",
-            dict(cmap="inferno", norm=mcolors.LogNorm(FLUX_FLOOR_ERG, max(1.0, float(np.nanmax(flux))))),
+            "inferno",
+            mcolors.LogNorm(FLUX_FLOOR_ERG, max(1.0, float(np.nanmax(flux)))),
         ),
         (
             "Mean energy E$_0$",
             np.ma.masked_where(~lit, energy[rows]),
             "keV",
-            dict(cmap="viridis", norm=mcolors.Normalize(0, top_energy)),
+            "viridis",
+            mcolors.Normalize(0, top_energy),
         ),
     ]
     fig = Figure(figsize=(12.5, 6.4), dpi=110, facecolor="white")
-    for position, (title, values, units, style) in zip((121, 122), panels, strict=True):
+    for position, (title, values, units, cmap, norm) in zip((121, 122), panels, strict=True):
         ax = _polar_axes(fig, position, sign)
         ax.pcolormesh(
             *land_edges,
@@ -169,7 +174,16 @@ def _oval(ds: xr.Dataset, *, hemisphere: str = "north", threshold_erg: float = B
             rasterized=True,
         )
         mesh = ax.pcolormesh(
-            theta_e, r_e, values, shading="flat", zorder=2, rasterized=True, antialiased=False, linewidth=0, **style
+            theta_e,
+            r_e,
+            values,
+            shading="flat",
+            zorder=2,
+            rasterized=True,
+            antialiased=False,
+            linewidth=0,
+            cmap=cmap,
+            norm=norm,
         )
         ax.contour(*land_centres, land, levels=[0.5], colors=["#9fb3a3"], linewidths=0.5, zorder=3)
         for theta, r in circles:

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from . import checks
 from .errors import NorrskenError
@@ -24,6 +25,8 @@ from .errors import NorrskenError
 CONNECT_TIMEOUT_S = 10.0
 #: Most worker processes of a local cluster.
 MAX_WORKERS = 256
+
+_Result = TypeVar("_Result")
 
 
 def check_workers(workers: int | None, scheduler: str | None) -> None:
@@ -131,8 +134,8 @@ def describe(client) -> str:
 
 
 def as_finished(
-    client, function: Callable, calls: Sequence[tuple], keys: Sequence[str] | None = None
-) -> Iterator[tuple[int, object]]:
+    client, function: Callable[..., _Result], calls: Sequence[tuple], keys: Sequence[str] | None = None
+) -> Iterator[tuple[int, _Result]]:
     """``function(*args)`` for each ``args`` of ``calls``, as dask tasks on ``client``'s workers (or
     here, in order, when ``client`` is None); yields (index of the call, result) as each finishes.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 import numpy as np
 
@@ -159,7 +160,7 @@ def _duration_text(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def time_unit(times: np.ndarray | np.datetime64) -> str:
+def time_unit(times: np.ndarray | np.datetime64) -> Literal["s", "ms"]:
     """``"s"``, or ``"ms"`` when a time has a fraction of a second: the precision to print them at."""
     return "ms" if (np.asarray(times).astype("datetime64[ms]").astype("int64") % 1000).any() else "s"
 

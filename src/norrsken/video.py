@@ -79,9 +79,9 @@ def encode_video(frames: Sequence[Path], path: str | os.PathLike, fps: float = 1
     )
     writer.send(None)
     try:
-        for image in images():
+        for pixels in images():
             padded = np.zeros((even[1], even[0], 3), dtype=np.uint8)
-            padded[:height, :width] = image
+            padded[:height, :width] = pixels
             writer.send(padded.tobytes())
         writer.close()
         os.replace(tmp, path)

@@ -32,6 +32,8 @@ import datetime as dt
 import functools
 import json
 import math
+from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -268,7 +270,7 @@ def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, prob
     drivers = _drivers(chosen, time, indices, live, problem)
     sun, moon = float(bodies.sun_elevation_deg[i]), float(bodies.moon_elevation_deg[i])
     illumination = float(bodies.moon_illumination[i])
-    row = {}
+    row: dict[str, Any] = {}  # numbers and texts (the drivers' sources, darkness, verdict)
     for name in chosen.needs:
         row[name] = drivers[name]
         row[f"{name}_source"] = drivers.sources[name]
@@ -310,7 +312,7 @@ def summary(ds: xr.Dataset) -> dict:
 
     steps = []
     for i in range(ds.sizes["time"]):
-        record = {"time": iso_utc(ds["time"].values[i])}
+        record: dict[Hashable, Any] = {"time": iso_utc(ds["time"].values[i])}
         record.update({key: clean(ds[key].values[i]) for key in ds.data_vars})
         steps.append(record)
     best = max(range(len(steps)), key=lambda i: (VERDICTS.index(steps[i]["verdict"]), steps[i]["green_r"] or 0.0))

@@ -51,10 +51,10 @@ def column_command(
     from ..io import check_output_file
     from ..plots import plot
 
-    if (mean_energy is None) == (characteristic_energy is None):
-        raise NorrskenError("give exactly one of --mean-energy and --characteristic-energy")
-    if mean_energy is None:
+    if mean_energy is None and characteristic_energy is not None:
         mean_energy = float(mean_energy_from_characteristic(characteristic_energy, spectrum))
+    elif mean_energy is None or characteristic_energy is not None:
+        raise NorrskenError("give exactly one of --mean-energy and --characteristic-energy")
     if plot_path is not None:
         plot_path = check_output_file(plot_path, ".png")
     ds = column(time, lat, lon, mean_energy, flux, indices=indices(None, f107, f107a, ap), spectrum=spectrum)

@@ -54,7 +54,8 @@ OnlineOption = Annotated[
         "--online/--offline",
         "--live",
         help="Ask NOAA SWPC first (Kp observed, then forecast; the solar wind now) or use only the embedded "
-        "history. Default: online for times within a week before to three days after now, else offline.",
+        "history. Default: online for a moment within a week before to three days after now, else offline; "
+        "a series (many times) always runs offline.",
     ),
 ]
 ModelOption = Annotated[str, typer.Option("--model", help=f"Oval model: {', '.join(MODEL_NAMES)}.")]

@@ -222,7 +222,10 @@ def check_mean_energy(mean_energy_kev: np.ndarray | float) -> np.ndarray:
     lo, hi = MEAN_ENERGY_RANGE_KEV
     bad = ~(np.isfinite(mean) & (mean >= lo) & (mean <= hi))
     if bad.any():
-        raise OutOfRangeError(f"mean energy must lie between {lo:g} and {hi:g} keV, got {mean[bad].flat[0]:g} keV")
+        raise OutOfRangeError(
+            f"mean_energy_kev must lie between {lo:g} and {hi:g} keV, got {mean[bad].flat[0]:g}",
+            parameter="mean_energy_kev",
+        )
     return mean
 
 
@@ -234,8 +237,9 @@ def check_energy_flux(energy_flux_erg: np.ndarray | float, allow_zero: bool = Fa
     if bad.any():
         sign = "non-negative" if allow_zero else "positive"
         raise NorrskenError(
-            f"energy flux must be {sign} and at most {ENERGY_FLUX_MAX_ERG:g} erg cm^-2 s^-1, "
-            f"got {flux[bad].flat[0]:g}"
+            f"energy_flux_erg must be {sign} and at most {ENERGY_FLUX_MAX_ERG:g} erg cm^-2 s^-1, "
+            f"got {flux[bad].flat[0]:g}",
+            parameter="energy_flux_erg",
         )
     return flux
 

@@ -87,7 +87,7 @@ class EmissionTable:
     lines: tuple[str, ...]
     inputs: dict
 
-    def _check_altitudes(self, altitude_km: np.ndarray) -> np.ndarray:
+    def _check_altitudes(self, altitude_km: np.ndarray | float) -> np.ndarray:
         alt = np.asarray(altitude_km, dtype=float)
         lo, hi = self.altitude_km[0], self.altitude_km[-1]
         bad = ~(np.isfinite(alt) & (alt >= lo) & (alt <= hi))

@@ -125,7 +125,7 @@ class PackedField(NamedTuple):
     max_step_km: float
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
 def arc_sum_at_cells(pf, fy, fx, out):
     """The arc sum at fractional grid positions (``fy``, ``fx``) into ``out``."""
     for i in range(fy.size):
@@ -312,7 +312,7 @@ def sample(pf, x, y, z, out):
     return altitude, horizontal, tilt, True, arc_limit, u, v
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
 def sample_points(pf, points, out, buffer):
     """VER of the basis profiles at ECEF points (n, 3) km into ``out`` (n, n_basis); ``buffer``
     is scratch of n_basis values."""
@@ -322,7 +322,7 @@ def sample_points(pf, points, out, buffer):
             out[i, k] = buffer[k]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
 def flux_points(pf, points, out):
     """Energy flux (with the arcs' modulation) at the footprints of ECEF points (n, 3) km into
     ``out``; 0 outside the grid."""

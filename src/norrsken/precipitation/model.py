@@ -52,7 +52,7 @@ class Drivers:
         return out
 
     @classmethod
-    def from_attrs(cls, attrs: Mapping[str, object], names: tuple[str, ...]) -> Drivers:
+    def from_attrs(cls, attrs: Mapping[str, float | str], names: tuple[str, ...]) -> Drivers:
         """The drivers a Dataset was computed with (see :meth:`attrs`)."""
         return cls({name: float(attrs[name]) for name in names}, {name: str(attrs[f"{name}_source"]) for name in names})
 

@@ -24,6 +24,7 @@ import functools
 from importlib import resources
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import checks
 from ..drivers import kp as kp_driver
@@ -36,7 +37,7 @@ KP_BIN_CENTRES = np.array([0.75, 2.25, 3.75, 5.25, 7.0, 9.0])
 _TERMS = ["const"] + [f"cos_{n}" for n in range(1, 7)] + [f"sin_{n}" for n in range(1, 7)]
 
 
-def hemispheric_power_zp08(kp: float | np.ndarray) -> np.ndarray:
+def hemispheric_power_zp08(kp: npt.ArrayLike) -> np.ndarray:
     """Hemispheric power (GW) of Zhang & Paxton (2008) as a function of Kp.
 
     HP = 38.66 exp(0.1967 Kp) - 33.99 for Kp <= 5 and 4.592 exp(0.4731 Kp) + 20.47 above.
@@ -147,7 +148,7 @@ class ZhangPaxton:
 
     name = "zhang-paxton"
     reference = "Zhang & Paxton (2008), JASTP 70, 1231, doi:10.1016/j.jastp.2008.03.008"
-    needs = ("kp",)
+    needs: tuple[str, ...] = ("kp",)
 
     def drivers(self, time: TimeLike, indices=None, *, online: bool = False) -> Drivers:
         given = kp_driver.Indices.of(indices).kp

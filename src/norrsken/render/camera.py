@@ -170,6 +170,7 @@ class PinholeCamera(Camera):
         """Field of view from the left edge (x = -0.5) to the right edge (x = W - 0.5), degrees."""
         if self.fov_deg is not None:
             return self.fov_deg
+        assert self.focal_length_mm is not None  # __post_init__ keeps exactly one of the two
         return math.degrees(2 * math.atan(self.sensor_width_mm / (2 * self.focal_length_mm)))
 
     @property

@@ -169,8 +169,8 @@ def b_v_temperature_k(b_v: ArrayLike) -> np.ndarray:
     ``T = 4600 K (1 / (0.92 (B-V) + 1.7) + 1 / (0.92 (B-V) + 0.62))``, with B-V clamped to
     :data:`B_V_RANGE` (about 21 700 K to 3 170 K); B-V = 0.65 gives the Sun's 5 780 K.
     """
-    b_v = np.clip(np.asarray(b_v, dtype=float), *B_V_RANGE)
-    return 4600.0 * (1.0 / (0.92 * b_v + 1.7) + 1.0 / (0.92 * b_v + 0.62))
+    clamped = np.clip(np.asarray(b_v, dtype=float), *B_V_RANGE)
+    return 4600.0 * (1.0 / (0.92 * clamped + 1.7) + 1.0 / (0.92 * clamped + 0.62))
 
 
 def star_illuminance_lux(v_mag: ArrayLike) -> np.ndarray | float:

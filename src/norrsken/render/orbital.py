@@ -208,7 +208,7 @@ def orbit_view(
 
     started = clock.perf_counter()
     bodies = sky_bodies(moment, lat, lon, altitude_km)
-    light = illumination(moment, bodies.moon_illumination)
+    light = illumination(moment, float(bodies.moon_illumination))
     continuum = np.zeros((camera.height, camera.width, len(CONTINUA)), dtype=np.float32)
     distance = ground_distance_km(origin, rays)
     ground = np.isfinite(distance)

@@ -158,7 +158,8 @@ BLOCK = 64
 # arrays are reference-counted at every inlined call, and the two threads fighting over those
 # counters made the parallel kernel slower than the serial one. No reference counting at all
 # (_nrt=False, see norrsken.field.kernels), so the scratch arrays come from the caller.
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy", _nrt=False)
+# numba's stubs lack _nrt: hence the type: ignore.
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]
 def _march(pf, origin, rays, out, ver_a, ver_b, acc, first_block, block_stride, step_scale):
     n = rays.shape[0]
     n_lines = out.shape[1]

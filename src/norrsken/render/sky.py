@@ -52,7 +52,7 @@ def picture(
 ) -> xr.Dataset:
     """The Dataset of a rendered picture: line radiances (line, y, x), the pixels' directions in
     the observer's frame (``frame`` names its horizontal) and the 8-bit display image."""
-    lines = list(lines)
+    line_keys = list(lines)
     return xr.Dataset(
         {
             "brightness_r": (
@@ -73,8 +73,8 @@ def picture(
             "rgb": (("y", "x", "channel"), rgb, {"long_name": "display sRGB, 8 bit"}),
         },
         coords={
-            "line": ("line", lines),
-            "wavelength_nm": ("line", [LINES[line_index(key)].wavelength_nm for key in lines], {"units": "nm"}),
+            "line": ("line", line_keys),
+            "wavelength_nm": ("line", [LINES[line_index(key)].wavelength_nm for key in line_keys], {"units": "nm"}),
             "channel": ("channel", ["R", "G", "B"]),
         },
     )
@@ -195,7 +195,7 @@ def sky(
     sky_mask = elevation > -central_angle_deg(altitude_km)
     continuum = None
     if stars:
-        continuum = _stars_and_moon(camera, origin, enu, moment, bodies.moon_illumination)
+        continuum = _stars_and_moon(camera, origin, enu, moment, float(bodies.moon_illumination))
     display = line_radiance_to_display(
         np.nan_to_num(brightness, nan=0.0),
         emission.lines,
