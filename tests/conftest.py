@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
+import pytest
 import platformdirs
 from hypothesis import settings
 
@@ -33,3 +34,11 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     shutil.rmtree(getattr(config, "_norrsken_cache", ""), ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _a_fresh_network_budget():
+    """Each test is its own command: its own network deadline, and no failure remembered."""
+    from norrsken.drivers import swpc
+
+    swpc.reset_network()

@@ -447,7 +447,7 @@ def test_unreachable_scheduler(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: cannot reach the dask scheduler at '{address}'")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
-    with pytest.raises(NorrskenError, match="cannot reach the dask scheduler at 'nonsense'"):
+    with pytest.raises(NorrskenError, match="a scheduler address looks like tcp://host:8786, got 'nonsense'"):
         with tasks.dask_client(scheduler="nonsense"):
             pass
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from norrsken import climate, tasks
 from norrsken.cli import app
 from norrsken.climate import block_counts
-from norrsken.errors import NorrskenError, OutOfRangeError
+from norrsken.errors import NorrskenError, NorrskenWarning, OutOfRangeError
 from norrsken.geometry import Region
 from norrsken.io import open_dataset, write_dataset
 from norrsken.plots import plot
@@ -467,9 +467,9 @@ WINDOW = ("2017-01-18T18:00Z", "2017-01-18T20:00Z")
             "AACGM-v2 magnetic coordinates: available from .* not at 2100-01-18 18:00 UTC",
         ),
         (  # the end of the history: the last step is checked before any work, too
-            dict(start="2026-06-30T22:00Z", end="2026-07-01T02:00Z"),
+            dict(start="1957-09-30T22:00Z", end="1957-10-01T02:00Z"),
             OutOfRangeError,
-            "no embedded space weather for 2026-07-01 02:00 UTC",
+            "no embedded space weather for 1957-09-30 22:00 UTC",
         ),
         (dict(start="2017-01-18T18:00"), NorrskenError, "time"),  # no time zone
         (dict(region=(-90.0, 90.0, -180.0, 180.0), resolution_deg=0.1), NorrskenError, r"1801 x 3600 grid points"),
@@ -485,9 +485,10 @@ def test_bad_climatology_input(kwargs, error, match):
 
 
 def test_a_kp_override_after_the_history():
-    ds = climate.climatology(
-        (62.0, 62.0, 10.0, 10.0), "2026-12-18T18:00Z", "2026-12-18T20:00Z", resolution_deg=2.0, indices={"kp": 5.0}
-    )
+    with pytest.warns(NorrskenWarning, match="the atmosphere takes the F10.7"):
+        ds = climate.climatology(
+            (62.0, 62.0, 10.0, 10.0), "2026-12-18T18:00Z", "2026-12-18T20:00Z", resolution_deg=2.0, indices={"kp": 5.0}
+        )
     assert ds["dark_hours"].item() == 3.0
 
 

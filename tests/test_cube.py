@@ -31,7 +31,7 @@ from norrsken.emission.table import (
     emission_table,
     table_inputs,
 )
-from norrsken.errors import NorrskenError
+from norrsken.errors import NorrskenError, NorrskenWarning
 from norrsken.io import open_dataset
 from norrsken.precipitation import oval
 from norrsken.times import series
@@ -335,7 +335,8 @@ def test_two_dask_workers_append_the_store_in_time_order(cube, tmp_path):
 
 
 def test_a_cube_after_the_history_with_a_kp_override():
-    step = oval_cube.oval_step("2026-12-18T21:00Z", {"kp": 5.0}, None, 4.0)
+    with pytest.warns(NorrskenWarning, match="the atmosphere takes the F10.7"):
+        step = oval_cube.oval_step("2026-12-18T21:00Z", {"kp": 5.0}, None, 4.0)
     assert step["kp"].item() == 5.0 and float(step["brightest_line_r"].max()) > 0
 
 

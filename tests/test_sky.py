@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import norrsken
 from norrsken.cli import app
 from norrsken.color import CameraExposure, EyeExposure
-from norrsken.errors import NorrskenError
+from norrsken.errors import NorrskenError, NorrskenWarning
 from norrsken.precipitation import oval
 from norrsken.render.camera import AllSkyCamera, PinholeCamera
 from norrsken.render.sky import sky, summary
@@ -315,7 +315,7 @@ SMALL = AllSkyCamera(32, 32)
         ({"altitude_km": 30.0}, "altitude_km must lie between 0 and 20"),
         ({"time": dt.datetime(2017, 1, 18, 21, 0)}, "naive datetime"),
         ({"time": "2017-01-18T21:00"}, "no timezone"),
-        ({"time": "2030-01-01T00:00Z"}, "no embedded space weather"),
+        ({"time": "1950-01-01T00:00Z"}, "no embedded space weather"),
         ({"exposure": "eye"}, "exposure must be a CameraExposure or an EyeExposure, got str"),
         ({"camera": "allsky"}, "camera must be a PinholeCamera or an AllSkyCamera, got str"),
         ({"structure": "curtains"}, "unknown structure 'curtains'"),
@@ -357,10 +357,14 @@ def test_after_the_aacgm_epoch_even_kp_cannot_help():
         sky("2030-01-01T00:00Z", *TROMSO, camera=SMALL, indices={"kp": 3.0})
 
 
-def test_after_the_embedded_history_all_indices_are_needed():
-    # Kp drives the oval, F10.7 and Ap the atmosphere: outside the history each must be given.
-    with pytest.raises(NorrskenError, match="f107"):
-        sky("2029-12-01T21:00Z", *TROMSO, camera=SMALL, indices={"kp": 3.0})
+def test_after_the_embedded_history_the_indices_are_assumed_and_said_so():
+    # Kp drives the oval, F10.7 and Ap the atmosphere: after the history what is not given is
+    # assumed (Kp: the history's recent median; the atmosphere: its last day), each with a warning.
+    with pytest.warns(NorrskenWarning) as said:
+        ds = sky("2029-12-01T21:00Z", *TROMSO, camera=SMALL)
+    messages = sorted(str(w.message) for w in said)
+    assert any("Kp 1.67 is assumed" in m for m in messages) and any("the atmosphere takes" in m for m in messages)
+    assert ds.attrs["kp_source"].startswith("assumed") and ds.attrs["kp"] == pytest.approx(5 / 3)
     indices = {"kp": 3.0, "f107": 150.0, "f107a": 140.0, "ap": 15.0}
     ds = sky("2029-12-01T21:00Z", *TROMSO, camera=SMALL, indices=indices)
     assert ds.attrs["kp"] == 3.0 and ds.attrs["kp_source"] == "user override"

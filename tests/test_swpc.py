@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from norrsken.drivers import swpc
-from norrsken.errors import NorrskenError, OutOfRangeError
+from norrsken.errors import NorrskenError, NorrskenWarning, OutOfRangeError
 
 DATA = Path(__file__).parent / "data" / "swpc"
 FILES = {
@@ -353,8 +353,32 @@ def test_kp_chain_embedded_history():
         "embedded CelesTrak history",
     )
     assert len(server.requests) == 2  # kp and kp_forecast once, for the online call
-    with pytest.raises(OutOfRangeError, match="give kp="):
-        swpc.kp_now("2099-01-01T00:00Z", offline=True)
+    # Before the history nothing covers a time: what to pass, and what Kp values mean.
+    with pytest.raises(OutOfRangeError, match=r"give kp=\.\.\. to set Kp yourself \(Kp 0-2 quiet, 3-4 active"):
+        swpc.kp_now("1950-01-01T00:00Z", offline=True)
+
+
+def test_after_the_history_kp_is_assumed_and_said_so():
+    with pytest.warns(NorrskenWarning, match=r"Kp 1\.67 is assumed, the median of the history's last 81 days"):
+        value, label = swpc.kp_now("2099-01-01T00:00Z", offline=True)
+    assert value == pytest.approx(5 / 3) and label.startswith("assumed: the median of the embedded history's last 81")
+
+
+def _forecast_for(day: str) -> bytes:
+    """The kp_forecast fixture moved to ``day`` (after the embedded history)."""
+    text = (DATA / FILES["kp_forecast"]).read_text()
+    first = text.index('"time_tag":"') + len('"time_tag":"')
+    old_day = text[first : first + 10]
+    return text.replace(old_day, day).encode()
+
+
+def test_offline_after_the_history_takes_a_cached_swpc_forecast():
+    now = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
+    server = Server(kp_forecast=_forecast_for("2026-12-07"))
+    fetch(server, "kp_forecast", now=now)  # an earlier online run left this copy in the cache
+    value, label = swpc.kp_now("2026-12-07T01:00Z", offline=True, now=now)
+    assert label.startswith("SWPC forecast: observed (cached)")
+    assert value == pytest.approx(3.33)
 
 
 def test_kp_chain_unreachable_falls_back():
@@ -365,8 +389,9 @@ def test_kp_chain_unreachable_falls_back():
     value, label = swpc.kp_now("2017-01-18T21:00Z", offline=False, now=NOW, client=client)
     assert value == pytest.approx(10 / 3)
     assert label == "embedded CelesTrak history (SWPC unreachable: ConnectError: connection refused)"
-    with pytest.raises(OutOfRangeError, match=r"\(SWPC unreachable: ConnectError.*give kp="):
-        swpc.kp_now("2099-01-01T00:00Z", offline=False, now=NOW, client=client)
+    with pytest.warns(NorrskenWarning, match="assumed"):
+        value, label = swpc.kp_now("2099-01-01T00:00Z", offline=False, now=NOW, client=client)
+    assert label.endswith("(SWPC unreachable: ConnectError: not tried: ConnectError: connection refused)")
 
 
 # ---------------------------------------------------------------- conditions now

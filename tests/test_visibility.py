@@ -9,7 +9,7 @@ import pytest
 
 from norrsken.atmosphere import air_mass
 from norrsken.emission.column import column
-from norrsken.errors import NorrskenError
+from norrsken.errors import NorrskenError, NorrskenWarning
 from norrsken.precipitation import oval
 from norrsken.visibility import (
     CAMERA_R,
@@ -143,7 +143,13 @@ def test_bad_place():
         forecast("2017-01-18T21:00Z", 95.0, 0.0)
 
 
-def test_beyond_the_embedded_history_offline_needs_kp():
+def test_beyond_the_embedded_history_offline_kp_is_assumed():
+    with pytest.warns(NorrskenWarning) as said:
+        ds = forecast("2028-01-01T00:00Z", *TROMSO, end="2028-01-01T01:00Z")
+    assert any("Kp 1.67 is assumed" in str(w.message) for w in said)
+    assert set(ds["kp_source"].values.tolist()) == {"assumed: the median of the embedded history's last 81 days"}
     with pytest.raises(NorrskenError, match=r"give kp=\.\.\. to set Kp yourself"):
-        forecast("2028-01-01T00:00Z", *TROMSO, end="2028-01-01T01:00Z")
-    assert str(_at(*TROMSO, "2028-01-01T00:00Z", kp=4.0)["kp_source"].values) == "user override"
+        forecast("1950-01-01T00:00Z", *TROMSO, end="1950-01-01T01:00Z")
+    with pytest.warns(NorrskenWarning, match="the atmosphere takes the F10.7"):
+        given = _at(*TROMSO, "2028-01-01T00:00Z", kp=4.0)
+    assert str(given["kp_source"].values) == "user override"

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .drivers.kp import Indices, space_weather
+from .drivers.kp import Indices, covered_range, indices_after_history, space_weather
 from .errors import NorrskenError, OutOfRangeError
 from .geometry import EARTH_RADIUS_KM
 from .times import TimeLike, to_utc
@@ -137,7 +137,8 @@ def check_altitudes(altitude_km: np.ndarray) -> np.ndarray:
 
 def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[float, ...]]:
     """The NRLMSIS drivers at ``time``: those of ``indices`` (see
-    :class:`~norrsken.drivers.kp.Indices`) where given, checked, else the embedded history's.
+    :class:`~norrsken.drivers.kp.Indices`) where given, checked, else the embedded history's
+    (after it, its last day's: :func:`~norrsken.drivers.kp.indices_after_history`).
 
     Returns
     -------
@@ -149,14 +150,20 @@ def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[floa
     given = Indices.of(indices).atmosphere
     f107, f107a, ap = given.values()
     if f107 is None or f107a is None or ap is None:
-        try:
-            weather = space_weather(time)
-        except OutOfRangeError as exc:  # the way out is to give the missing indices, not Kp
-            missing = {name: text for name, text in exc.hint.items() if given.get(name, 0.0) is None}
-            raise OutOfRangeError(exc.message, hint=missing) from None
-        f107 = weather.f107_previous_day if f107 is None else f107
-        f107a = weather.f107a if f107a is None else f107a
-        aps = weather.ap_msis if ap is None else (ap,) * 7
+        if to_utc(time) >= covered_range()[1]:
+            last = indices_after_history()
+            f107 = last.f107 if f107 is None else f107
+            f107a = last.f107a if f107a is None else f107a
+            aps = (last.ap if ap is None else ap,) * 7
+        else:
+            try:
+                weather = space_weather(time)
+            except OutOfRangeError as exc:  # the way out is to give the missing indices, not Kp
+                missing = {name: text for name, text in exc.hint.items() if given.get(name, 0.0) is None}
+                raise OutOfRangeError(exc.message, hint=missing) from None
+            f107 = weather.f107_previous_day if f107 is None else f107
+            f107a = weather.f107a if f107a is None else f107a
+            aps = weather.ap_msis if ap is None else (ap,) * 7
     else:
         aps = (ap,) * 7
     return (

@@ -169,7 +169,7 @@ def block_counts(
         factor = threshold_factor(sun_el[here, t], moon_el[here, t], moon_lit[t])
         night = _local_midnight(time, cell[1])
         if night not in tables:
-            tables[night] = column_table(night, *cell, indices=kp_driver.atmosphere_indices(night, indices))
+            tables[night] = column_table(night, *cell, indices=indices)
         brightness, height = tables[night].at(mean[lit], flux[lit], _LINE)
         # Footprints too faint for the camera threshold even at the best geometry change no count.
         useful = np.flatnonzero(brightness[0] * bound >= CAMERA_R * factor.min())

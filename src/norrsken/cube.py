@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .drivers.kp import Indices, atmosphere_indices
+from .drivers.kp import Indices
 from .emission.table import check_times, column_table
 from .errors import NorrskenError
 from .io import check_dataset_path, write_dataset, write_zarr
@@ -56,7 +56,7 @@ def oval_step(
             continue
         peak = np.unravel_index(np.argmax(part), part.shape)
         table = column_table(
-            time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]), indices=atmosphere_indices(time, indices)
+            time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]), indices=indices
         )
         lit = part > 0
         radiance, _ = table.at(mean[lit], flux[lit], CUBE_LINES)

@@ -1,4 +1,10 @@
-"""Writing products: Datasets to NetCDF, boundaries to GeoJSON, and checked output folders."""
+"""Writing products: Datasets to NetCDF and Zarr, boundaries to GeoJSON, PNG, JSON and figures.
+
+Every file is written atomically (to a private temporary file in the same folder, then renamed),
+so an interrupted or failed write leaves the old file or nothing, never half a file. Every output
+path is checked before the work that fills it: its folder must exist (or be creatable) and accept
+a new file, which is tried, not assumed (``os.access`` says yes to root on a read-only file system).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +16,52 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .cache import write_atomic
 from .errors import NorrskenError
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """Prove that a new file can be made in ``folder`` (an existing directory)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".norrsken-probe-"):
+            pass
+    except OSError as exc:
+        raise NorrskenError(f"cannot write {what}: {exc.strerror or exc}") from None
+
+
+def check_output_dir(path: str | os.PathLike) -> Path:
+    """Check, without creating anything, that ``path`` is a folder that exists and takes new files
+    or can be created in an ancestor that does."""
+    path = Path(path)
+    ancestor = path
+    while not ancestor.exists():
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise NorrskenError(f"cannot write to output folder {str(path)!r}: {str(ancestor)!r} is not a folder")
+    _writable_folder(ancestor, f"to output folder {str(path)!r}")
+    return path
 
 
 def prepare_output_dir(path: str | os.PathLike) -> Path:
     """Create ``path`` if needed and prove it is writable, or raise a one-line error."""
-    path = Path(path)
+    path = check_output_dir(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path):
-            pass
     except OSError as exc:
         raise NorrskenError(f"cannot write to output folder {str(path)!r}: {exc.strerror or exc}") from None
+    _writable_folder(path, f"to output folder {str(path)!r}")
+    return path
+
+
+def _atomic(path: str | os.PathLike, write) -> Path:
+    """``write(file)`` into ``path`` atomically; any failure is a one-line :class:`NorrskenError`."""
+    path = Path(path)
+    try:
+        write_atomic(path, write)
+    except (OSError, ValueError) as exc:
+        raise NorrskenError(f"cannot write {str(path)!r}: {getattr(exc, 'strerror', None) or exc}") from None
     return path
 
 
@@ -45,11 +85,7 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> Path:
         for name, var in ds.data_vars.items()
         if var.dtype.kind == "f"
     } | _time_encoding(ds)
-    try:
-        ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
-    except OSError as exc:
-        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    return Path(path)
+    return _atomic(path, lambda fh: ds.to_netcdf(fh, engine="h5netcdf", encoding=encoding))
 
 
 def write_zarr(ds: xr.Dataset, path: str | os.PathLike, *, append_dim: str | None = None) -> Path:
@@ -165,20 +201,14 @@ def check_output_file(path: str | os.PathLike, suffix: str) -> Path:
         raise NorrskenError(f"output file {str(path)!r} is a folder")
     if not path.parent.is_dir():
         raise NorrskenError(f"folder of output file {str(path)!r} does not exist")
-    if not os.access(path.parent, os.W_OK):
-        raise NorrskenError(f"cannot write into the folder of {str(path)!r}")
+    _writable_folder(path.parent, f"into the folder of {str(path)!r}")
     return path
 
 
 def save_figure(fig, path: str | os.PathLike, **kwargs) -> Path:
-    """Save a matplotlib figure; an unwritable path is a one-line :class:`NorrskenError`."""
-    try:
-        fig.savefig(path, **kwargs)
-    except OSError as exc:
-        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise NorrskenError(f"cannot write {str(path)!r}: {exc}") from None
-    return Path(path)
+    """Save a matplotlib figure in the format of its suffix (PNG, SVG, PDF...), atomically."""
+    extension = Path(path).suffix.lstrip(".").lower()
+    return _atomic(path, lambda fh: fig.savefig(fh, format=extension or None, **kwargs))
 
 
 def write_png(rgb: np.ndarray, path: str | os.PathLike, metadata: dict[str, object]) -> Path:
@@ -188,20 +218,13 @@ def write_png(rgb: np.ndarray, path: str | os.PathLike, metadata: dict[str, obje
     info = PngImagePlugin.PngInfo()
     for key, value in metadata.items():
         info.add_text(key, value if isinstance(value, str) else json.dumps(value))
-    try:
-        Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(path, pnginfo=info)
-    except OSError as exc:
-        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    return Path(path)
+    image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
+    return _atomic(path, lambda fh: image.save(fh, format="PNG", pnginfo=info))
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 text; an unwritable path is a one-line :class:`NorrskenError`."""
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise NorrskenError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    return Path(path)
+    """Write UTF-8 text atomically."""
+    return _atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def write_json(obj, path: str | os.PathLike) -> Path:

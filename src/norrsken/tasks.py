@@ -13,16 +13,21 @@ start-up that a command running in this process does not need.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
+import socket
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from . import checks
-from .errors import NorrskenError
+from .errors import NorrskenError, NorrskenWarning
 
-#: How long to wait for an existing scheduler to answer, s.
+#: How long to wait for an existing scheduler to accept a connection and to answer, s.
 CONNECT_TIMEOUT_S = 10.0
+#: How long a scheduler may take to greet a new connection, s (a real one answers in milliseconds).
+HANDSHAKE_TIMEOUT_S = 5.0
 #: Most worker processes of a local cluster.
 MAX_WORKERS = 256
 
@@ -72,6 +77,7 @@ def dask_client(
     from distributed import Client
 
     if scheduler is not None:
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -109,6 +115,64 @@ def dask_client(
         yield client
 
 
+def check_scheduler(address: str) -> None:
+    """Refuse, in seconds and with one clear error, an address that is not a dask scheduler.
+
+    A plain ``tcp://`` scheduler greets a new connection at once with its handshake: a length-
+    prefixed frame (8 bytes of total length, 8 of frame count). A peer that says nothing (a tarpit,
+    an HTTP server waiting for its request) would make the client wait forever, and one that
+    answers otherwise (HTTP) would have it read a text as a frame length and allocate exabytes; both
+    are refused here. ``tls://`` and other transports are left to dask. Sending tasks unencrypted
+    to another machine warns (:class:`~norrsken.errors.NorrskenWarning`).
+    """
+    scheme, _, rest = address.rpartition("://") if "://" in address else ("tcp", "", address)
+    if scheme != "tcp":
+        return
+    host, _, port_text = rest.rpartition(":")
+    host = host.strip("[]")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise NorrskenError(
+            f"a scheduler address looks like tcp://host:8786, got {address!r}", parameter="scheduler"
+        ) from None
+    try:
+        loopback = ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        raise NorrskenError(f"cannot resolve the dask scheduler's host {host!r}", parameter="scheduler") from None
+    if not loopback:
+        warnings.warn(
+            NorrskenWarning(
+                f"tasks and their results travel unencrypted to {host}: use a tls:// scheduler (dask's TLS with "
+                "certificates) or an SSH tunnel to a loopback port outside a trusted network"
+            ),
+            stacklevel=3,
+        )
+    try:
+        probe = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
+    except OSError as exc:
+        raise NorrskenError(
+            f"cannot reach the dask scheduler at {address!r}: {exc.strerror or exc}", parameter="scheduler"
+        ) from None
+    with probe:
+        probe.settimeout(HANDSHAKE_TIMEOUT_S)
+        try:
+            greeting = probe.recv(16)
+        except TimeoutError:
+            raise NorrskenError(
+                f"{address!r} accepted the connection but said nothing for {HANDSHAKE_TIMEOUT_S:g} s: not a dask "
+                "scheduler (one greets at once)",
+                parameter="scheduler",
+            ) from None
+        except OSError as exc:
+            raise NorrskenError(f"the dask scheduler at {address!r} failed: {exc}", parameter="scheduler") from None
+    total, frames = (int.from_bytes(greeting[i : i + 8], "little") for i in (0, 8)) if len(greeting) == 16 else (0, 0)
+    if not (16 <= total <= 2**20 and 1 <= frames <= 64):
+        raise NorrskenError(
+            f"{address!r} does not speak dask's protocol (it began with {greeting[:16]!r})", parameter="scheduler"
+        )
+
+
 def _local_cluster(count: int):
     # Lazy: see dask_client.
     from distributed import LocalCluster
@@ -117,9 +181,9 @@ def _local_cluster(count: int):
         n_workers=count,
         threads_per_worker=1,
         processes=True,
-        # The scheduler's HTTP server (dashboard with bokeh) on a free port: its default, 8787, may be
-        # taken by another cluster, which only warns.
-        dashboard_address=":0",
+        # The scheduler's HTTP server (dashboard with bokeh) on a free port of this machine only: its
+        # default, 8787 on every interface, may be taken by another cluster and is open to the network.
+        dashboard_address="127.0.0.1:0",
         # A failing task's error reaches the user once, through the client, as one line.
         silence_logs=logging.CRITICAL,
     )

@@ -282,7 +282,7 @@ def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, prob
     }
     flux, mean = chosen.evaluate(grid.mlat, geomag.mlt(grid.mlon, time), time, drivers)
     lit = flux > 0.0
-    table = column_table(time, lat, lon, indices=kp_driver.atmosphere_indices(time, indices))
+    table = column_table(time, lat, lon, indices=indices)
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
     brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES)

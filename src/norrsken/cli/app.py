@@ -8,6 +8,7 @@ the flags that set them (``--kp``). norrsken's own warnings are one ``warning:``
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import warnings
 from collections.abc import Callable
@@ -53,7 +54,7 @@ def _root(
     """norrsken: the aurora end to end, from the solar wind to the photograph."""
 
 
-def error_line(exc: NorrskenError) -> str:
+def error_line(exc: NorrskenError | NorrskenWarning) -> str:
     """The one line a user sees: the message with the parameter it names and the hint spelled as
     flags."""
     message = exc.message
@@ -63,20 +64,37 @@ def error_line(exc: NorrskenError) -> str:
     return f"{message}; {advice}" if advice else message
 
 
+class _Notes(logging.Handler):
+    """norrsken's log warnings (e.g. "NOAA SWPC is slow to answer") as one ``note:`` line each, at
+    once, while the command goes on."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(f"[dim]note:[/] {escape(record.getMessage())}", highlight=False, soft_wrap=True)
+
+
 def friendly(func: F) -> F:
     """Turn bad-input errors into one line on stderr and exit code 2, and norrsken's warnings
-    (e.g. a TLE far from its epoch) into one ``warning:`` line each."""
+    (e.g. a TLE far from its epoch) into one ``warning:`` line each, each said once."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         python_shows = warnings.showwarning
+        said: set[str] = set()
 
         def show(message, category, filename, lineno, file=None, line=None) -> None:
-            if issubclass(category, NorrskenWarning):
-                err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
-            else:
+            if not issubclass(category, NorrskenWarning):
                 python_shows(message, category, filename, lineno, file, line)
+                return
+            text = error_line(message) if isinstance(message, NorrskenWarning) else str(message)
+            if text not in said:
+                said.add(text)
+                err_console.print(f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
+        notes = _Notes()
+        logging.getLogger("norrsken").addHandler(notes)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", NorrskenWarning)
@@ -85,6 +103,8 @@ def friendly(func: F) -> F:
         except NorrskenError as exc:
             err_console.print(f"[bold red]error:[/] {escape(error_line(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        finally:
+            logging.getLogger("norrsken").removeHandler(notes)
 
     return wrapper  # type: ignore[return-value]
 

@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import math
 import numbers
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from .. import checks
 from ..cache import cache_key, cached_arrays
-from ..errors import NorrskenError, OutOfRangeError
+from ..errors import NorrskenError, NorrskenWarning, OutOfRangeError
 from ..times import TimeLike, to_utc
 
 _KP_COLS = [f"Kp{h}" for h in range(0, 24, 3)]
@@ -219,9 +220,11 @@ def covered_range() -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-_KP_HINT = {"kp": "set Kp yourself"}
+#: What Kp values mean, for the messages that ask for one.
+KP_SCALE = "Kp 0-2 quiet, 3-4 active, 5 and more a storm"
+_KP_HINT = {"kp": f"set Kp yourself ({KP_SCALE})"}
 _INDICES_HINT = {
-    "kp": "set Kp yourself",
+    **_KP_HINT,
     "f107": "set the atmosphere's indices yourself",
     "f107a": "set the atmosphere's indices yourself",
     "ap": "set the atmosphere's indices yourself",
@@ -335,19 +338,51 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
     )
 
 
-def atmosphere_indices(time: TimeLike, indices=None) -> Indices:
-    """The F10.7, 81-day mean and Ap of an atmosphere at ``time`` when maybe only Kp is given:
-    those of ``indices`` where any of the three is given; else none (the history's own) inside the
-    embedded history and, beyond its end, those of its last day.
+#: Days of the history's end whose median Kp is assumed after it (three solar rotations).
+ASSUMED_KP_DAYS = 81
+
+
+def assumed_kp(*, asked_swpc: bool = False) -> tuple[float, str]:
+    """The Kp assumed after the embedded history, offline, when nothing better covers a time: the
+    median of its last :data:`ASSUMED_KP_DAYS` days (three solar rotations, so the recurrence of
+    coronal-hole streams is averaged out), and its ``kp_source`` label. ``asked_swpc``: SWPC was
+    asked already (so the hint does not say to go online). Warns once per use
+    (:class:`~norrsken.errors.NorrskenWarning`) in words that do not depend on the time, so a
+    command shows it once."""
+    table = _table()
+    recent = table.kp[-ASSUMED_KP_DAYS:].ravel()
+    value = float(np.round(3.0 * np.nanmedian(recent)) / 3.0)
+    label = f"assumed: the median of the embedded history's last {ASSUMED_KP_DAYS} days"
+    warnings.warn(
+        NorrskenWarning(
+            f"no Kp is known for this time (after the embedded history, which ends {table.last_day:%Y-%m-%d}, and no "
+            f"SWPC Kp covers it): Kp {value:.2f} is assumed, the median of the history's last {ASSUMED_KP_DAYS} days",
+            hint={"kp": f"choose another ({KP_SCALE})", **({} if asked_swpc else {"online": "ask NOAA SWPC"})},
+        ),
+        stacklevel=2,
+    )
+    return value, label
+
+
+def indices_after_history() -> Indices:
+    """F10.7, its 81-day mean and Ap for an atmosphere after the embedded history: those of its
+    last day, with a warning (:class:`~norrsken.errors.NorrskenWarning`, worded the same for
+    every time so a command shows it once).
 
     The emission heights and the green-to-red ratio change little with them (a few per cent for
     F10.7 from 70 to 150), and nothing better is known offline about the atmosphere of a future
-    night. Before the history starts nothing is returned, so the atmosphere refuses the time.
+    night.
     """
-    given = Indices.of(indices)
-    if any(value is not None for value in given.atmosphere.values()):
-        return given
-    return Indices() if to_utc(time) < covered_range()[1] else _last_day_indices()
+    last = _last_day_indices()
+    warnings.warn(
+        NorrskenWarning(
+            f"after the embedded history (it ends {_table().last_day:%Y-%m-%d}) the atmosphere takes the F10.7 "
+            f"({last.f107:g} sfu, 81-day mean {last.f107a:g}) and Ap ({last.ap:g}) of its last day",
+            hint={"f107": "choose others", "f107a": "choose others", "ap": "choose others"},
+        ),
+        stacklevel=2,
+    )
+    return last
 
 
 @functools.lru_cache(maxsize=1)

@@ -41,6 +41,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import threading
 import time as _time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,14 +55,19 @@ from .. import checks
 from ..cache import cache_dir, write_atomic
 from ..errors import NorrskenError, OutOfRangeError
 from ..times import TimeLike, to_utc
-from .kp import check_kp, kp_at
+from .kp import KP_HISTORY, KP_OVERRIDE, assumed_kp, check_kp, covered_range, kp_at
 from .swpc_formats import BASE_URL, OVATION_URL, parse_kp, parse_kp_1m, parse_kp_forecast, parse_ovation, solar_wind
 
 log = logging.getLogger(__name__)
 
 #: Seconds to wait before each retry of a download (connection errors and HTTP 5xx only).
 RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
-_TIMEOUT = httpx.Timeout(10.0)
+#: The longest one request may take, s.
+REQUEST_TIMEOUT_S = 10.0
+#: A download still running after this long is announced (log warning, the CLI prints it), s.
+SLOW_NOTICE_S = 2.0
+#: The default of NORRSKEN_NETWORK_DEADLINE: seconds a process spends on the network in all.
+NETWORK_DEADLINE_S = 10.0
 _KP_BIN = dt.timedelta(hours=3)
 
 
@@ -237,25 +244,82 @@ def _discard(spec: _Spec) -> None:
 # ---------------------------------------------------------------- download
 
 
-def _get(spec: _Spec, client: httpx.Client) -> bytes:
-    response = client.get(spec.url)
+class _Network:
+    """The network budget of this process (one command): a deadline for all downloads together,
+    and, after the first failure to get through, no more attempts: the rest of the run is offline
+    and every product says why. Reset with :func:`reset_network`."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.down: str | None = None
+
+    def deadline_s(self) -> float:
+        text = os.environ.get("NORRSKEN_NETWORK_DEADLINE", "")
+        try:
+            value = float(text) if text else NETWORK_DEADLINE_S
+        except ValueError:
+            raise NorrskenError(
+                f"NORRSKEN_NETWORK_DEADLINE must be a number of seconds, got {text!r}", parameter="NORRSKEN_NETWORK_DEADLINE"
+            ) from None
+        return max(value, 0.0)
+
+    def remaining_s(self) -> float:
+        if self.started is None:
+            self.started = _time.monotonic()
+        return self.deadline_s() - (_time.monotonic() - self.started)
+
+
+_NETWORK = _Network()
+
+
+def reset_network() -> None:
+    """Start a new network budget (a long-running process calls this per task, tests per test)."""
+    _NETWORK.started = None
+    _NETWORK.down = None
+
+
+def _get(spec: _Spec, client: httpx.Client, timeout_s: float) -> bytes:
+    response = client.get(spec.url, timeout=timeout_s)
     response.raise_for_status()
     return response.content
 
 
 def _download(spec: _Spec, client: httpx.Client) -> bytes:
-    """GET with a retry after each of :data:`RETRY_DELAYS` on connection errors and HTTP 5xx only."""
-    for attempt, delay in enumerate(RETRY_DELAYS, start=1):
-        try:
-            return _get(spec, client)
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code < 500:  # 4xx: asking again will not help
-                raise
-            log.info("SWPC %s: HTTP %s, retry %d", spec.name, exc.response.status_code, attempt)
-        except httpx.TransportError as exc:
-            log.info("SWPC %s: %r, retry %d", spec.name, exc, attempt)
-        _time.sleep(delay)
-    return _get(spec, client)
+    """GET within the process's network budget, with a retry after each of :data:`RETRY_DELAYS`
+    on connection errors and HTTP 5xx only, while the budget lasts; a download still running after
+    :data:`SLOW_NOTICE_S` is announced."""
+    if _NETWORK.down is not None:
+        raise httpx.ConnectError(f"not tried: {_NETWORK.down}")
+    notice = threading.Timer(
+        SLOW_NOTICE_S,
+        log.warning,
+        ("NOAA SWPC is slow to answer (%s); waiting at most %.0f s in all before going on offline",
+         spec.name, _NETWORK.deadline_s()),
+    )
+    notice.daemon = True
+    notice.start()
+    delays = list(RETRY_DELAYS)
+    try:
+        while True:
+            remaining = _NETWORK.remaining_s()
+            if remaining <= 0.0:
+                raise httpx.TimeoutException(f"the network deadline of {_NETWORK.deadline_s():g} s passed")
+            try:
+                return _get(spec, client, min(REQUEST_TIMEOUT_S, remaining))
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code < 500 or not delays:  # 4xx: asking again will not help
+                    raise
+                log.info("SWPC %s: HTTP %s, retrying", spec.name, exc.response.status_code)
+            except httpx.TransportError as exc:
+                if not delays or _NETWORK.remaining_s() <= delays[0]:
+                    raise
+                log.info("SWPC %s: %r, retrying", spec.name, exc)
+            _time.sleep(delays.pop(0))
+    except httpx.TransportError as exc:
+        _NETWORK.down = _reason(exc)
+        raise
+    finally:
+        notice.cancel()
 
 
 def _reason(exc: Exception) -> str:
@@ -287,7 +351,8 @@ def fetch(
         recorded fetch time, so a fixed ``now`` makes the whole call repeatable.
     client
         An ``httpx.Client`` to download with (tests pass one with a ``MockTransport``); default a
-        private client with a 10 s timeout.
+        private client; either way each request waits at most :data:`REQUEST_TIMEOUT_S`, and all
+        of a process's downloads together at most ``NORRSKEN_NETWORK_DEADLINE`` s (default 10).
     max_age
         Use a cached copy without downloading while it is younger than this; default half the
         product's cadence, at least 5 min.
@@ -334,7 +399,7 @@ def fetch(
         return cached
     try:
         if client is None:
-            with httpx.Client(timeout=_TIMEOUT, follow_redirects=True) as own:
+            with httpx.Client(timeout=REQUEST_TIMEOUT_S, follow_redirects=True) as own:
                 body = _download(spec, own)
         else:
             body = _download(spec, client)
@@ -393,54 +458,81 @@ def kp_now(
     now: dt.datetime | None = None,
     client: httpx.Client | None = None,
 ) -> tuple[float, str]:
-    """Kp at ``time`` and where it came from, down the chain override -> SWPC -> embedded history.
+    """Kp at ``time`` and where it came from: the one chain every Kp-driven output walks.
+
+    1. ``kp`` given: that (``"user override"``); nothing is fetched.
+    2. Online: SWPC observed, then SWPC's 3-day forecast (downloaded, or fresh from the cache).
+    3. The embedded history (``"embedded CelesTrak history"``, with why SWPC was not used).
+    4. After the history: SWPC observed or forecast from the cache (offline too: a copy fetched
+       earlier still covers the next days), else the median of the history's last weeks,
+       assumed and said so (:func:`~norrsken.drivers.kp.assumed_kp`, with a warning).
 
     Parameters
     ----------
     time
         Timezone-aware UTC time.
     kp
-        Explicit Kp (0-9); wins over everything (label ``"user override"``).
+        Explicit Kp (0-9); wins over everything.
     offline
-        Skip SWPC entirely (default; the embedded history needs no network).
+        Do not download (default); cached SWPC copies are still used after the history.
     now, client
         Passed to :func:`fetch`.
 
     Returns
     -------
     tuple of (float, str)
-        Kp and a label: ``"SWPC observed"`` (+ ``" (stale)"``), ``"SWPC forecast: <status>"``,
-        or ``"embedded CelesTrak history"`` (+ why SWPC was not used, when it failed).
+        Kp and its label: ``"SWPC observed"`` (+ ``" (stale)"``), ``"SWPC forecast: <status>"``,
+        ``"embedded CelesTrak history"`` (+ why SWPC was not used), or ``"assumed: ..."``.
 
     Raises
     ------
     OutOfRangeError
-        No source covers ``time``; its hint is ``kp``.
+        Before the history (1957-10-01); its hint is ``kp``, with what Kp values mean.
     """
     time = to_utc(time)
     if kp is not None:
-        return check_kp(kp), "user override"
+        return check_kp(kp), KP_OVERRIDE
     problems: list[str] = []
     if not offline:
+        found = _swpc_kp(time, offline=False, now=now, client=client, problems=problems)
+        if found is not None:
+            return found
+    start, end = covered_range()
+    if time < end:
         try:
-            observed = fetch("kp", now=now, client=client)
-            row = _bin_value(observed.data, time)
-            if row is not None:
-                return float(row["kp"]), _label("SWPC observed", observed)
-            forecast = fetch("kp_forecast", now=now, client=client)
-            row = _bin_value(forecast.data, time)
-            if row is not None:
-                return float(row["kp"]), _label(f"SWPC forecast: {row['status']}", forecast)
-            problems.append("not covered by SWPC observed or forecast Kp")
+            value = kp_at(time)
+        except OutOfRangeError as exc:
+            context = f" ({'; '.join(problems)})" if problems else ""
+            raise OutOfRangeError(f"{exc.message}{context}", hint=exc.hint) from None
+        return value, f"{KP_HISTORY} ({'; '.join(problems)})" if problems else KP_HISTORY
+    if offline:
+        found = _swpc_kp(time, offline=True, now=now, client=client, problems=[])
+        if found is not None:
+            return found
+    value, label = assumed_kp(asked_swpc=not offline)
+    return value, f"{label} ({'; '.join(problems)})" if problems else label
+
+
+def _swpc_kp(
+    time: dt.datetime, *, offline: bool, now: dt.datetime | None, client: httpx.Client | None, problems: list[str]
+) -> tuple[float, str] | None:
+    """Kp at ``time`` from SWPC's observed, then forecast product (downloaded, or only the cached
+    copies when ``offline``), or None, noting why in ``problems``."""
+    for name in ("kp", "kp_forecast"):
+        try:
+            product = fetch(name, offline=offline, now=now, client=client)
         except SwpcUnavailable as exc:
             problems.append(f"SWPC unreachable: {exc.reason}")
-    try:
-        value = kp_at(time)
-    except OutOfRangeError as exc:
-        context = f" ({'; '.join(problems)})" if problems else ""
-        raise OutOfRangeError(f"{exc.message}{context}", hint=exc.hint) from None
-    label = "embedded CelesTrak history"
-    return value, f"{label} ({'; '.join(problems)})" if problems else label
+            return None
+        except NorrskenError:  # offline with no (or a damaged) cached copy of this one
+            continue
+        row = _bin_value(product.data, time)
+        if row is not None:
+            base = "SWPC observed" if name == "kp" else f"SWPC forecast: {row['status']}"
+            return float(row["kp"]), _label(base + (" (cached)" if offline else ""), product)
+    if not offline:
+        problems.append("not covered by SWPC observed or forecast Kp")
+    return None
 
 
 def conditions_now(

@@ -468,9 +468,8 @@ def check_times(times: np.ndarray, *, model=None, indices=None, place: tuple | N
     The first and last of ``times`` (datetime64) must lie within the magnetic coordinates' years
     and be covered by the drivers of ``model`` (:func:`~norrsken.precipitation.oval.get_model`)
     with ``indices``; with ``place`` ((lat, lon), scalars or one per time) the atmosphere of its
-    tables must be available too: the atmosphere indices of ``indices`` where any are given, else
-    :func:`~norrsken.drivers.kp.atmosphere_indices` (the history's, its last day's beyond it, as
-    the forecast, the climatology and the oval cube take them).
+    tables must be available too. A fallback (Kp or indices assumed after the embedded history)
+    warns here, once, rather than in every task.
     """
     if times.size == 0:
         raise NorrskenError("no times: the end lies before the first step")
@@ -482,4 +481,4 @@ def check_times(times: np.ndarray, *, model=None, indices=None, place: tuple | N
         chosen.drivers(moment, given)
         if place is not None:
             lat, lon = (np.atleast_1d(value)[i] for value in place)
-            table_inputs(moment, lat, lon, indices=kp_driver.atmosphere_indices(moment, given))
+            table_inputs(moment, lat, lon, indices=given)

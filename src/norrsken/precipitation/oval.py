@@ -81,6 +81,7 @@ def oval(
         ``<name>_source`` (``kp``, ``kp_source``), and the hemispheric powers (GW).
     """
     time = to_utc(time)
+    geomag.check_date(time)  # before the drivers, which may warn about a fallback
     chosen = get_model(model)
     drivers = chosen.drivers(time, indices, online=online)
     lat, lon = grid_axes(resolution_deg)

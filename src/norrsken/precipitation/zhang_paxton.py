@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from .. import checks
 from ..drivers import kp as kp_driver
+from ..drivers import swpc
 from ..times import TimeLike
 from .model import Drivers
 from .products import MIN_ABS_MLAT
@@ -144,21 +145,15 @@ def evaluate(mlat: np.ndarray, mlt: np.ndarray, kp: float) -> tuple[np.ndarray, 
 
 class ZhangPaxton:
     """The Zhang & Paxton (2008) oval as an :class:`~norrsken.precipitation.model.OvalModel`,
-    driven by Kp: the user's, else NOAA SWPC's (``online``), else the embedded history's."""
+    driven by Kp down :func:`~norrsken.drivers.swpc.kp_now`'s chain: the user's, NOAA SWPC's
+    (``online``), the embedded history's, after it SWPC's cached forecast or an assumed value."""
 
     name = "zhang-paxton"
     reference = "Zhang & Paxton (2008), JASTP 70, 1231, doi:10.1016/j.jastp.2008.03.008"
     needs: tuple[str, ...] = ("kp",)
 
     def drivers(self, time: TimeLike, indices=None, *, online: bool = False) -> Drivers:
-        given = kp_driver.Indices.of(indices).kp
-        if online:
-            from ..drivers.swpc import kp_now  # httpx and pandas (~0.3 s of imports) only online
-
-            kp, source = kp_now(time, kp=given, offline=False)
-        else:
-            kp = kp_driver.kp_at(time, given)
-            source = kp_driver.KP_OVERRIDE if given is not None else kp_driver.KP_HISTORY
+        kp, source = swpc.kp_now(time, kp=kp_driver.Indices.of(indices).kp, offline=not online)
         return Drivers({"kp": kp}, {"kp": source})
 
     def evaluate(self, mlat: np.ndarray, mlt: np.ndarray, time: TimeLike, drivers: Drivers) -> tuple[np.ndarray, np.ndarray]:
