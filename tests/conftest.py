@@ -6,8 +6,8 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
-import pytest
 import platformdirs
+import pytest
 from hypothesis import settings
 
 matplotlib.use("Agg")
@@ -25,9 +25,9 @@ def pytest_configure(config):
     # run. They live where the installed norrsken keeps them, for this run and its subprocesses.
     import numba
 
-    from norrsken.cache import _source_digest
+    from norrsken.cache import numba_cache_dir
 
-    folder = Path(platformdirs.user_cache_dir("norrsken")) / "numba" / _source_digest()
+    folder = numba_cache_dir(Path(platformdirs.user_cache_dir("norrsken")))
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
     numba.config.CACHE_DIR = str(folder)
 

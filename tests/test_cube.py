@@ -313,6 +313,44 @@ def test_a_stopped_zarr_series_keeps_its_finished_prefix(tmp_path, monkeypatch):
     assert not (tmp_path / "cube.nc").exists()  # a NetCDF file is written only at the end
 
 
+def test_a_rerun_resumes_and_another_cube_is_not_replaced_without_overwrite(tmp_path, monkeypatch):
+    real, asked, stop = oval_cube.oval_step, [], [True]
+
+    def counted(stamp, indices, model, resolution_deg):
+        asked.append(stamp)
+        if stamp == "2017-01-18T22:00:00Z" and stop:
+            stop.clear()  # the first run stops here, the rerun goes on
+            raise NorrskenError("stopped")
+        return real(stamp, indices, model, resolution_deg)
+
+    monkeypatch.setattr(oval_cube, "oval_step", counted)
+    path = tmp_path / "cube.zarr"
+    with pytest.raises(NorrskenError, match="stopped"):
+        oval_cube.oval_series(TIMES, path, resolution_deg=4.0)
+    asked.clear()
+    oval_cube.oval_series(TIMES, path, resolution_deg=4.0)
+    assert asked == ["2017-01-18T22:00:00Z", "2017-01-18T23:00:00Z"]  # only the missing times
+    resumed = open_dataset(path)
+    np.testing.assert_array_equal(resumed["time"].values, TIMES.astype("datetime64[ns]"))
+    for name in ("energy_flux_erg", "brightest_line_r"):
+        fresh = oval_cube.oval_step("2017-01-18T23:00Z", None, None, 4.0)
+        np.testing.assert_array_equal(resumed[name].values[3], fresh[name].values[0])
+    asked.clear()
+    oval_cube.oval_series(TIMES, path, resolution_deg=4.0)  # finished: nothing to do
+    assert asked == []
+    for other in ({"resolution_deg": 2.0}, {"indices": {"kp": 5.0}}):
+        with pytest.raises(NorrskenError, match="holds another cube .*refusing to replace it") as refused:
+            oval_cube.oval_series(TIMES, path, **{"resolution_deg": 4.0, **other})
+        assert refused.value.hint == {"overwrite": "replace it"}
+    assert asked == [] and open_dataset(path).attrs == resumed.attrs
+    oval_cube.oval_series(TIMES[:2], path, resolution_deg=4.0, overwrite=True)
+    assert open_dataset(path).sizes["time"] == 2
+    (tmp_path / "notes.nc").write_text("mine")
+    with pytest.raises(NorrskenError, match="holds another cube"):
+        oval_cube.oval_series(TIMES, tmp_path / "notes.nc", resolution_deg=4.0)
+    assert (tmp_path / "notes.nc").read_text() == "mine"
+
+
 @pytest.mark.slow
 def test_two_dask_workers_append_the_store_in_time_order(cube, tmp_path):
     _, reference, _ = cube
@@ -409,7 +447,7 @@ def test_cli_bad_resolution_is_one_error_line(tmp_path):
 def test_cli_workers_without_a_series_are_refused(tmp_path):
     result = run("oval", "--time", "2017-01-18T21:00Z", "--workers", "2", "--out", str(tmp_path))
     assert result.exit_code == 2
-    assert "--workers and --scheduler are for a series" in result.stderr
+    assert "--workers, --scheduler and --overwrite are for a series" in result.stderr
     assert not list(tmp_path.iterdir())
 
 

@@ -149,12 +149,13 @@ def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[floa
     """
     given = Indices.of(indices).atmosphere
     f107, f107a, ap = given.values()
+    aps: tuple[float | None, ...]
     if f107 is None or f107a is None or ap is None:
         if to_utc(time) >= covered_range()[1]:
-            last = indices_after_history()
-            f107 = last.f107 if f107 is None else f107
-            f107a = last.f107a if f107a is None else f107a
-            aps = (last.ap if ap is None else ap,) * 7
+            last_f107, last_f107a, last_ap = indices_after_history()
+            f107 = last_f107 if f107 is None else f107
+            f107a = last_f107a if f107a is None else f107a
+            aps = (last_ap if ap is None else ap,) * 7
         else:
             try:
                 weather = space_weather(time)

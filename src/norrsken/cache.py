@@ -7,10 +7,12 @@ never see each other's half-written files (each writes a private temporary file,
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -50,7 +52,37 @@ def cache_key(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def expect(
+    arrays: dict[str, np.ndarray],
+    name: str,
+    *,
+    shape: tuple[int, ...] | None = None,
+    low: float = -np.inf,
+    high: float = np.inf,
+    nan_ok: bool = False,
+) -> np.ndarray:
+    """The array ``name`` of a cache file if it is sound, else ValueError saying what is wrong:
+    missing, of another ``shape``, not finite (NaN allowed with ``nan_ok``) or outside
+    [``low``, ``high``]."""
+    if name not in arrays:
+        raise ValueError(f"no array {name!r}")
+    array = arrays[name]
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{name} has shape {array.shape}, not {shape}")
+    values = array[~np.isnan(array)] if nan_ok else array
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} holds values that are not finite")
+    if values.size and (values.min() < low or values.max() > high):
+        raise ValueError(f"{name} holds values outside [{low:g}, {high:g}]")
+    return array
+
+
+def cached_arrays(
+    name: str,
+    key: str,
+    build: Callable[[], dict[str, np.ndarray]],
+    check: Callable[[dict[str, np.ndarray]], object] | None = None,
+) -> dict[str, np.ndarray]:
     """Arrays stored as ``{name}-{key}.npz`` in the cache dir, built by ``build()`` when missing.
 
     Parameters
@@ -61,6 +93,10 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
         Everything the arrays depend on, hashed with :func:`cache_key`.
     build
         Computes the arrays (a dict of name -> ndarray) on a miss.
+    check
+        Raises ValueError (or KeyError) for loaded arrays that are not what ``build`` makes (shapes, NaN, ranges;
+        see :func:`expect`): the file is then rebuilt, with a warning in the log. A cache file is
+        anyone's to edit, and the kernels trust their tables.
     """
     try:
         folder = cache_dir()
@@ -70,11 +106,16 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     path = folder / f"{name}-{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+            loaded = {k: z[k] for k in z.files}
+        if check is not None:
+            check(loaded)
+        return loaded
     except FileNotFoundError:
         pass
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
         log.info("cache file %s unreadable (%s); rebuilding", path, exc)
+    except (ValueError, KeyError) as exc:
+        log.warning("cache file %s is damaged (%s); rebuilding it", path, exc)
     arrays = build()
     try:
         # Numbers and text only: np.load (allow_pickle=False) would refuse anything pickled.
@@ -113,21 +154,41 @@ def _source_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def numba_cache_dir(base: Path) -> Path:
+    """The folder for compiled kernels under ``base``: ``numba/<source digest>``, private to the user.
+
+    numba loads pickles from it, so it is made with mode 0700 and refused (OSError) when it, or its
+    ``numba`` parent, belongs to someone else or can be written by others.
+    """
+    folder = base / "numba"
+    for path in (folder, folder / _source_digest()):
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = path.stat()
+        if status.st_uid != os.getuid() or status.st_mode & 0o022:
+            raise PermissionError(f"{path} can be written by others, and numba loads pickles from it")
+        if status.st_mode & 0o077:
+            path.chmod(0o700)  # made before norrsken kept it private
+    return folder / _source_digest()
+
+
 def configure_numba_cache() -> None:
     """Keep numba's compiled kernels in the cache dir, not beside the installed package.
 
     The folder is named by a hash of the package's sources: numba checks only the file of the
     function it compiled, so a kernel that inlines helpers from another module (the ray marcher
-    inlines :mod:`norrsken.field`) would otherwise keep running stale code after an upgrade.
-    Must run before any module with ``@njit(cache=True)`` is imported; ``NUMBA_CACHE_DIR``, when
-    set, wins.
+    inlines :mod:`norrsken.field`) would otherwise keep running stale code after an upgrade. A
+    folder that is not private (:func:`numba_cache_dir`) is not used: the kernels are then kept
+    in a private temporary folder for this process only, with a warning in the log. Must run
+    before any module with ``@njit(cache=True)`` is imported; ``NUMBA_CACHE_DIR``, when set, wins.
     """
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
-    try:
-        folder = cache_dir() / "numba" / _source_digest()
-    except OSError:
-        return  # numba then falls back to its own choice
     import numba
 
+    try:
+        folder = numba_cache_dir(cache_dir())
+    except OSError as exc:
+        folder = Path(tempfile.mkdtemp(prefix="norrsken-numba-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        log.warning("not using the kernel cache (%s); compiling into %s for this run", exc, folder)
     numba.config.CACHE_DIR = str(folder)

@@ -8,6 +8,8 @@ then, at most :data:`MAX_NETCDF_BYTES`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +20,7 @@ import xarray as xr
 from .drivers.kp import Indices
 from .emission.table import check_times, column_table
 from .errors import NorrskenError
-from .io import check_dataset_path, write_dataset, write_zarr
+from .io import check_dataset_path, open_dataset, write_dataset, write_zarr
 from .precipitation.model import OvalModel
 from .precipitation.oval import get_model, grid_axes, oval
 from .tasks import as_finished
@@ -92,7 +94,7 @@ def oval_step(
 def _cube_attrs(times: np.ndarray, indices: Indices, model: OvalModel, resolution_deg: float) -> dict:
     step_s = float((times[1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
     sources = model.drivers(times[0], indices).sources
-    return {
+    attrs = {
         "title": "norrsken auroral oval cube",
         "model": f"{model.reference}; column brightness from Fang et al. (2010) ionization and "
         "NRLMSIS 2.1 (norrsken.emission), one atmosphere per hemisphere and time",
@@ -101,6 +103,35 @@ def _cube_attrs(times: np.ndarray, indices: Indices, model: OvalModel, resolutio
         "resolution_deg": float(resolution_deg),
         "step_s": step_s,
     }
+    return attrs | {"fingerprint": _fingerprint([iso_utc(time) for time in times], attrs)}
+
+
+def _fingerprint(stamps: list[str], attrs: dict) -> str:
+    """What makes a cube: its times and its settings (a rerun with both equal may resume)."""
+    text = json.dumps({"times": stamps, "attrs": attrs}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _times_done(path: Path, stamps: list[str], fingerprint: str, overwrite: bool) -> int:
+    """How many leading times of the cube are already in ``path`` (0 for a new or replaced one).
+
+    An existing store made with other times or settings is refused unless ``overwrite``: it may be
+    somebody's finished work, and a cube is slow to remake.
+    """
+    if overwrite or not path.exists():
+        return 0
+    try:
+        old = xr.open_zarr(path, consolidated=False) if path.suffix.lower() == ".zarr" else open_dataset(path)
+        same = old.attrs.get("fingerprint") == fingerprint
+        kept = [iso_utc(time) for time in old["time"].values] if same else []
+    except (OSError, ValueError, KeyError, NorrskenError):
+        same, kept = False, []
+    if not same or kept != stamps[: len(kept)]:
+        raise NorrskenError(
+            f"{str(path)!r} holds another cube (other times or settings): refusing to replace it",
+            hint={"overwrite": "replace it"},
+        )
+    return len(kept)
 
 
 def check_oval_series(
@@ -110,8 +141,13 @@ def check_oval_series(
     indices=None,
     model: str | OvalModel | None = None,
     resolution_deg: float = 0.5,
+    overwrite: bool = False,
 ) -> Path:
-    """Check an oval cube's inputs before any work (and before starting workers); return the path."""
+    """Check an oval cube's inputs before any work (and before starting workers); return the path.
+
+    An existing cube of the same times and settings is fine (it is resumed); any other existing
+    store is refused unless ``overwrite``.
+    """
     path = check_dataset_path(path)
     lat, lon = grid_axes(resolution_deg)
     check_times(times, model=model, indices=indices, place=(65.0, 0.0))
@@ -119,6 +155,8 @@ def check_oval_series(
         raise NorrskenError("an oval cube's times must fall on whole seconds: use a step of whole seconds")
     if path.suffix.lower() != ".zarr" and times.size * lat.size * lon.size * 4 * 4 > MAX_NETCDF_BYTES:
         raise NorrskenError(f"a cube of {times.size} times is too large for one NetCDF file in memory: write .zarr")
+    attrs = _cube_attrs(times, Indices.of(indices), get_model(model), resolution_deg)
+    _times_done(path, [iso_utc(time) for time in times], attrs["fingerprint"], overwrite)
     return path
 
 
@@ -131,20 +169,29 @@ def oval_series(
     resolution_deg: float = 0.5,
     client=None,
     on_done: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write the oval cube (time, lat, lon) of ``times`` to NetCDF (``.nc``) or Zarr (``.zarr``).
 
     Each time is one task (on ``client``'s workers, or here); a Zarr store grows in time order as
     the tasks finish (the finished prefix is on disk if the run stops), a NetCDF file is written at
-    the end. ``on_done`` is called with (times done, times) as they finish.
+    the end. A rerun with the same times and settings resumes after the stored prefix (a finished
+    cube is left as it is); another existing cube is refused unless ``overwrite``. ``on_done`` is
+    called with (times done, times) as they finish.
     """
-    path = check_oval_series(times, path, indices=indices, model=model, resolution_deg=resolution_deg)
+    path = check_oval_series(
+        times, path, indices=indices, model=model, resolution_deg=resolution_deg, overwrite=overwrite
+    )
     indices, model = Indices.of(indices), get_model(model)
     zarr = path.suffix.lower() == ".zarr"
     attrs = _cube_attrs(times, indices, model, resolution_deg)
     stamps = [iso_utc(time) for time in times]
     done: dict[int, xr.Dataset] = {}
-    written = 0
+    written = first = _times_done(path, stamps, attrs["fingerprint"], overwrite)
+    if written == len(stamps):
+        if on_done is not None:
+            on_done(written, written)
+        return path
 
     def finished(index: int, step: xr.Dataset) -> None:
         nonlocal written
@@ -157,9 +204,9 @@ def oval_series(
         if on_done is not None:
             on_done(len(done) + written if zarr else len(done), len(stamps))
 
-    calls = [(stamp, indices, model, resolution_deg) for stamp in stamps]
+    calls = [(stamp, indices, model, resolution_deg) for stamp in stamps[first:]]
     for index, step in as_finished(client, oval_step, calls):
-        finished(index, step)
+        finished(first + index, step)
     if not zarr:
         write_dataset(xr.concat([done[i] for i in range(len(stamps))], dim="time").assign_attrs(attrs), path)
     return path

@@ -68,8 +68,24 @@ class TLEError(NorrskenError):
 
 class NorrskenWarning(_Hinted, UserWarning):
     """A result was computed, but it is less accurate than usual (e.g. far from a TLE's epoch, or
-    Kp assumed after the embedded history); ``hint`` as for :class:`NorrskenError`."""
+    Kp assumed after the embedded history); ``hint`` as for :class:`NorrskenError`.
 
-    def __init__(self, message: str, *, hint: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self._hinted(message, None, hint)
+    ``topic`` names a shared cause (``"after the embedded history (it ends 2026-06-30)"``): the
+    message is then ``"<topic>: <what follows from it>"``, and warnings of one topic can be said
+    as one line (:meth:`merged`).
+    """
+
+    def __init__(self, message: str, *, hint: dict[str, str] | None = None, topic: str | None = None) -> None:
+        text = f"{topic}: {message}" if topic else message
+        super().__init__(text)
+        self._hinted(text, None, hint)
+        self.topic = topic
+        self.part = message
+
+    @classmethod
+    def merged(cls, said: list[NorrskenWarning]) -> NorrskenWarning:
+        """One warning for several of the same topic: their parts in order, their hints joined."""
+        hint: dict[str, str] = {}
+        for warning in said:
+            hint |= warning.hint
+        return cls("; ".join(warning.part for warning in said), hint=hint, topic=said[0].topic)

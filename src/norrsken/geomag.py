@@ -21,7 +21,7 @@ import logging
 import numpy as np
 
 from . import checks
-from .cache import cache_key, cached_arrays
+from .cache import cache_key, cached_arrays, expect
 from .checks import latitude as check_latitude  # noqa: F401
 from .errors import NorrskenError, OutOfRangeError
 
@@ -193,8 +193,18 @@ def _grid_cached(lat_bytes: bytes, lon_bytes: bytes, height_km: float, month_sta
         mlat, mlon = _convert(lat2, lon2, height_km, month_start, "G2A")
         return {"mlat": mlat, "mlon": mlon}
 
+    def check(arrays: dict[str, np.ndarray]) -> None:
+        lat = np.frombuffer(lat_bytes)
+        shape = (lat.size, np.frombuffer(lon_bytes).size)
+        mlat = expect(arrays, "mlat", shape=shape, low=-90.0, high=90.0, nan_ok=True)
+        expect(arrays, "mlon", shape=shape, low=-180.0, high=180.0, nan_ok=True)
+        # The dipole axis is ~10 deg from the rotation axis and AACGM within ~35 deg of geographic
+        # latitude everywhere it is defined: a zeroed or shifted grid is caught here.
+        if np.nanmax(np.abs(mlat - lat[:, None]), initial=0.0) > 45.0:
+            raise ValueError("mlat is far from the geographic latitudes")
+
     key = cache_key(aacgmv2.__version__, f"{month_start:%Y-%m}", height_km, lat_bytes, lon_bytes)
-    arrays = cached_arrays("aacgm-grid", key, build)
+    arrays = cached_arrays("aacgm-grid", key, build, check)
     return arrays["mlat"], arrays["mlon"]
 
 

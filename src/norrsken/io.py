@@ -115,6 +115,7 @@ def check_dataset_path(path: str | os.PathLike) -> Path:
     if suffix == ".zarr":
         if not path.parent.is_dir():
             raise NorrskenError(f"folder of output file {str(path)!r} does not exist")
+        _writable_folder(path if path.exists() else path.parent, f"into {str(path)!r}")
         return path
     return check_output_file(path, ".nc")
 

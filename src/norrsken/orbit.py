@@ -24,7 +24,6 @@ import re
 import warnings
 from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -43,6 +42,11 @@ WGS84_A_KM = 6378.137
 WGS84_B_KM = WGS84_A_KM * (1.0 - 1.0 / 298.257223563)
 #: :func:`select` warns when the nearest element set is further than this from the requested time.
 EPOCH_WARNING = dt.timedelta(days=14)
+#: :func:`check_epoch` refuses element sets further than this from a window (SGP4's along-track
+#: error for the ISS is then hundreds of km or more), unless told to go on.
+EPOCH_LIMIT = dt.timedelta(days=60)
+#: Largest TLE file read (a catalogue of every tracked object is ~5 MB).
+MAX_TLE_BYTES = 16 * 2**20
 #: Most samples :func:`shadow_intervals` takes on its coarse grid.
 MAX_STEPS = 1_000_000
 #: Shadow boundaries are bisected until their bracket is this short, seconds.
@@ -183,7 +187,7 @@ def parse_tles(text: str, source: str = "<text>") -> list[Satellite]:
         name = None
         line = lines[index][1]
         if not line.startswith(("1 ", "2 ")):
-            name = line[2:].strip() if line.startswith("0 ") else line.strip()
+            name = _printable(line[2:].strip() if line.startswith("0 ") else line.strip())
             index += 1
         if index + 2 > len(lines):
             last = lines[-1][0]
@@ -214,12 +218,23 @@ def parse_tles(text: str, source: str = "<text>") -> list[Satellite]:
     return satellites
 
 
+def _printable(name: str) -> str:
+    """A satellite name as plain text: control characters (terminal escapes) become ``?``."""
+    return "".join(char if char.isprintable() else "?" for char in name)
+
+
 def load_tles(path: str | os.PathLike[str]) -> list[Satellite]:
-    """Read every element set in a TLE file (see :func:`parse_tles`); errors name the file."""
+    """Read every element set in a TLE file (see :func:`parse_tles`) of at most
+    :data:`MAX_TLE_BYTES`; errors name the file."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with open(path, "rb") as file:
+            data = file.read(MAX_TLE_BYTES + 1)
     except OSError as error:
         raise NorrskenError(f"cannot read TLE file {path}: {error.strerror or error}") from None
+    if len(data) > MAX_TLE_BYTES:
+        raise NorrskenError(f"TLE file {path} is larger than {MAX_TLE_BYTES // 2**20} MB: not a TLE file")
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise NorrskenError(f"cannot read TLE file {path}: it is not a text file") from None
     return parse_tles(text, source=str(path))
@@ -270,6 +285,21 @@ def iss(time: TimeLike) -> Satellite:
     return select(iss_tles(), time)
 
 
+def check_epoch(
+    satellite: Satellite, start: TimeLike, end: TimeLike | None = None, *, allow_stale: bool = False
+) -> None:
+    """Refuse an element set further than :data:`EPOCH_LIMIT` from the window ``start``-``end``
+    (positions would be those of a satellite somewhere else on its orbit) unless ``allow_stale``."""
+    epoch = satellite.epoch
+    gap = max(abs(to_utc(start) - epoch), abs(to_utc(end if end is not None else start) - epoch))
+    if gap > EPOCH_LIMIT and not allow_stale:
+        raise NorrskenError(
+            f"the element set of {satellite.name} has its epoch {epoch:%Y-%m-%d}, {gap.days} days from the times "
+            f"asked for (more than {EPOCH_LIMIT.days}): SGP4 would place it hundreds of km or more from where it is",
+            hint={"tle": "give a current element set", "allow_stale_tle": "use it anyway"},
+        )
+
+
 def _check_epoch(satellite: Satellite, stamps: np.ndarray) -> None:
     """Warn (:class:`NorrskenWarning`) when a time lies more than :data:`EPOCH_WARNING` from the
     element set's epoch: SGP4's error grows by a few km a day away from it."""
@@ -284,7 +314,8 @@ def _check_epoch(satellite: Satellite, stamps: np.ndarray) -> None:
             NorrskenWarning(
                 f"the element set of {satellite.name} is used at {moment:%Y-%m-%d %H:%M} UTC, {days:.1f} days "
                 f"away from its epoch ({satellite.epoch:%Y-%m-%d %H:%M} UTC): SGP4 positions degrade by a few "
-                "km per day from the epoch"
+                "km per day from the epoch",
+                hint={"tle": "give a current element set"},
             ),
             stacklevel=3,
         )

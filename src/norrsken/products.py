@@ -18,7 +18,16 @@ from .emission.column import column
 from .emission.column import summary as column_summary
 from .errors import NorrskenError
 from .geometry import Region
-from .io import boundary_feature, prepare_output_dir, write_geojson, write_json, write_netcdf, write_png, write_text
+from .io import (
+    boundary_feature,
+    check_output_dir,
+    prepare_output_dir,
+    write_geojson,
+    write_json,
+    write_netcdf,
+    write_png,
+    write_text,
+)
 from .plots import plot
 from .precipitation import edges, oval
 from .precipitation.products import BOUNDARY_FLUX_ERG, oval_summary
@@ -60,6 +69,7 @@ def oval_products(
     """
     moment = to_utc(time)
     checks.hemisphere(hemisphere)
+    check_output_dir(out)
     ds = oval(moment, model=model, indices=indices, online=online)
     both = edges(ds, threshold_erg)
     boundary, view = both[hemisphere]

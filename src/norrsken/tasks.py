@@ -16,7 +16,9 @@ import contextlib
 import ipaddress
 import logging
 import os
+import signal
 import socket
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -30,6 +32,9 @@ CONNECT_TIMEOUT_S = 10.0
 HANDSHAKE_TIMEOUT_S = 5.0
 #: Most worker processes of a local cluster.
 MAX_WORKERS = 256
+#: Memory a local worker may need, bytes: its emission tables (11 MB each), a 3-D emission field
+#: and a 4K frame's buffers come to about 1 GiB at the peak; twice that leaves room for the rest.
+WORKER_MEMORY_BYTES = 2 * 2**30
 
 _Result = TypeVar("_Result")
 
@@ -42,6 +47,25 @@ def check_workers(workers: int | None, scheduler: str | None) -> None:
         )
     if workers is not None:
         checks.integer("workers", workers, (0, MAX_WORKERS))
+        if workers > max_local_workers():
+            raise NorrskenError(
+                f"workers {workers} would need about {workers * WORKER_MEMORY_BYTES / 2**30:.0f} GiB and this machine "
+                f"has {_memory_bytes() / 2**30:.0f} GiB: at most {max_local_workers()} local workers",
+                parameter="workers",
+            )
+
+
+def _memory_bytes() -> int:
+    """Physical memory of this machine, bytes."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: let dask judge
+        return MAX_WORKERS * WORKER_MEMORY_BYTES
+
+
+def max_local_workers() -> int:
+    """Most local workers the memory holds (:data:`WORKER_MEMORY_BYTES` each), at least one."""
+    return max(1, min(MAX_WORKERS, _memory_bytes() // WORKER_MEMORY_BYTES))
 
 
 @contextlib.contextmanager
@@ -88,7 +112,7 @@ def dask_client(
             yield client
         return
     cores = os.cpu_count() or 1
-    count = cores if workers is None else workers
+    count = min(cores, max_local_workers()) if workers is None else workers
     threads = max(1, cores // count) if render_threads is None else render_threads
     # The ray marcher's threads must be in a worker's environment when it starts: a worker imports
     # the parent's __main__ (a script such as `norrsken`, which imports numba) before it applies
@@ -177,16 +201,25 @@ def _local_cluster(count: int):
     # Lazy: see dask_client.
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=count,
-        threads_per_worker=1,
-        processes=True,
-        # The scheduler's HTTP server (dashboard with bokeh) on a free port of this machine only: its
-        # default, 8787 on every interface, may be taken by another cluster and is open to the network.
-        dashboard_address="127.0.0.1:0",
-        # A failing task's error reaches the user once, through the client, as one line.
-        silence_logs=logging.CRITICAL,
-    )
+    # Ctrl-C is this process's to handle (one line, see the CLI): the worker processes start with
+    # SIGINT ignored, which they keep (Python installs its handler only where SIGINT is default),
+    # instead of each printing its traceback. They stop when the cluster is closed.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        return LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            # The scheduler's HTTP server (dashboard with bokeh) on a free port of this machine only: its
+            # default, 8787 on every interface, may be taken by another cluster and open to the network.
+            dashboard_address="127.0.0.1:0",
+            # A failing task's error reaches the user once, through the client, as one line.
+            silence_logs=logging.CRITICAL,
+        )
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def describe(client) -> str:

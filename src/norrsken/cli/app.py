@@ -2,7 +2,8 @@
 
 Bad input is one line on stderr and exit code 2, never a traceback: a library
 :class:`~norrsken.errors.NorrskenError` names its parameters (``kp``), and here they are shown as
-the flags that set them (``--kp``). norrsken's own warnings are one ``warning:`` line each.
+the flags that set them (``--kp``). norrsken's own warnings are one ``warning:`` line each, and
+those of one cause (e.g. a time after the embedded history) one line together, at the end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -37,6 +38,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable)
+#: What Ctrl-C leaves: every file is written atomically, and batches skip what is done.
+INTERRUPTED = (
+    "no file is left half written; a time-lapse or an oval cube goes on where it stopped when the same command is "
+    "run again"
+)
 
 
 def _show_version(value: bool) -> None:
@@ -80,18 +86,26 @@ def friendly(func: F) -> F:
     (e.g. a TLE far from its epoch) into one ``warning:`` line each, each said once."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         python_shows = warnings.showwarning
         said: set[str] = set()
+        topics: dict[str, list[NorrskenWarning]] = {}
+
+        def say(text: str) -> None:
+            err_console.print(f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
         def show(message, category, filename, lineno, file=None, line=None) -> None:
             if not issubclass(category, NorrskenWarning):
                 python_shows(message, category, filename, lineno, file, line)
                 return
             text = error_line(message) if isinstance(message, NorrskenWarning) else str(message)
-            if text not in said:
-                said.add(text)
-                err_console.print(f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
+            if text in said:
+                return
+            said.add(text)
+            if isinstance(message, NorrskenWarning) and message.topic:
+                topics.setdefault(message.topic, []).append(message)  # said together at the end
+            else:
+                say(text)
 
         notes = _Notes()
         logging.getLogger("norrsken").addHandler(notes)
@@ -103,8 +117,13 @@ def friendly(func: F) -> F:
         except NorrskenError as exc:
             err_console.print(f"[bold red]error:[/] {escape(error_line(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print(f"[bold red]interrupted:[/] {INTERRUPTED}", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         finally:
             logging.getLogger("norrsken").removeHandler(notes)
+            for group in topics.values():
+                say(error_line(NorrskenWarning.merged(group)))
 
     return wrapper  # type: ignore[return-value]
 

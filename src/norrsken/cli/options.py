@@ -113,6 +113,10 @@ DaylightOption = Annotated[
 
 TleOption = Annotated[Path | None, typer.Option("--tle", help="A TLE file (2- or 3-line sets) instead of the ISS.")]
 NameOption = Annotated[str | None, typer.Option("--name", help="Satellite in a --tle file holding several.")]
+StaleTleOption = Annotated[
+    bool,
+    typer.Option("--allow-stale-tle", help="Use a --tle element set even more than 60 days from the times asked for."),
+]
 CitiesOption = Annotated[bool, typer.Option("--cities/--no-cities", help="City lights.")]
 OrbitFocalOption = Annotated[float, typer.Option("--focal-length", help="Lens focal length, mm (full frame).")]
 OrbitIsoOption = Annotated[float, typer.Option("--iso", help="Camera ISO speed.")]
@@ -209,13 +213,19 @@ def ground_exposure(exposure: str, iso, f_number, seconds):
     return CameraExposure(**{key: value for key, value in settings.items() if value is not None})
 
 
-def satellite(tle: Path | None, name: str | None, time: str):
-    """The element set for ``time``: the packaged ISS sets, or those of ``--tle`` (one satellite)."""
+def satellite(tle: Path | None, name: str | None, start: str, end: str | None = None, allow_stale: bool = False):
+    """The element set for ``start`` (to ``end``): the packaged ISS sets, or those of ``--tle`` (one
+    satellite), refused more than 60 days from the window unless ``allow_stale``. The packaged sets
+    are used at any time, with a warning far from their epochs: they are all there is offline."""
     from .. import orbit
     from ..errors import NorrskenError
 
     if tle is None:
         if name is not None:
             raise NorrskenError("--name picks a satellite from a --tle file; without --tle the ISS is used")
-        return orbit.iss(time)
-    return orbit.select(orbit.load_tles(tle), time, name=name, source=repr(str(tle)))
+        if allow_stale:
+            raise NorrskenError("--allow-stale-tle is for a --tle file; the packaged ISS sets are always used")
+        return orbit.iss(start)
+    chosen = orbit.select(orbit.load_tles(tle), start, name=name, source=repr(str(tle)))
+    orbit.check_epoch(chosen, start, end, allow_stale=allow_stale)
+    return chosen

@@ -27,6 +27,7 @@ from .options import (
     OrbitIsoOption,
     OrbitSecondsOption,
     SeedOption,
+    StaleTleOption,
     StarsOption,
     StructureOption,
     TimeOption,
@@ -46,6 +47,7 @@ def orbit_command(
     iss: Annotated[bool, typer.Option("--iss/--no-iss", help="The International Space Station (default; packaged TLEs).")] = True,
     tle: TleOption = None,
     name: NameOption = None,
+    allow_stale_tle: StaleTleOption = False,
     look: Annotated[
         str, typer.Option("--look", help="north, east, south, west, or an azimuth in degrees (limb framing).")
     ] = "north",
@@ -93,7 +95,7 @@ def orbit_command(
         netcdf = check_output_file(netcdf, ".nc")
     if not iss and tle is None:
         raise NorrskenError("give --tle FILE, or leave --iss on")
-    chosen = satellite(tle, name, time)
+    chosen = satellite(tle, name, time, allow_stale=allow_stale_tle)
     state = orbit.states(chosen, time)
     lat, lon, alt = (float(state[key]) for key in ("lat", "lon", "altitude_km"))
     width, height = parse_size(size)

@@ -51,6 +51,9 @@ def oval(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     online: OnlineOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="With --start: replace an existing cube made with other settings.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Energy flux and mean energy of the auroral oval at a time: map, edge, view line, data.
@@ -62,10 +65,10 @@ def oval(
         if time is not None:
             raise NorrskenError("give either --time (one map) or --start/--end (a cube), not both")
         refuse_online_for_series(online)
-        _cube(start, end, step, kp, model, resolution, out, workers, scheduler, as_json)
+        _cube(start, end, step, kp, model, resolution, out, workers, scheduler, overwrite, as_json)
         return
-    if workers is not None or scheduler is not None:
-        raise NorrskenError("--workers and --scheduler are for a series: give --start and --end too")
+    if workers is not None or scheduler is not None or overwrite:
+        raise NorrskenError("--workers, --scheduler and --overwrite are for a series: give --start and --end too")
     from ..products import oval_products
 
     time = DEMO_TIME if time is None else time
@@ -80,20 +83,22 @@ def oval(
         print_oval_summary(summary)
 
 
-def _cube(start, end, step, kp, model, resolution, out: Path, workers, scheduler, as_json: bool) -> None:
+def _cube(start, end, step, kp, model, resolution, out: Path, workers, scheduler, overwrite: bool, as_json: bool) -> None:
     from ..cube import check_oval_series, oval_series
     from ..tasks import describe
     from ..times import series
 
     times = series(start, end, step)
-    out = check_oval_series(times, out, indices=indices(kp), model=model, resolution_deg=resolution)
+    out = check_oval_series(
+        times, out, indices=indices(kp), model=model, resolution_deg=resolution, overwrite=overwrite
+    )
     stack, client = dask_session(workers, scheduler)
     with stack:
         bar, task = progress(f"oval cube ({describe(client)})", times.size, as_json)
         with bar:
             oval_series(
                 times, out, indices=indices(kp), model=model, resolution_deg=resolution, client=client,
-                on_done=lambda done, total: bar.update(task, completed=done),
+                overwrite=overwrite, on_done=lambda done, total: bar.update(task, completed=done),
             )
     result = {"file": str(out), "times": int(times.size), "start": start, "end": end}
     if as_json:

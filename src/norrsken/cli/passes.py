@@ -19,6 +19,7 @@ from .options import (
     NameOption,
     OnlineOption,
     RegionOption,
+    StaleTleOption,
     TleOption,
     indices,
     refuse_online_for_series,
@@ -35,6 +36,7 @@ def passes_command(
     end: Annotated[str, typer.Option("--end", "--to", help="UTC end, ISO 8601 with offset.")],
     tle: TleOption = None,
     name: NameOption = None,
+    allow_stale_tle: StaleTleOption = False,
     step: Annotated[str, typer.Option("--step", help="Time step, a duration: 60s, 5min, ...")] = "60s",
     kp: KpOption = None,
     f107: F107Option = None,
@@ -54,8 +56,8 @@ def passes_command(
     as_json: JsonOption = False,
 ) -> None:
     """ISS aurora photo opportunities: the satellite in the dark with the aurora in view, ranked."""
-    from .. import planner
-    from ..io import prepare_output_dir, write_png
+    from .. import checks, planner
+    from ..io import check_output_dir, prepare_output_dir, write_png
     from ..render.camera import PinholeCamera, parse_size
     from ..render.orbital import DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
 
@@ -63,7 +65,10 @@ def passes_command(
     box = region(area)
     width, height = parse_size(size)
     given = indices(kp, f107, f107a, ap)
-    chosen = satellite(tle, name, start)
+    checks.real("min_power_gw", min_score)  # before the scoring, which takes seconds
+    chosen = satellite(tle, name, start, end, allow_stale=allow_stale_tle)
+    if render:
+        check_output_dir(out)
     with console.status("scoring the passes"):
         chances = planner.opportunities(chosen, start, end, step=step, indices=given, model=model, region=box)
     found = planner.best_per_pass(chances, min_power_gw=min_score)

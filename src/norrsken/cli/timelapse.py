@@ -45,6 +45,7 @@ from .options import (
     SchedulerOption,
     SecondsOption,
     SeedOption,
+    StaleTleOption,
     StarsOption,
     StartOption,
     StepOption,
@@ -66,7 +67,7 @@ def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: f
     """Check the outputs, build the frames (``build(out)``), render them on dask with a progress
     bar, then animate; the report says what was rendered and what was already there."""
     from .. import frames as frames_module
-    from ..io import prepare_output_dir
+    from ..io import check_output_dir, prepare_output_dir
     from ..tasks import check_workers, describe
     from ..video import check_video_path, encode_video
 
@@ -75,9 +76,10 @@ def _run_frames(build, workers, scheduler, out: Path, video: Path | None, fps: f
     check_workers(workers, scheduler)
     if video is not None:
         video = check_video_path(video, new_folder=out, fps=fps)
-    out = prepare_output_dir(out)
-    stack, client = dask_session(workers, scheduler)
+    check_output_dir(out)
+    stack, client = dask_session(workers, scheduler)  # a bad scheduler is refused before the folder is made
     with stack:
+        out = prepare_output_dir(out)
         bar, task = progress(f"frames ({describe(client)})", len(frames), as_json)
         with bar:
             report = frames_module.run(frames, client, on_done=lambda path, rendered: bar.advance(task))
@@ -164,6 +166,7 @@ def timelapse_orbit(
     step: StepOption = "60s",
     tle: TleOption = None,
     name: NameOption = None,
+    allow_stale_tle: StaleTleOption = False,
     look: Annotated[
         str,
         typer.Option(
@@ -207,7 +210,7 @@ def timelapse_orbit(
 
     refuse_online_for_series(online)
     width, height = parse_size(size)
-    chosen = satellite(tle, name, start)
+    chosen = satellite(tle, name, start, end, allow_stale=allow_stale_tle)
     times = series(start, end, step)
     exposure = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds)
     options = {

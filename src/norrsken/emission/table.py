@@ -26,7 +26,7 @@ from numba import njit, prange
 
 from .. import checks
 from ..atmosphere import Atmosphere, atmosphere, msis_indices
-from ..cache import cache_key, cached_arrays
+from ..cache import cache_key, cached_arrays, expect
 from ..drivers import kp as kp_driver
 from ..errors import NorrskenError, OutOfRangeError
 from ..geomag import check_date
@@ -324,6 +324,27 @@ def _atmosphere_of(inputs: dict) -> Atmosphere:
     )
 
 
+def _check_table(arrays: dict[str, np.ndarray]) -> None:
+    """A cached emission table as :func:`build_table` makes it (the map kernel trusts it)."""
+    n_e, n_q = TABLE_MEAN_ENERGY_KEV.size, TABLE_ENERGY_FLUX_ERG.size
+    altitude = expect(arrays, "altitude_km", low=0.0, high=2000.0)
+    if altitude.ndim != 1 or altitude.size < 2 or not (np.diff(altitude) > 0).all():
+        raise ValueError("altitude_km is not an increasing grid")
+    expect(arrays, "mean_energy_kev", shape=(n_e,), low=0.0)
+    expect(arrays, "energy_flux_erg", shape=(n_q,), low=0.0)
+    expect(arrays, "ver_per_flux", shape=(len(LINE_KEYS), n_e, n_q, altitude.size), low=0.0)
+    expect(arrays, "ionization_per_flux", shape=(n_e, altitude.size), low=0.0)
+    if tuple(str(key) for key in arrays.get("lines", ())) != LINE_KEYS:
+        raise ValueError("lines are not this version's lines")
+
+
+def _check_columns(arrays: dict[str, np.ndarray]) -> None:
+    """A cached column table as :func:`column_arrays` makes it."""
+    shape = (len(LINE_KEYS), TABLE_MEAN_ENERGY_KEV.size, TABLE_ENERGY_FLUX_ERG.size)
+    expect(arrays, "brightness_per_flux_r", shape=shape, low=0.0)
+    expect(arrays, "height_km", shape=shape, low=0.0, high=2000.0)
+
+
 @functools.lru_cache(maxsize=16)
 def _load_or_build(inputs_json: str) -> EmissionTable:
     inputs = json.loads(inputs_json)
@@ -332,7 +353,7 @@ def _load_or_build(inputs_json: str) -> EmissionTable:
         table = build_table(_atmosphere_of(inputs))
         return {name: np.asarray(getattr(table, name)) for name in _ARRAYS}
 
-    arrays = cached_arrays("emission-table", cache_key(inputs_json), build)
+    arrays = cached_arrays("emission-table", cache_key(inputs_json), build, _check_table)
     for array in arrays.values():
         array.setflags(write=False)  # the table is shared by every caller in the process
     return EmissionTable(
@@ -435,7 +456,7 @@ def _load_or_build_columns(inputs_json: str) -> ColumnTable:
         # Straight from the atmosphere: the full table is not stored for this.
         return column_arrays(build_table(_atmosphere_of(inputs)))
 
-    arrays = cached_arrays("column-table", cache_key(inputs_json), build)
+    arrays = cached_arrays("column-table", cache_key(inputs_json), build, _check_columns)
     for array in arrays.values():
         array.setflags(write=False)
     return ColumnTable(

