@@ -18,12 +18,13 @@ from scipy import ndimage
 from typer.testing import CliRunner
 
 import norrsken
+from norrsken.atmosphere import MIN_ELEVATION_DEG
 from norrsken.cli import app
 from norrsken.color import CameraExposure, EyeExposure
 from norrsken.errors import NorrskenError, NorrskenWarning
 from norrsken.precipitation import oval
 from norrsken.render.camera import AllSkyCamera, PinholeCamera
-from norrsken.render.sky import sky, summary
+from norrsken.render.sky import brightest_lines, sky, summary
 
 sky_module = importlib.import_module("norrsken.render.sky")
 runner = CliRunner()
@@ -101,12 +102,13 @@ def test_demo_time_uses_the_embedded_kp(oslo_north):
 
 
 def test_oslo_sees_the_oval_low_in_the_north(oslo_north):
-    # Oslo lies ~5 deg south of the evening oval: its light stands low over the northern horizon
-    # (measured: 31.5 kR at azimuth 20.6 deg, elevation 0.1 deg).
+    # Oslo lies ~5 deg south of the evening oval: its light stands low over the northern horizon,
+    # as seen through the air (measured: 3.2 kR at azimuth 357.5 deg, elevation 6.5 deg; without
+    # extinction the brightest pixel was 31.5 kR at elevation 0.1 deg, on the horizon itself).
     brightest = summary(oslo_north)["brightest"][GREEN]
     assert angle_between(brightest["azimuth_deg"], 0.0) <= 30.0
-    assert brightest["elevation_deg"] < 25.0
-    assert brightest["max_r"] > 5_000  # a real aurora, not airglow (~1.5 kR at the horizon)
+    assert MIN_ELEVATION_DEG <= brightest["elevation_deg"] < 25.0
+    assert brightest["max_r"] > 2_000  # a real aurora, not airglow (0.4 kR seen looking south)
 
 
 def test_oslo_sky_is_much_brighter_to_the_north(oslo_north, oslo_south):
@@ -434,7 +436,8 @@ def test_cli_netcdf_round_trip(cli_products):
         assert ds["brightness_r"].attrs["units"] == "R"
         assert ds["brightness_r"].dims == ("line", "y", "x")
         assert ds["brightness_r"].shape[1:] == (64, 96)
-        assert float(ds["brightness_r"].sel(line=GREEN).max()) == pytest.approx(
+        # The file gives back the brightest light the command printed (as seen through the air).
+        assert brightest_lines(ds, through_air=True)[GREEN]["max_r"] == pytest.approx(
             json.loads(result.stdout)["brightest"][GREEN]["max_r"], rel=1e-6
         )
         assert ds.attrs["kp"] == pytest.approx(10 / 3)

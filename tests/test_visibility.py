@@ -7,13 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from norrsken.atmosphere import air_mass
+from norrsken.atmosphere import LINE_EXTINCTION_MAG, air_mass
 from norrsken.emission.column import column
 from norrsken.errors import NorrskenError, NorrskenWarning
 from norrsken.precipitation import oval
 from norrsken.visibility import (
     CAMERA_R,
-    EXTINCTION_MAG,
     NAKED_EYE_R,
     VERDICTS,
     forecast,
@@ -68,7 +67,7 @@ def test_overhead_column_matches_the_direct_column_computation():
     step = _at(*TROMSO, time)
     here = oval(time).interp(lat=TROMSO[0], lon=TROMSO[1])
     direct = column(time, *TROMSO, float(here["mean_energy_kev"]), float(here["energy_flux_erg"]))
-    expected = float(direct["brightness_r"].sel(line="557.7")) * 10.0 ** (-0.4 * EXTINCTION_MAG["557.7"])
+    expected = float(direct["brightness_r"].sel(line="557.7")) * 10.0 ** (-0.4 * LINE_EXTINCTION_MAG["557.7"])
     assert float(step["overhead_green_r"]) == pytest.approx(expected, rel=0.1)
 
 
@@ -120,6 +119,17 @@ def test_summary_is_json_ready_and_names_the_best_step():
     assert data["best"]["verdict"] == "overhead"
     assert data["thresholds"]["naked_eye_r"] == NAKED_EYE_R
     assert all(step["kp_source"] == "embedded CelesTrak history" for step in data["steps"])
+
+
+def test_the_best_step_is_never_in_daylight():
+    # A summer day in Rome: every step is daylight, so there is no best step (not the brightest
+    # of the daylight ones); a window into the night takes its best from the dark steps.
+    day = summary(forecast("2017-06-21T08:00Z", *ROME, end="2017-06-21T14:00Z", step="2h"))
+    assert {step["verdict"] for step in day["steps"]} == {"daylight"} and day["best"] is None
+    dusk = summary(forecast("2017-06-21T16:00Z", *ROME, end="2017-06-21T22:00Z", step="2h"))
+    verdicts = [step["verdict"] for step in dusk["steps"]]
+    assert "daylight" in verdicts and set(verdicts) != {"daylight"}
+    assert dusk["best"] is not None and dusk["best"]["verdict"] != "daylight"
 
 
 @pytest.mark.parametrize(

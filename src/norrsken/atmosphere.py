@@ -260,6 +260,16 @@ def atmosphere(
     )
 
 
+#: Clear-sky extinction of the auroral lines at a low-altitude site, mag per air mass: typical
+#: broadband values k_B ~0.3 (427.8 nm), k_V ~0.2 (557.7 nm) and k_R ~0.13 (630.0 nm); Rayleigh
+#: scattering falls as lambda^-4 (Schaefer 1993, Vistas Astron. 36, 311, gives k_V 0.2-0.3 at
+#: sea level).
+LINE_EXTINCTION_MAG = {"427.8": 0.3, "557.7": 0.2, "630.0": 0.13}
+#: Light lower than this is hidden by terrain, haze and extinction (~10 air masses at 5 deg:
+#: Kasten & Young 1989), deg.
+MIN_ELEVATION_DEG = 3.0
+
+
 def air_mass(elevation_deg: np.ndarray | float) -> np.ndarray:
     """Relative optical air mass along a line of sight at an apparent elevation (deg) above the
     horizon, 1 at the zenith and 38 at the horizon (Kasten & Young 1989, Appl. Opt. 28, 4735)."""

@@ -9,7 +9,7 @@ For every point of a latitude-longitude grid and every time step, the same judge
    overrides), each column's brightness and emission height from the
    column table (:func:`norrsken.emission.table.column_table`), seen from the observer with the
    forecast's geometry, van Rhijn gain and extinction (:func:`norrsken.visibility.seen`), hidden
-   below :data:`~norrsken.visibility.MIN_ELEVATION_DEG`.
+   below :data:`~norrsken.atmosphere.MIN_ELEVATION_DEG`.
 3. Visible to the naked eye when that light reaches :data:`~norrsken.visibility.NAKED_EYE_R` times
    the twilight and moonlight factor (:func:`norrsken.visibility.threshold_factor`); to a camera at
    :data:`~norrsken.visibility.CAMERA_R` times it.
@@ -37,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from . import geomag
+from .atmosphere import MIN_ELEVATION_DEG
 from .drivers import kp as kp_driver
 from .emission.table import LAT_STEP_DEG, LON_STEP_DEG, check_times, column_table
 from .ephemeris import body_position_ecef_km, sky_bodies
@@ -46,7 +47,7 @@ from .precipitation.model import OvalModel
 from .precipitation.oval import get_model, grid_axes
 from .tasks import as_finished
 from .times import DurationLike, TimeLike, duration_s, iso_utc, series
-from .visibility import CAMERA_R, DAYLIGHT_SUN_DEG, MIN_ELEVATION_DEG, NAKED_EYE_R, seen, threshold_factor
+from .visibility import CAMERA_R, DAYLIGHT_SUN_DEG, NAKED_EYE_R, seen, threshold_factor
 
 #: Spacing of the footprint grid (the oval model's own 0.5 deg cells).
 FOOTPRINT_RESOLUTION_DEG = 0.5

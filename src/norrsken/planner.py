@@ -21,6 +21,7 @@ import xarray as xr
 
 from . import checks, geomag, orbit
 from .ephemeris import sky_bodies
+from .errors import NorrskenError
 from .geometry import EARTH_RADIUS_KM, Region, central_angle_deg, direction_from_enu, enu_basis, unit_vectors
 from .precipitation.model import OvalModel
 from .precipitation.oval import get_model, grid_axes
@@ -199,10 +200,18 @@ def opportunities(
     )
 
 
+def check_min_power(min_power_gw: object) -> float:
+    """``min_power_gw`` as a float: a finite number of GW, not negative."""
+    number = checks.real("min_power_gw", min_power_gw)
+    if number < 0.0:
+        raise NorrskenError(f"min_power_gw must be 0 GW or more, got {number:g}", parameter="min_power_gw")
+    return number
+
+
 def best_per_pass(ds: xr.Dataset, min_power_gw: float = MIN_POWER_GW) -> list[Opportunity]:
     """The best moment of each pass (consecutive scored steps with more than ``min_power_gw`` in
     view), ranked by power, best first."""
-    min_power_gw = checks.real("min_power_gw", min_power_gw)
+    min_power_gw = check_min_power(min_power_gw)
     good = ds["scored"].values & (ds["power_gw"].values > min_power_gw)
     # Runs of consecutive good steps.
     edges = np.diff(np.concatenate([[0], good.astype(np.int8), [0]]))

@@ -16,7 +16,7 @@ For each time step (30 min by default):
 4. Seen from the observer, each column's light stands at its emission height above its
    footprint: elevation from the spherical geometry, brightness times the van Rhijn factor
    1 / sqrt(1 - (R cos(el) / (R + h))^2) of a horizontally extended layer, dimmed by the
-   extinction of the air below (Kasten & Young 1989 air mass, :data:`EXTINCTION_MAG`). Light
+   extinction of the air below (Kasten & Young 1989 air mass, :data:`LINE_EXTINCTION_MAG`). Light
    below :data:`MIN_ELEVATION_DEG` is hidden by terrain. Without extinction the van Rhijn gain
    would put the "brightest aurora" on the horizon whenever the oval reaches it; with it the
    brightest light seen sits where a watcher finds it, 10-40 deg up toward the oval.
@@ -39,7 +39,7 @@ import numpy as np
 import xarray as xr
 
 from . import checks, geomag
-from .atmosphere import transmission
+from .atmosphere import LINE_EXTINCTION_MAG, MIN_ELEVATION_DEG, transmission
 from .drivers import kp as kp_driver
 from .emission.table import column_table
 from .ephemeris import DARKNESS_LIMITS_DEG, darkness_class, sky_bodies
@@ -56,13 +56,6 @@ NAKED_EYE_R = 1000.0
 #: 557.7 nm a camera records above the night sky, R: a few seconds at ISO 3200 and f/2.8 lift
 #: ~200 R of green clearly above the ~250 R green airglow and the continuum.
 CAMERA_R = 200.0
-#: Light lower than this is hidden by terrain, haze and extinction (~10 air masses at 5 deg:
-#: Kasten & Young 1989), deg.
-MIN_ELEVATION_DEG = 3.0
-#: Clear-sky extinction at a low-altitude site, mag per air mass: ~0.2 in V for 557.7 nm and
-#: ~0.13 in R for 630.0 nm (Rayleigh scattering falls as lambda^-4; Schaefer 1993, Vistas Astron.
-#: 36, 311, gives k_V 0.2-0.3 at sea level).
-EXTINCTION_MAG = {"557.7": 0.2, "630.0": 0.13}
 #: Naked-eye aurora is "low" below this elevation and "high" above it, deg.
 HIGH_ELEVATION_DEG = 30.0
 #: The column straight overhead counts as "overhead" aurora when it reaches the naked-eye threshold.
@@ -109,12 +102,12 @@ def seen(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Elevation (deg) of light at ``height_km`` (line, ...) above a footprint ``distance_deg``
     away, and the factor from column to seen brightness: the van Rhijn gain of a layer at that
-    height times the extinction (:data:`EXTINCTION_MAG`) of the air below."""
+    height times the extinction (:data:`LINE_EXTINCTION_MAG`) of the air below."""
     gamma = np.radians(distance_deg)
     ratio = EARTH_RADIUS_KM / (EARTH_RADIUS_KM + height_km)
     elevation = np.arctan2(np.cos(gamma) - ratio, np.sin(gamma))
     van_rhijn = 1.0 / np.sqrt(np.maximum(1.0 - (ratio * np.cos(elevation)) ** 2, 1e-6))
-    k = np.array([EXTINCTION_MAG[key] for key in lines]).reshape(-1, *([1] * (height_km.ndim - 1)))
+    k = np.array([LINE_EXTINCTION_MAG[key] for key in lines]).reshape(-1, *([1] * (height_km.ndim - 1)))
     elevation = np.degrees(elevation)
     return elevation, van_rhijn * transmission(elevation, k)
 
@@ -295,7 +288,7 @@ def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, prob
         row[f"{prefix}azimuth_deg"] = float(grid.azimuth_deg[j]) if light[k][j] > 0 else math.nan
         row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if light[k][j] > 0 else math.nan
     # Straight overhead: the column itself, through one air mass.
-    row["overhead_green_r"] = float(brightness[0, 0].max() * transmission(90.0, EXTINCTION_MAG["557.7"]))
+    row["overhead_green_r"] = float(brightness[0, 0].max() * transmission(90.0, LINE_EXTINCTION_MAG["557.7"]))
     factor = threshold_factor(sun, moon, illumination)
     row["threshold_factor"] = factor
     row["verdict"] = verdict(row["green_r"], row["elevation_deg"], row["overhead_green_r"], sun, factor)
@@ -303,7 +296,8 @@ def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, prob
 
 
 def summary(ds: xr.Dataset) -> dict:
-    """The forecast as plain JSON-ready data: the place, the thresholds and one record per step."""
+    """The forecast as plain JSON-ready data: the place, the thresholds, one record per step and
+    the best of them (``None`` when every step is in daylight)."""
 
     def clean(value):
         if isinstance(value, float | np.floating):
@@ -315,7 +309,9 @@ def summary(ds: xr.Dataset) -> dict:
         record: dict[Hashable, Any] = {"time": iso_utc(ds["time"].values[i])}
         record.update({key: clean(ds[key].values[i]) for key in ds.data_vars})
         steps.append(record)
-    best = max(range(len(steps)), key=lambda i: (VERDICTS.index(steps[i]["verdict"]), steps[i]["green_r"] or 0.0))
+    # The best step is the best verdict, then the brightest green; a daylight step never is.
+    dark = [step for step in steps if step["verdict"] != "daylight"]
+    best = max(dark, key=lambda step: (VERDICTS.index(step["verdict"]), step["green_r"] or 0.0), default=None)
     return {
         "lat": ds.attrs["lat"],
         "lon": ds.attrs["lon"],
@@ -327,6 +323,6 @@ def summary(ds: xr.Dataset) -> dict:
             "min_elevation_deg": MIN_ELEVATION_DEG,
             "high_elevation_deg": HIGH_ELEVATION_DEG,
         },
-        "best": steps[best],
+        "best": best,
         "steps": steps,
     }

@@ -56,7 +56,7 @@ def passes_command(
     as_json: JsonOption = False,
 ) -> None:
     """ISS aurora photo opportunities: the satellite in the dark with the aurora in view, ranked."""
-    from .. import checks, planner
+    from .. import planner
     from ..io import check_output_dir, prepare_output_dir, write_png
     from ..render.camera import PinholeCamera, parse_size
     from ..render.orbital import DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
@@ -65,7 +65,7 @@ def passes_command(
     box = region(area)
     width, height = parse_size(size)
     given = indices(kp, f107, f107a, ap)
-    checks.real("min_power_gw", min_score)  # before the scoring, which takes seconds
+    planner.check_min_power(min_score)  # before the scoring, which takes seconds
     chosen = satellite(tle, name, start, end, allow_stale=allow_stale_tle)
     if render:
         check_output_dir(out)

@@ -19,6 +19,7 @@ import xarray as xr
 
 from .. import checks
 from .. import field as field_module
+from ..atmosphere import LINE_EXTINCTION_MAG, MIN_ELEVATION_DEG, transmission
 from ..color import CameraExposure, Exposure, EyeExposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
 from ..ephemeris import icrs_to_ecef, sky_bodies
@@ -238,7 +239,7 @@ def summary(ds: xr.Dataset) -> dict:
     out["sun_elevation_deg"] = round(ds.attrs["sun_elevation_deg"], 2)
     out["moon_elevation_deg"] = round(ds.attrs["moon_elevation_deg"], 2)
     out["moon_illumination"] = round(ds.attrs["moon_illumination"], 3)
-    out["brightest"] = brightest_lines(ds)
+    out["brightest"] = brightest_lines(ds, through_air=True)
     return out
 
 
@@ -251,11 +252,21 @@ def _stars_and_moon(camera: Camera, origin: np.ndarray, enu: np.ndarray, moment,
     return continuum
 
 
-def brightest_lines(ds: xr.Dataset) -> dict:
-    """For 427.8, 557.7 and 630.0 nm: the brightest pixel's radiance (R) and its direction."""
+def brightest_lines(ds: xr.Dataset, through_air: bool = False) -> dict:
+    """For 427.8, 557.7 and 630.0 nm: the brightest pixel's radiance (R) and its direction.
+
+    With ``through_air`` (a view from the ground), the radiance as seen through the air below
+    (:data:`~norrsken.atmosphere.LINE_EXTINCTION_MAG`) and only at or above
+    :data:`~norrsken.atmosphere.MIN_ELEVATION_DEG`: the long slant path through the emitting
+    layer makes the unextinguished light brightest right at the horizon, where nobody sees it.
+    """
     lines = {}
+    elevation = ds["elevation_deg"].values
     for key in ("427.8", "557.7", "630.0"):
         image = ds["brightness_r"].sel(line=key).values
+        if through_air:
+            seen = elevation >= MIN_ELEVATION_DEG
+            image = np.where(seen, image * transmission(np.where(seen, elevation, 90.0), LINE_EXTINCTION_MAG[key]), np.nan)
         if not np.isfinite(image).any():
             continue
         j, i = np.unravel_index(np.nanargmax(image), image.shape)
