@@ -75,3 +75,51 @@ def test_numba_kernels_are_cached_in_the_cache_dir(tmp_path):
     assert folder.parent == tmp_path / "numba"
     # Named by the sources: a kernel inlining helpers from another module must not outlive them.
     assert folder.name == cache._source_digest()
+
+
+def _entry(folder: Path, name: str, megabytes: float, age_s: float) -> Path:
+    import os
+    import time
+
+    path = folder / name
+    if name.endswith(".npz"):
+        path.write_bytes(b"\0" * int(megabytes * 2**20))
+    else:
+        path.mkdir(parents=True)
+        (path / "kernel.nbc").write_bytes(b"\0" * int(megabytes * 2**20))
+    stamp = time.time() - age_s
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_the_least_recently_used_entries_go_when_the_cache_is_full(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORRSKEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NORRSKEN_CACHE_MAX_MB", "3.5")
+    oldest = _entry(tmp_path, "emission-table-a.npz", 1.0, 400)
+    old_kernels = _entry(tmp_path, "numba/0ld50urce000", 1.0, 300)
+    used = _entry(tmp_path, "aacgm-grid-b.npz", 1.0, 200)
+    recent = _entry(tmp_path, "column-table-c.npz", 1.0, 100)
+    current = cache.numba_cache_dir(tmp_path)
+    (current / "kernel.nbc").write_bytes(b"\0" * 2**20)
+    _entry(tmp_path, "swpc", 0.0, 1000)  # the feeds' copies are never evicted
+    # A hit marks the file as used now; then a new 1 MB file makes 6 MB: three must go.
+    np.savez(used, x=np.ones(2**17))  # 1 MB
+    cache.cached_arrays("aacgm-grid", "b", lambda: {"x": np.zeros(3)})
+    new = cache.cached_arrays("emission-table", "d", lambda: {"x": np.zeros(2**17)})  # 1 MB
+    assert new["x"].size == 2**17
+    left = {path.name for path in tmp_path.iterdir()}
+    assert not oldest.exists() and not old_kernels.exists() and not recent.exists()
+    assert used.exists() and current.exists() and (tmp_path / "emission-table-d.npz").exists()
+    assert "swpc" in left
+
+
+def test_the_cache_bound_is_configurable(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORRSKEN_CACHE_MAX_MB", "0")
+    assert cache.limit_bytes() == float("inf")
+    _entry(tmp_path, "t-a.npz", 2.0, 100)
+    assert cache.evict(tmp_path) == []
+    monkeypatch.delenv("NORRSKEN_CACHE_MAX_MB")
+    assert cache.limit_bytes() == cache.DEFAULT_LIMIT_MB * 2**20
+    monkeypatch.setenv("NORRSKEN_CACHE_MAX_MB", "lots")
+    with pytest.raises(norrsken.NorrskenError, match="NORRSKEN_CACHE_MAX_MB must be a number of MB"):
+        cache.limit_bytes()

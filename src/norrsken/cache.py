@@ -3,6 +3,8 @@
 Everything cached is derived data that can be rebuilt, so the cache is best-effort: a file that
 fails to load is rebuilt, a folder that cannot be written is skipped, and concurrent processes
 never see each other's half-written files (each writes a private temporary file, then renames it).
+The folder is bounded (:data:`DEFAULT_LIMIT_MB`, ``NORRSKEN_CACHE_MAX_MB``): after each new file
+the least recently used entries are deleted until it fits.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import atexit
 import contextlib
 import hashlib
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -22,12 +25,16 @@ from typing import BinaryIO
 import numpy as np
 import platformdirs
 
+from .errors import NorrskenError
 from .version import __version__
 
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of any cached file changes.
 CACHE_FORMAT = "1"
+#: Default bound of the cache folder, MB (``NORRSKEN_CACHE_MAX_MB`` overrides it; 0: no bound).
+#: A night's emission tables and AACGM grids take 30-60 MB, the compiled kernels ~3 MB.
+DEFAULT_LIMIT_MB = 400.0
 # The process's umask (reading it means setting it; restored at once, at import).
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -109,6 +116,7 @@ def cached_arrays(
             loaded = {k: z[k] for k in z.files}
         if check is not None:
             check(loaded)
+        _touch(path)
         return loaded
     except FileNotFoundError:
         pass
@@ -122,7 +130,71 @@ def cached_arrays(
         write_atomic(path, lambda fh: np.savez(fh, allow_pickle=False, **arrays))
     except OSError as exc:
         log.info("could not write cache file %s (%s)", path, exc)
+    else:
+        evict(folder, keep=path)
     return arrays
+
+
+def _touch(path: Path) -> None:
+    """Mark a cache entry as used now (its modification time is the LRU clock: access times are
+    often not kept)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def limit_bytes() -> float:
+    """The cache folder's bound in bytes: ``NORRSKEN_CACHE_MAX_MB`` or :data:`DEFAULT_LIMIT_MB`
+    (0 or less: no bound)."""
+    text = os.environ.get("NORRSKEN_CACHE_MAX_MB", "")
+    try:
+        megabytes = float(text) if text else DEFAULT_LIMIT_MB
+    except ValueError:
+        raise NorrskenError(
+            f"NORRSKEN_CACHE_MAX_MB must be a number of MB, got {text!r}", parameter="NORRSKEN_CACHE_MAX_MB"
+        ) from None
+    return megabytes * 2**20 if megabytes > 0 and math.isfinite(megabytes) else math.inf
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
+    return path.stat().st_size
+
+
+def evict(folder: Path, keep: Path | None = None) -> list[Path]:
+    """Delete the least recently used entries of the cache ``folder`` until it is within
+    :func:`limit_bytes`, and return them.
+
+    Entries are the cached arrays (``*.npz``) and the kernel folders of other source versions
+    (``numba/<digest>``); never ``keep``, this version's kernels or the SWPC copies (a few kB, and
+    the only record of a feed fetched earlier). Other processes may delete the same entry at the
+    same time: whatever is gone already is skipped.
+    """
+    limit = limit_bytes()
+    if math.isinf(limit):
+        return []
+    current = folder / "numba" / _source_digest()
+    entries: list[tuple[float, int, Path]] = []
+    for path in [*folder.glob("*.npz"), *(folder / "numba").glob("*")]:
+        if path == keep or path == current:
+            continue
+        with contextlib.suppress(OSError):
+            entries.append((path.stat().st_mtime, _size(path), path))
+    kept = sum(size for _, size, _ in entries)
+    with contextlib.suppress(OSError):
+        kept += _size(keep) if keep is not None else 0
+        kept += _size(current) if current.exists() else 0
+    removed = []
+    for _, size, path in sorted(entries):
+        if kept <= limit:
+            break
+        with contextlib.suppress(OSError):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path)
+        kept -= size
+    if removed:
+        log.info("cache over %.0f MB: removed %d least recently used entries", limit / 2**20, len(removed))
+    return removed
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
@@ -187,6 +259,7 @@ def configure_numba_cache() -> None:
 
     try:
         folder = numba_cache_dir(cache_dir())
+        _touch(folder)
     except OSError as exc:
         folder = Path(tempfile.mkdtemp(prefix="norrsken-numba-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)

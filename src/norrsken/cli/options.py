@@ -33,6 +33,7 @@ _FLAGS = {
     "resolution_deg": "--resolution",
     "threshold_erg": "--threshold",
     "adaptive": "--exact",
+    "preview": "--preview",
     "mean_energy_kev": "--mean-energy",
     "energy_flux_erg": "--flux",
     "altitude_km": "--altitude",
@@ -107,6 +108,10 @@ BackgroundOption = Annotated[bool, typer.Option("--background/--no-background", 
 StarsOption = Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")]
 GridOption = Annotated[bool, typer.Option("--grid", help="Draw an altitude/azimuth grid.")]
 ExactOption = Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")]
+PreviewOption = Annotated[
+    bool,
+    typer.Option("--preview", help="A fast approximate picture (coarser field and steps, half the pixels traced)."),
+]
 DaylightOption = Annotated[
     bool, typer.Option("--daylight-ok", help="Render even with the Sun above -6 deg, as if it were night.")
 ]

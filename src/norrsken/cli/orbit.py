@@ -26,6 +26,7 @@ from .options import (
     OrbitFocalOption,
     OrbitIsoOption,
     OrbitSecondsOption,
+    PreviewOption,
     SeedOption,
     StaleTleOption,
     StarsOption,
@@ -74,6 +75,7 @@ def orbit_command(
     stars: StarsOption = True,
     airglow: AirglowOption = True,
     exact: ExactOption = False,
+    preview: PreviewOption = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("norrsken-orbit.png"),
     netcdf: Annotated[
         Path | None, typer.Option("--netcdf", help="Also write line radiances (R) and continuum layers as NetCDF.")
@@ -112,7 +114,7 @@ def orbit_command(
         ds = orbit_view(
             time, lat, lon, alt, camera=camera, indices=indices(kp, f107, f107a, ap), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=exposure, airglow=airglow,
-            cities=cities, stars=stars, adaptive=not exact,
+            cities=cities, stars=stars, adaptive=not exact, preview=preview,
         )
     result = orbit_summary(ds)
     result["satellite"] = {

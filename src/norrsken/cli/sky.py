@@ -31,6 +31,7 @@ from .options import (
     KpOption,
     ModelOption,
     OnlineOption,
+    PreviewOption,
     SecondsOption,
     SeedOption,
     StarsOption,
@@ -75,6 +76,7 @@ def sky(
     stars: StarsOption = True,
     grid: GridOption = False,
     exact: ExactOption = False,
+    preview: PreviewOption = False,
     daylight_ok: DaylightOption = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("norrsken-sky.png"),
     netcdf: Annotated[
@@ -97,7 +99,7 @@ def sky(
         ds = render_sky(
             time, lat, lon, camera=view, indices=indices(kp, f107, f107a, ap), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=observer, airglow=airglow,
-            background=background, stars=stars, grid=grid, adaptive=not exact, daylight_ok=daylight_ok,
+            background=background, stars=stars, grid=grid, adaptive=not exact, preview=preview, daylight_ok=daylight_ok,
         )
     result = summary(ds)
     keys = ("time", "lat", "lon", "kp", "kp_source", "camera", "exposure", "structure", "seed")

@@ -34,7 +34,7 @@ from ..geometry import (
 from ..precipitation import OvalModel
 from ..times import TimeLike, to_utc
 from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera
-from .raymarch import line_radiance_image
+from .raymarch import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
 from .scene import (
     CITY_LIGHT,
     CONTINUA,
@@ -130,6 +130,7 @@ def orbit_view(
     cities: bool = True,
     stars: bool = True,
     adaptive: bool = True,
+    preview: bool = False,
 ) -> xr.Dataset:
     """Render the view from a satellite at (``lat``, ``lon``, ``altitude_km``) at ``time``.
 
@@ -159,6 +160,9 @@ def orbit_view(
     adaptive
         Interpolate the aurora between traced pixels where they agree (see
         :func:`~norrsken.render.raymarch.line_radiance_image`).
+    preview
+        A fast approximate picture: a coarser field grid, every other pixel traced with longer
+        steps and the rest interpolated (see :func:`norrsken.render.sky.sky`).
 
     Returns
     -------
@@ -182,6 +186,7 @@ def orbit_view(
         )
     exposure = DEFAULT_EXPOSURE if exposure is None else exposure
     check_frame(camera, exposure, PinholeCamera, "a PinholeCamera for an orbital view")
+    check_quality(adaptive, preview)
     timing = {}
 
     started = clock.perf_counter()
@@ -196,13 +201,15 @@ def orbit_view(
         structure=structure,
         seed=seed,
         airglow=airglow,
-        cell_km=CELL_KM,
+        cell_km=CELL_KM * (PREVIEW_CELL_FACTOR if preview else 1.0),
     )
     enu = enu_basis(lat, lon)
     origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     rays_enu = camera.rays_enu()
     rays = rays_enu @ enu
-    brightness = line_radiance_image(emission, origin, rays, adaptive=adaptive, tolerance=ADAPTIVE_TOLERANCE)
+    brightness = line_radiance_image(
+        emission, origin, rays, adaptive=adaptive, tolerance=ADAPTIVE_TOLERANCE, preview=preview
+    )
     brightness = np.nan_to_num(brightness, nan=0.0)
     timing["aurora"] = clock.perf_counter() - started
 

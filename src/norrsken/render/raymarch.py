@@ -25,8 +25,10 @@ spherical Earth (a ray that meets the ground ends there), then VER from
 
 from __future__ import annotations
 
+import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -36,6 +38,8 @@ from .. import checks
 from ..errors import NorrskenError
 from ..field import KM_PER_DEG, SHELL_KM, EmissionField, PackedField, sample
 from ..geometry import EARTH_RADIUS_KM
+
+log = logging.getLogger(__name__)
 
 #: Vertical step limit at 80 km and its growth with altitude (km per km).
 VERTICAL_STEP_KM = 3.0
@@ -173,6 +177,18 @@ def _march(pf, origin, rays, out, ver_a, ver_b, acc, first_block, block_stride, 
                 out[i, k] = 0.1 * pf.line_factor[k] * acc[pf.line_basis[k]]
 
 
+def announce_compilation() -> None:
+    """Say, before the ray marcher is first called in a process, when it has to be compiled
+    (no machine code of it in numba's cache: a fresh install or a new version): that takes
+    20-30 s, once, and a first picture would otherwise seem to hang."""
+    if _march.signatures:  # loaded or compiled already in this process
+        return
+    folder = Path(numba.config.CACHE_DIR or ".")
+    # numba's cache layout: <CACHE_DIR>/<package folder>_<hash>/<module>.<function>-<line>.pyXY.nbi
+    if not any(folder.glob(f"*/raymarch._march-*.py{numba.core.utils.PYVERSION[0]}{numba.core.utils.PYVERSION[1]}.nbi")):
+        log.warning("compiling the renderer (once per install; 20-30 s)")
+
+
 def threads() -> int:
     """Threads the renderer uses: numba's setting (NUMBA_NUM_THREADS, default: all cores)."""
     return max(1, numba.get_num_threads())
@@ -221,6 +237,7 @@ def line_radiance(
     result = np.empty((traced.shape[0], packed.line_basis.size), dtype=np.float32)
     n_threads = min(threads(), max(1, traced.shape[0] // BLOCK))
     n_basis = packed.table.shape[-1]
+    announce_compilation()
 
     def run(thread: int) -> None:
         ver_a, ver_b, acc = np.empty(n_basis), np.empty(n_basis), np.empty(n_basis)
@@ -240,6 +257,17 @@ def line_radiance(
 #: the neighbours agree within this fraction of the largest of them plus ADAPTIVE_FLOOR_R.
 ADAPTIVE_TOLERANCE = 0.05
 ADAPTIVE_FLOOR_R = 1.0
+#: A preview traces only every other pixel in both directions, with steps this many times those
+#: of a full render, and interpolates every pixel in between (its error: tests/test_raymarch.py).
+PREVIEW_STEP_SCALE = 2.0
+#: ... and the emission field's grid of a preview is this many times coarser.
+PREVIEW_CELL_FACTOR = 2.0
+
+
+def check_quality(adaptive: bool, preview: bool) -> None:
+    """Refuse a ``preview`` that is also to trace every pixel (``adaptive=False``)."""
+    if preview and not adaptive:
+        raise NorrskenError("a preview interpolates between traced pixels and an exact picture traces every pixel: choose one", parameter="preview")
 
 
 def line_radiance_image(
@@ -250,6 +278,7 @@ def line_radiance_image(
     adaptive: bool = True,
     step_scale: float = 1.0,
     tolerance: float = ADAPTIVE_TOLERANCE,
+    preview: bool = False,
 ) -> np.ndarray:
     """Brightness (Rayleigh) of every line for an image of rays (H, W, 3).
 
@@ -261,6 +290,10 @@ def line_radiance_image(
     circle are traced in full. A feature narrower than two pixels that neither neighbour sees can
     be missed: use ``adaptive=False`` for exact per-pixel values.
 
+    A ``preview`` (for thumbnails and a web page) interpolates every pixel in between, traced or
+    not, and steps :data:`PREVIEW_STEP_SCALE` times longer: about a quarter of the rays at a
+    fraction of the samples each.
+
     Returns
     -------
     ndarray float32 (H, W, n_lines)
@@ -268,11 +301,14 @@ def line_radiance_image(
     rays = np.asarray(rays_ecef, dtype=float)
     if rays.ndim != 3 or rays.shape[-1] != 3:
         raise NorrskenError(f"rays must have shape (H, W, 3), got {rays.shape}")
-    if not adaptive:
+    if preview:
+        step_scale, tolerance = PREVIEW_STEP_SCALE, math.inf
+    elif not adaptive:
         return line_radiance(field, origin_ecef_km, rays, step_scale=step_scale)
-    tolerance = checks.real("tolerance", tolerance)
-    if not 0.0 < tolerance <= 0.5:
-        raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance:g}", parameter="tolerance")
+    else:
+        tolerance = checks.real("tolerance", tolerance)
+        if not 0.0 < tolerance <= 0.5:
+            raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance:g}", parameter="tolerance")
     height, width = rays.shape[:2]
     packed = field.packed if isinstance(field, EmissionField) else field
     out = np.full((height, width, packed.line_basis.size), np.nan, dtype=np.float32)

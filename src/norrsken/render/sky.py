@@ -30,7 +30,7 @@ from ..times import TimeLike, to_utc
 from . import scene
 from .camera import AllSkyCamera, Camera
 from .overlay import draw_overlay
-from .raymarch import line_radiance_image
+from .raymarch import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
 
 #: Largest picture, pixels (a 4K UHD frame fits): a frame takes ~280 bytes a pixel at its peak
 #: (rays, radiances, directions, colour), so this keeps it under ~2.3 GiB.
@@ -39,6 +39,8 @@ MAX_PIXELS = 8_500_000
 MAX_OBSERVER_KM = 20.0
 #: The Sun must be at least this far below the horizon, deg (end of civil twilight).
 SUN_LIMIT_DEG = -6.0
+#: Field grid spacing of a ground view at the observer, km.
+GROUND_CELL_KM = 10.0
 #: The ``model`` attribute of a picture: the physics behind it.
 MODEL_TEXT = "norrsken: Zhang & Paxton (2008) oval, Fang et al. (2010) ionization, NRLMSIS 2.1"
 
@@ -114,6 +116,7 @@ def sky(
     grid: bool = False,
     altitude_km: float = 0.0,
     adaptive: bool = True,
+    preview: bool = False,
     daylight_ok: bool = False,
 ) -> xr.Dataset:
     """Render the sky over (``lat``, ``lon``) at ``time`` through ``camera``.
@@ -150,6 +153,10 @@ def sky(
     adaptive
         Interpolate pixels between traced neighbours that agree within 5 %
         (:func:`~norrsken.render.raymarch.line_radiance_image`); False traces every pixel.
+    preview
+        A fast approximate picture (thumbnails, a web page): a field grid twice as coarse, every
+        other pixel traced with longer steps and the rest interpolated (at 512 x 512 all-sky:
+        median 1 %, 90th percentile ~5 % from the full render; tests/test_raymarch.py).
     daylight_ok
         Render even with the Sun above -6 deg (the sky is then drawn as if it were night).
 
@@ -166,6 +173,7 @@ def sky(
     camera = AllSkyCamera(1024, 1024) if camera is None else camera
     exposure = CameraExposure() if exposure is None else exposure
     check_frame(camera, exposure, Camera, "a PinholeCamera or an AllSkyCamera")
+    check_quality(adaptive, preview)
     bodies = sky_bodies(moment, lat, lon, altitude_km)
     if bodies.sun_elevation_deg > SUN_LIMIT_DEG and not daylight_ok:
         raise NorrskenError(
@@ -185,11 +193,12 @@ def sky(
         structure=structure,
         seed=seed,
         airglow=airglow,
+        cell_km=GROUND_CELL_KM * (PREVIEW_CELL_FACTOR if preview else 1.0),
     )
     enu = enu_basis(lat, lon)
     origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     rays = camera.rays_enu()
-    brightness = line_radiance_image(emission, origin, rays @ enu, adaptive=adaptive)
+    brightness = line_radiance_image(emission, origin, rays @ enu, adaptive=adaptive, preview=preview)
 
     azimuth, elevation = direction_from_enu(rays)
     # The geometric horizon of a raised observer dips below 0 deg.
@@ -221,6 +230,7 @@ def sky(
             "seed": int(seed),
             "airglow": int(airglow),
             "adaptive": int(adaptive),
+            "preview": int(preview),
             "sun_elevation_deg": bodies.sun_elevation_deg,
             "darkness": bodies.darkness,
             "moon_elevation_deg": bodies.moon_elevation_deg,
