@@ -31,11 +31,6 @@ from .io import (
 from .plots import plot
 from .precipitation import edges, oval
 from .precipitation.products import BOUNDARY_FLUX_ERG, oval_summary
-from .render.camera import PinholeCamera
-from .render.orbital import DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
-from .render.orbital import summary as orbit_summary
-from .render.sky import sky
-from .render.sky import summary as sky_summary
 from .times import TimeLike, to_utc
 
 
@@ -121,6 +116,13 @@ def demo(
     dict
         The summary written to ``summary.json``, with every file under ``files``.
     """
+    # The renderers (and colour-science, ~0.7 s to import) only here: `norrsken oval` needs none.
+    from .render.camera import PinholeCamera
+    from .render.orbital import DEFAULT_FOCAL_LENGTH_MM, limb_elevation, orbit_view
+    from .render.orbital import summary as orbit_summary
+    from .render.sky import sky
+    from .render.sky import summary as sky_summary
+
     steps = 5
 
     def step(number: int, text: str) -> None:
