@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from importlib import resources
 
 import numpy as np
@@ -160,8 +160,17 @@ def coupling_at(time: TimeLike, hours: Hours | None = None) -> float:
     return weighted_coupling(values, elapsed - current)
 
 
-def _user_wind(value: object) -> tuple[float, float, float, float]:
-    """A solar wind given by hand (``"V,BY,BZ,N"`` or four numbers), checked."""
+def check_coupling(dphi: object) -> float:
+    """dPhi/dt as a float: finite and not negative, (km/s)^4/3 nT^2/3."""
+    value = checks.real("dphi", dphi, unit="(km/s)^4/3 nT^2/3")
+    if value < 0.0:
+        raise NorrskenError(f"dphi must not be negative, got {value:g}", parameter="dphi")
+    return value
+
+
+def check_wind(value: object) -> tuple[float, float, float, float]:
+    """A solar wind given by hand (``"V,BY,BZ,N"`` or four numbers) as floats: a positive speed
+    (km/s) and density (cm^-3), By and Bz (nT, GSM) within +-500 nT."""
     parts: Iterable = value.split(",") if isinstance(value, str) else value  # type: ignore[assignment]
     try:
         speed, by, bz, density = (float(part) for part in parts)
@@ -170,24 +179,30 @@ def _user_wind(value: object) -> tuple[float, float, float, float]:
             f"solar_wind must be V,BY,BZ,N (km/s, nT GSM, nT GSM, cm^-3), e.g. 450,-2,-5,6, got {value!r}",
             parameter="solar_wind",
         ) from None
-    speed = checks.positive("solar wind speed", speed, "km/s")
-    by = checks.real("solar wind By", by, (-500.0, 500.0), "nT")
-    bz = checks.real("solar wind Bz", bz, (-500.0, 500.0), "nT")
-    density = checks.positive("solar wind density", density, "cm^-3")
+    speed = checks.positive("solar_wind speed", speed, "km/s")
+    by = checks.real("solar_wind By", by, (-500.0, 500.0), "nT")
+    bz = checks.real("solar_wind Bz", bz, (-500.0, 500.0), "nT")
+    density = checks.positive("solar_wind density", density, "cm^-3")
     return speed, by, bz, density
 
 
-def coupling_now(time: TimeLike, indices: object = None, *, online: bool = False) -> tuple[float, str]:
+def coupling_now(
+    time: TimeLike,
+    *,
+    dphi: float | None = None,
+    solar_wind: str | tuple[float, float, float, float] | None = None,
+    online: bool = False,
+) -> tuple[float, str]:
     """The coupling dPhi/dt at ``time`` and where it came from.
 
     Parameters
     ----------
     time
         UTC time.
-    indices
-        Overrides: a mapping (or an :class:`~norrsken.drivers.kp.Indices`) with ``dphi`` (the
-        coupling itself) or ``solar_wind`` (``"V,BY,BZ,N"`` or a 4-sequence, taken as steady for
-        the 4 hours); other keys are ignored here.
+    dphi
+        The coupling itself, given by hand.
+    solar_wind
+        A solar wind given by hand (``"V,BY,BZ,N"`` or four numbers), held for the 4 hours.
     online
         Accepted for the model seam; the live SWPC solar wind is not used yet, so the embedded
         OMNI hours answer.
@@ -196,15 +211,13 @@ def coupling_now(time: TimeLike, indices: object = None, *, online: bool = False
     ------
     SolarWindGap
         Where neither an override nor the embedded hours give a value (before 2011, after the
-        files' end, or a gap of more than one of the 4 hours).
+        files' end, or fewer than 3 valid hours of the 4).
     """
     time = to_utc(time)
-    given = _overrides(indices)
-    if given.get("dphi") is not None:
-        value = checks.real("dphi", given["dphi"], (0.0, 1e6), "(km/s)^4/3 nT^2/3")
-        return value, USER_SOURCE
-    if given.get("solar_wind") is not None:
-        speed, by, bz, _ = _user_wind(given["solar_wind"])
+    if dphi is not None:
+        return check_coupling(dphi), USER_SOURCE
+    if solar_wind is not None:
+        speed, by, bz, _ = check_wind(solar_wind)
         return float(newell_coupling(speed, by, bz)), f"{USER_SOURCE}: solar wind V={speed:g} km/s By={by:g} Bz={bz:g} nT"
     hours = embedded()
     value = coupling_at(time, hours)
@@ -212,19 +225,11 @@ def coupling_now(time: TimeLike, indices: object = None, *, online: bool = False
         where = (
             f"the embedded OMNI hours cover {hours.start:%Y-%m-%d} to {hours.end:%Y-%m-%d}"
             if not hours.start <= time < hours.end + HOUR
-            else "fewer than 3 of the 4 hours before it have solar-wind data (an OMNI gap)"
+            else "fewer than 3 of the 4 hours up to it have solar-wind data (an OMNI gap)"
         )
         raise SolarWindGap(
             f"no solar wind for {time:%Y-%m-%dT%H:%MZ}: {where}",
             parameter="time",
-            hint={"dphi": "give the coupling yourself", "solar_wind": "give the solar wind yourself", "model": "use the Kp model"},
+            hint={"dphi": "give the coupling yourself", "solar_wind": "give the solar wind yourself"},
         )
     return value, OMNI_SOURCE
-
-
-def _overrides(indices: object) -> Mapping[str, object]:
-    if indices is None:
-        return {}
-    if isinstance(indices, Mapping):
-        return indices
-    return {name: getattr(indices, name, None) for name in ("dphi", "solar_wind")}

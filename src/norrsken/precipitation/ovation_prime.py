@@ -36,8 +36,8 @@ from typing import Literal
 import numpy as np
 
 from .. import checks
+from ..drivers import kp as kp_driver
 from ..drivers import solarwind
-from ..errors import NorrskenError
 from ..times import TimeLike, to_utc
 from .model import Drivers
 
@@ -155,14 +155,6 @@ def combined_flux(season: str, kind: str, dphi: float, quantity: Quantity = "ene
     return np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
 
 
-def check_coupling(dphi: object) -> float:
-    """dPhi/dt as a float: finite and not negative, (km/s)^4/3 nT^2/3."""
-    value = checks.real("dphi", dphi, unit="(km/s)^4/3 nT^2/3")
-    if value < 0.0:
-        raise NorrskenError(f"dphi must not be negative, got {value:g}", parameter="dphi")
-    return value
-
-
 @functools.lru_cache(maxsize=64)
 def hemisphere_bins(dphi: float, doy: float) -> np.ndarray:
     """The season-weighted fields of one hemisphere's local day of year on the model's bins:
@@ -232,7 +224,7 @@ def evaluate_types(mlat: np.ndarray, mlt: np.ndarray, time: TimeLike, dphi: floa
         (cm^-2 s^-1).
     """
     mlat = checks.latitude(mlat, "magnetic latitude")
-    dphi = check_coupling(dphi)
+    dphi = solarwind.check_coupling(dphi)
     doy = day_of_year(time)
     fields = np.stack([hemisphere_bins(dphi, local_day_of_year(doy, h)) for h in ("north", "south")])
     values = interpolate(fields, mlat, mlt)
@@ -278,7 +270,8 @@ class OvationPrime:
     needs: tuple[str, ...] = ("dphi",)
 
     def drivers(self, time: TimeLike, indices=None, *, online: bool = False) -> Drivers:
-        dphi, source = solarwind.coupling_now(time, indices, online=online)
+        given = kp_driver.Indices.of(indices)
+        dphi, source = solarwind.coupling_now(time, dphi=given.dphi, solar_wind=given.solar_wind, online=online)
         return Drivers({"dphi": dphi}, {"dphi": source})
 
     def evaluate(self, mlat: np.ndarray, mlt: np.ndarray, time: TimeLike, drivers: Drivers) -> tuple[np.ndarray, np.ndarray]:
@@ -296,7 +289,7 @@ class OvationPrime:
 def hemispheric_power_bins_gw(dphi: float, doy: float, kinds: tuple[str, ...] = TYPES, radius_km: float = 6481.0) -> float:
     """Power (GW) of ``kinds`` over one hemisphere's bins at local day of year ``doy``, on a sphere
     of ``radius_km`` (default 6371 + 110 km): the model's own hemispheric power."""
-    fields = hemisphere_bins(check_coupling(dphi), float(doy))
+    fields = hemisphere_bins(solarwind.check_coupling(dphi), float(doy))
     lat = MIN_ABS_MLAT + MLAT_STEP_DEG * (np.arange(N_MLAT) + 0.5)
     half = np.radians(MLAT_STEP_DEG / 2)
     band_cm2 = (radius_km * 1e5) ** 2 * (2 * np.pi / N_MLT) * (np.sin(np.radians(lat) + half) - np.sin(np.radians(lat) - half))
