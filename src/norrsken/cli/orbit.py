@@ -84,6 +84,7 @@ def orbit_command(
     from ..color import CameraExposure
     from ..geometry import compass_azimuth
     from ..io import check_output_file, write_netcdf, write_png
+    from ..precipitation.model import driver_attrs
     from ..render.camera import PinholeCamera, parse_size
     from ..render.orbital import limb_elevation, look_at, orbit_view
     from ..render.orbital import summary as orbit_summary
@@ -119,7 +120,7 @@ def orbit_command(
         "sun_above_limb_deg": round(float(state["sun_above_limb_deg"]), 2),
         "in_shadow": not bool(state["sunlit"]),
     }
-    keys = ("time", "lat", "lon", "altitude_km", "kp", "kp_source", "camera", "exposure")
+    keys = ("time", "lat", "lon", "altitude_km", *driver_attrs(ds.attrs), "camera", "exposure")
     metadata = {"Software": "norrsken", "satellite": chosen.name, **{key: ds.attrs[key] for key in keys}}
     result["files"] = {"png": str(write_png(ds["rgb"].values, out, metadata))}
     if netcdf is not None:

@@ -85,6 +85,7 @@ def sky(
 ) -> None:
     """A true-colour picture of the sky from the ground: all-sky fisheye or a pinhole camera."""
     from ..io import check_output_file, write_netcdf, write_png
+    from ..precipitation.model import describe_drivers, driver_attrs
     from ..render.sky import sky as render_sky
     from ..render.sky import summary
 
@@ -100,7 +101,7 @@ def sky(
             background=background, stars=stars, grid=grid, adaptive=not exact, daylight_ok=daylight_ok,
         )
     result = summary(ds)
-    keys = ("time", "lat", "lon", "kp", "kp_source", "camera", "exposure", "structure", "seed")
+    keys = ("time", "lat", "lon", *driver_attrs(ds.attrs), "camera", "exposure", "structure", "seed")
     metadata = {"Software": "norrsken", **{key: ds.attrs[key] for key in keys}}
     result["files"] = {"png": str(write_png(ds["rgb"].values, out, metadata))}
     if netcdf is not None:
@@ -109,7 +110,7 @@ def sky(
         print_json(result)
         return
     console.print(
-        f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: Kp {result['kp']:.2f} ({result['kp_source']}), "
+        f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: {describe_drivers(result)}, "
         f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']}), Moon {result['moon_elevation_deg']:.1f}° "
         f"({100 * result['moon_illumination']:.0f} % lit)",
         highlight=False,

@@ -25,6 +25,7 @@ import numbers
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -128,7 +129,7 @@ class Indices:
             object.__setattr__(self, "solar_wind", solarwind.check_wind(self.solar_wind))
 
     @classmethod
-    def of(cls, value: Indices | SpaceWeather | Mapping[str, float | None] | None) -> Indices:
+    def of(cls, value: Indices | SpaceWeather | Mapping[str, Any] | None) -> Indices:
         """Indices from None (nothing given), Indices, a :class:`SpaceWeather` (all four of its
         values) or a mapping with some of ``kp``, ``f107``, ``f107a``, ``ap``, ``dphi``, ``solar_wind``."""
         if value is None:

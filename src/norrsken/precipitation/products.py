@@ -11,6 +11,7 @@ from .. import checks, geomag
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, central_angle_deg
 from ..times import TimeLike
+from .model import driver_attrs
 
 #: Oval models are evaluated poleward of this |MLAT|, deg (the integration domain of Zhang &
 #: Paxton's hemispheric-power check; at Kp 8-10 about 1.7 % of the power falls equatorward of it).
@@ -221,7 +222,7 @@ def oval_summary(ds: xr.Dataset, boundary: xr.Dataset) -> dict:
     Returns
     -------
     dict
-        time, kp, kp_source, hemisphere, hemispheric_power_gw, the equatorward edge at magnetic
+        time, model_name, the drivers (``kp``, ``kp_source`` and/or ``dphi``, ``dphi_source``), hemisphere, hemispheric_power_gw, the equatorward edge at magnetic
         midnight (``boundary_midnight_mlat``/``_lat``/``_lon``, None where not found), the peak energy
         flux and its lat, lon and MLT, and the edge's threshold.
     """
@@ -236,8 +237,8 @@ def oval_summary(ds: xr.Dataset, boundary: xr.Dataset) -> dict:
 
     return {
         "time": ds.attrs["time"],
-        "kp": ds.attrs["kp"],
-        "kp_source": ds.attrs["kp_source"],
+        "model_name": ds.attrs["model_name"],
+        **driver_attrs(ds.attrs),
         "hemisphere": hemisphere,
         "hemispheric_power_gw": ds.attrs[f"hemispheric_power_{hemisphere}_gw"],
         "boundary_midnight_mlat": number(midnight["mlat"]),
