@@ -157,6 +157,11 @@ def oval(
             "mean_energy_kev": (("lat", "lon"), energy, {"units": "keV", "long_name": "electron mean energy E0"}),
             "mlat": (("lat", "lon"), mlat, {"units": "degree", "long_name": f"AACGM-v2 latitude at {height_km:g} km"}),
             "mlt": (("lat", "lon"), mlt, {"units": "hour", "long_name": "magnetic local time"}),
+            **{
+                name: (("lat", "lon"), components[name], {"units": units, "long_name": long_name})
+                for name, (units, long_name) in COMPONENTS.items()
+                if name in components
+            },
         },
         coords={
             "lat": ("lat", lat, {"units": "degree_north"}),
@@ -172,9 +177,6 @@ def oval(
             "height_km": height_km,
         },
     )
-    for name, (units, long_name) in COMPONENTS.items():
-        if name in components:
-            ds[name] = (("lat", "lon"), components[name], {"units": units, "long_name": long_name})
     for hemisphere in ("north", "south"):
         ds.attrs[f"hemispheric_power_{hemisphere}_gw"] = hemispheric_power_gw(ds, hemisphere, height_km)
     return ds

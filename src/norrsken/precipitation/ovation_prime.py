@@ -169,16 +169,21 @@ def smooth_bins(fields: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=64)
 def hemisphere_bins(dphi: float, doy: float, smooth: bool = True) -> np.ndarray:
     """The season-weighted fields of one hemisphere's local day of year on the model's bins:
-    (96 MLT, 80 |MLAT|, 8): the energy flux of each type of :data:`TYPES`, then their number flux;
-    with ``smooth`` (the model's default) lightly smoothed (:func:`smooth_bins`)."""
+    (96 MLT, 80 |MLAT|, 10): the energy flux of each type of :data:`TYPES`, their number flux, then
+    the electrons' energy and number flux (Q and its number flux); with ``smooth`` (the model's
+    default) lightly smoothed (:func:`smooth_bins`)."""
     weights = season_weights(doy)
-    fields = np.zeros((N_MLT, N_MLAT, 2 * len(TYPES)))
+    n = len(TYPES)
+    fields = np.zeros((N_MLT, N_MLAT, 2 * n + 2))
     for s, season in enumerate(SEASONS):
         if weights[s] == 0.0:
             continue
         for t, kind in enumerate(TYPES):
             fields[..., t] += weights[s] * combined_flux(season, kind, dphi, "energy")
-            fields[..., len(TYPES) + t] += weights[s] * combined_flux(season, kind, dphi, "number")
+            fields[..., n + t] += weights[s] * combined_flux(season, kind, dphi, "number")
+    electrons = [TYPES.index(kind) for kind in ELECTRON_TYPES]
+    fields[..., 2 * n] = fields[..., electrons].sum(axis=-1)
+    fields[..., 2 * n + 1] = fields[..., [n + t for t in electrons]].sum(axis=-1)
     if smooth:
         fields = smooth_bins(fields)
     fields.setflags(write=False)
@@ -195,24 +200,28 @@ def interpolate(fields: np.ndarray, mlat: np.ndarray, mlt: np.ndarray) -> np.nda
     points (MLAT, MLT) of any shape, periodic in MLT; the outer half bins in |MLAT| take the edge
     bins' values; 0 equatorward of 50 deg and at NaN. Returns (..., n)."""
     mlat, mlt = np.broadcast_arrays(np.asarray(mlat, dtype=float), np.asarray(mlt, dtype=float))
+    shape = mlat.shape
+    mlat, mlt = mlat.ravel(), mlt.ravel()
     inside = np.abs(mlat) >= MIN_ABS_MLAT  # False for NaN
     lat, hours = mlat[inside], mlt[inside]
     x = np.mod(hours, 24.0) / MLT_STEP_H - 0.5  # bin centres at MLT 0.125 + 0.25 i
     i0 = np.floor(x)
-    wx = (x - i0)[:, None]
+    wx = x - i0
     i0 = i0.astype(np.intp) % N_MLT
     i1 = (i0 + 1) % N_MLT
     y = np.clip((np.abs(lat) - MIN_ABS_MLAT) / MLAT_STEP_DEG - 0.5, 0.0, N_MLAT - 1.0)  # centres 50.25 + 0.5 k
     j0 = np.minimum(y.astype(np.intp), N_MLAT - 2)
-    wy = (y - j0)[:, None]
+    wy = y - j0
     base = (lat < 0) * (N_MLT * N_MLAT) + j0
-    table = fields.reshape(2 * N_MLT * N_MLAT, -1)
     row0, row1 = base + i0 * N_MLAT, base + i1 * N_MLAT
-    low = table[row0] * (1.0 - wx) + table[row1] * wx
-    high = table[row0 + 1] * (1.0 - wx) + table[row1 + 1] * wx
-    out = np.zeros(mlat.shape + (fields.shape[-1],))
-    out[inside] = low * (1.0 - wy) + high * wy
-    return out
+    # The four corners' weights once, then one gather per corner and field plane.
+    weights = ((1.0 - wx) * (1.0 - wy), wx * (1.0 - wy), (1.0 - wx) * wy, wx * wy)
+    corners = (row0, row1, row0 + 1, row1 + 1)
+    planes = np.moveaxis(fields, -1, 0).reshape(fields.shape[-1], -1)
+    out = np.zeros((fields.shape[-1], mlat.size))
+    for k, plane in enumerate(planes):
+        out[k, inside] = sum(w * plane[c] for w, c in zip(weights, corners, strict=True))
+    return np.moveaxis(out.reshape(fields.shape[-1:] + shape), 0, -1)
 
 
 def evaluate_types(
@@ -251,8 +260,7 @@ def evaluate_types(
     for t, kind in enumerate(TYPES):
         out[f"{kind}_energy_flux_erg"] = values[..., t]
         out[f"{kind}_number_flux"] = values[..., n + t]
-    flux = values[..., : len(ELECTRON_TYPES)].sum(axis=-1)
-    number = values[..., n : n + len(ELECTRON_TYPES)].sum(axis=-1)
+    flux, number = values[..., 2 * n], values[..., 2 * n + 1]
     lit = (flux > 0.0) & (number > 0.0)  # a flux without a number flux is a fit's artefact: dropped
     flux = np.where(lit, flux, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
