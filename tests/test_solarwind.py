@@ -146,3 +146,45 @@ def test_the_night_side_edge_and_the_field_match_swpc():
     print(f"SWPC 2025-01-12 22:51: field correlation {correlation:.3f}, night-side edge MAD {mad:.2f} deg")
     assert correlation >= 0.78
     assert mad <= 2.5
+
+
+@pytest.fixture
+def swpc_server(tmp_path, monkeypatch):
+    from norrsken.drivers import swpc
+    from test_swpc import Server
+
+    monkeypatch.setenv("NORRSKEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(swpc, "RETRY_DELAYS", (0.0, 0.0))
+    return Server()
+
+
+# Just after the newest rows of the RTSW samples (2026-04-18 14:29 mag, 14:30 plasma).
+RTSW_NOW = dt.datetime(2026, 4, 18, 14, 35, tzinfo=dt.UTC)
+
+
+def test_the_live_solar_wind_is_reduced_to_hours_and_carried_to_earth(swpc_server):
+    from norrsken.drivers import swpc
+
+    live = sw.live_wind(now=RTSW_NOW, client=swpc_server.client)
+    mag = swpc.fetch("mag", now=RTSW_NOW, client=swpc_server.client).data
+    hours = live.hours
+    # Hourly means of the minutes of each clock hour, like OMNI's.
+    first = hours.start - live.lag
+    assert first == dt.datetime(2026, 4, 17, 14, tzinfo=dt.UTC) and hours.speed.size == 25
+    assert hours.bz[1] == pytest.approx(mag["bz_gsm"]["2026-04-17 15:00":"2026-04-17 15:59"].mean())
+    speed = hours.speed[hours.valid()][-1]
+    assert live.lag.total_seconds() == pytest.approx(1.5e6 / speed, abs=1.0)
+    assert 20 < live.lag.total_seconds() / 60 < 120
+    assert not live.stale and "SWPC RTSW live" in live.source and "from L1 to Earth" in live.source
+    value, source = sw.coupling_now(live.arrival, online=True, now=RTSW_NOW, client=swpc_server.client)
+    assert value == pytest.approx(sw.coupling_at(live.arrival, hours)) and source.startswith("SWPC RTSW live, SWPC mag")
+    assert 0 < value < 2e4
+
+
+def test_beyond_the_live_solar_wind(swpc_server):
+    # A year later the RTSW samples do not reach; the embedded OMNI hours do not either.
+    with pytest.raises(sw.SolarWindGap, match="SWPC's solar wind reaches Earth"):
+        sw.coupling_now("2027-04-18T16:00Z", online=True, now=RTSW_NOW, client=swpc_server.client)
+    # Within the embedded hours, the live feed is not needed (its span does not cover the time).
+    value, source = sw.coupling_now("2025-01-12T22:51Z", online=True, now=RTSW_NOW, client=swpc_server.client)
+    assert source == sw.OMNI_SOURCE and value == pytest.approx(1880.1, abs=0.1)

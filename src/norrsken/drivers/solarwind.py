@@ -11,8 +11,12 @@
 - :func:`read_omni2`: NASA SPDF OMNI2 hourly files (King & Papitashvili 2005, JGR 110, A02104);
   fill values become NaN. The 2011-2025 hours are packaged (``data/omni2_hourly.npz``: V, n, Bx,
   By, Bz in GSM as int16 in their files' own resolution, lossless; ``tools/make_omni_hours.py``).
+- :func:`live_wind`: NOAA SWPC's real-time solar wind (RTSW ``mag`` and ``plasma``, fetched by
+  :mod:`norrsken.drivers.swpc`) reduced to hourly means first, then carried from L1 to Earth at
+  the newest hour's measured speed (:data:`L1_DISTANCE_KM` / V, 30-80 min).
 - :func:`coupling_now`: the coupling of a moment with its source: the user's (``dphi`` or a
-  solar wind ``V,BY,BZ,N``), the embedded OMNI hours; a gap raises :class:`SolarWindGap`.
+  solar wind ``V,BY,BZ,N``), SWPC's live solar wind (``online``), the embedded OMNI hours; a gap
+  raises :class:`SolarWindGap`.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ OMNI_COLUMNS = {"speed": (24, 9999.0), "density": (23, 999.9), "bx": (12, 999.9)
 PACK_SCALE = {"speed": 1.0, "density": 10.0, "bx": 10.0, "by": 10.0, "bz": 10.0}
 PACK_FILL = -32768
 HOUR = dt.timedelta(hours=1)
+#: Distance of the real-time monitors (DSCOVR, ACE, near the L1 point) upstream of Earth, km
+#: (~0.01 AU; the solar wind covers it in 1.5e6 / V s).
+L1_DISTANCE_KM = 1.5e6
+#: The RTSW columns each hourly mean is taken of.
+RTSW_COLUMNS = {"speed": ("plasma", "speed"), "density": ("plasma", "density"), "bx": ("mag", "bx_gsm"),
+                "by": ("mag", "by_gsm"), "bz": ("mag", "bz_gsm")}  # fmt: skip
 
 
 class SolarWindGap(OutOfRangeError):
@@ -186,12 +196,84 @@ def check_wind(value: object) -> tuple[float, float, float, float]:
     return speed, by, bz, density
 
 
+@dataclasses.dataclass(frozen=True)
+class LiveWind:
+    """SWPC's real-time solar wind as hours at Earth.
+
+    Attributes
+    ----------
+    hours : Hours
+        Hourly means at L1, their start moved on by ``lag`` (so ``coupling_at`` takes Earth times).
+    observed : datetime.datetime
+        The newest measurement at L1.
+    lag : datetime.timedelta
+        The propagation from L1 to Earth at the newest valid hour's speed.
+    stale : bool
+        Either product is stale (older than its cadence).
+    source : str
+        For outputs: the products, their age and the lag.
+    """
+
+    hours: Hours
+    observed: dt.datetime
+    lag: dt.timedelta
+    stale: bool
+    source: str
+
+    @property
+    def arrival(self) -> dt.datetime:
+        """When the newest measured solar wind reaches Earth."""
+        return self.observed + self.lag
+
+
+def hourly_means(mag, plasma) -> Hours:
+    """RTSW minute data (pandas frames on UTC time: ``mag`` with ``bx_gsm``, ``by_gsm``,
+    ``bz_gsm``; ``plasma`` with ``speed``, ``density``) reduced to the mean of each clock hour
+    (NaN where an hour has no value), as OMNI's hours are."""
+    frames = {"mag": mag, "plasma": plasma}
+    hourly = {name: frames[product][column].resample("1h").mean() for name, (product, column) in RTSW_COLUMNS.items()}
+    start = min(series.index[0] for series in hourly.values())
+    end = max(series.index[-1] for series in hourly.values())
+    columns = {}
+    for name, series in hourly.items():
+        full = series.reindex(series.index.union([start, end])).asfreq("1h")
+        columns[name] = full.to_numpy(dtype=float)
+    return Hours(start.to_pydatetime(), **columns)
+
+
+def live_wind(*, now: dt.datetime | None = None, client=None) -> LiveWind:
+    """SWPC's real-time solar wind, reduced to hours and carried to Earth (see :class:`LiveWind`).
+
+    Raises
+    ------
+    norrsken.drivers.swpc.SwpcUnavailable
+        When SWPC cannot be reached and nothing usable is cached.
+    """
+    from . import swpc  # lazy: httpx and pandas only when the live feeds are asked
+
+    mag, plasma = swpc.fetch("mag", now=now, client=client), swpc.fetch("plasma", now=now, client=client)
+    hours = hourly_means(mag.data, plasma.data)
+    speeds = hours.speed[hours.valid()]
+    if speeds.size == 0:
+        raise SolarWindGap("SWPC's real-time solar wind has no hour with field, speed and density", parameter="time")
+    lag = dt.timedelta(seconds=round(L1_DISTANCE_KM / float(speeds[-1])))
+    observed = max(mag.newest, plasma.newest)
+    moved = dataclasses.replace(hours, start=hours.start + lag)
+    source = (
+        f"SWPC RTSW live, {mag.describe()}; {plasma.describe()}; hourly means carried from L1 to Earth in "
+        f"{lag.total_seconds() / 60:.0f} min at {speeds[-1]:.0f} km/s"
+    )
+    return LiveWind(moved, observed, lag, mag.stale or plasma.stale, source)
+
+
 def coupling_now(
     time: TimeLike,
     *,
     dphi: float | None = None,
     solar_wind: str | tuple[float, float, float, float] | None = None,
     online: bool = False,
+    now: dt.datetime | None = None,
+    client=None,
 ) -> tuple[float, str]:
     """The coupling dPhi/dt at ``time`` and where it came from.
 
@@ -204,8 +286,10 @@ def coupling_now(
     solar_wind
         A solar wind given by hand (``"V,BY,BZ,N"`` or four numbers), held for the 4 hours.
     online
-        Accepted for the model seam; the live SWPC solar wind is not used yet, so the embedded
-        OMNI hours answer.
+        Ask SWPC's real-time solar wind first (:func:`live_wind`); where it does not cover
+        ``time`` (or SWPC cannot be reached) the embedded OMNI hours answer.
+    now, client
+        The clock and HTTP client for the live feeds (tests).
 
     Raises
     ------
@@ -219,6 +303,19 @@ def coupling_now(
     if solar_wind is not None:
         speed, by, bz, _ = check_wind(solar_wind)
         return float(newell_coupling(speed, by, bz)), f"{USER_SOURCE}: solar wind V={speed:g} km/s By={by:g} Bz={bz:g} nT"
+    live_problem = ""
+    if online:
+        from .swpc import SwpcUnavailable  # lazy: see live_wind
+
+        try:
+            live = live_wind(now=now, client=client)
+        except (SwpcUnavailable, SolarWindGap) as exc:
+            live_problem = f"; SWPC's solar wind: {getattr(exc, 'reason', exc.message)}"
+        else:
+            value = coupling_at(time, live.hours)
+            if math.isfinite(value):
+                return value, live.source
+            live_problem = f"; SWPC's solar wind reaches Earth {live.hours.start:%Y-%m-%d %H:%M} to {live.arrival:%H:%M} UTC"
     hours = embedded()
     value = coupling_at(time, hours)
     if not math.isfinite(value):
@@ -228,7 +325,7 @@ def coupling_now(
             else "fewer than 3 of the 4 hours up to it have solar-wind data (an OMNI gap)"
         )
         raise SolarWindGap(
-            f"no solar wind for {time:%Y-%m-%dT%H:%MZ}: {where}",
+            f"no solar wind for {time:%Y-%m-%dT%H:%MZ}: {where}{live_problem}",
             parameter="time",
             hint={"dphi": "give the coupling yourself", "solar_wind": "give the solar wind yourself"},
         )
