@@ -188,3 +188,61 @@ def test_beyond_the_live_solar_wind(swpc_server):
     # Within the embedded hours, the live feed is not needed (its span does not cover the time).
     value, source = sw.coupling_now("2025-01-12T22:51Z", online=True, now=RTSW_NOW, client=swpc_server.client)
     assert source == sw.OMNI_SOURCE and value == pytest.approx(1880.1, abs=0.1)
+
+
+def test_the_probability_of_visible_aurora_follows_swpc():
+    from norrsken.precipitation import oval
+
+    time, aurora = swpc_map()
+    ds = oval(time, model="ovation", resolution_deg=1.0, probability=True)
+    ours = np.roll(ds["aurora_probability_percent"].values, -180, axis=1)
+    north = ds["lat"].values >= 40.0
+    rms = float(np.sqrt(np.mean((ours[north] - aurora[north]) ** 2)))
+    print(f"probability of visible aurora vs SWPC: RMS {rms:.2f} %, SWPC max {aurora.max():.0f} %, ours {ours.max():.0f} %")
+    assert rms < 3.0 and 0.0 <= ours.min() and ours.max() <= 100.0
+
+
+def test_the_nowcast(swpc_server, monkeypatch, capsys):
+    from norrsken.drivers import swpc
+    from norrsken.visibility import nowcast
+
+    real_fetch = swpc.fetch
+    monkeypatch.setattr(swpc, "fetch", lambda name, **kw: real_fetch(name, now=RTSW_NOW, client=swpc_server.client))
+    result = nowcast(69.65, 18.96, now=RTSW_NOW)
+    wind = result["solar_wind"]
+    assert not wind["stale"] and 20 < wind["lag_min"] < 120
+    assert [row["time"] for row in result["ovals"]] == [result["now"], wind["arrival"]]
+    assert all(row["dphi_source"].startswith("SWPC RTSW live") and row["dphi"] > 0 for row in result["ovals"])
+    assert all(row["hemispheric_power_north_gw"] > 0 for row in result["ovals"])
+    place = result["place"]
+    assert 0.0 <= place["probability_percent"] <= 100.0
+    steps = place["forecast"]["steps"]
+    assert steps[0]["time"] == result["now"] and all(step["dphi_source"].startswith("SWPC RTSW live") for step in steps)
+    with pytest.raises(NorrskenError, match="both lat and lon"):
+        nowcast(69.65, None, now=RTSW_NOW)
+    from norrsken.cli.output import print_nowcast
+
+    print_nowcast(result)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "reaches Earth in" in printed and "OVATION Prime 2010" in printed and "probability of visible aurora" in printed
+
+
+def test_now_when_the_live_solar_wind_is_old(swpc_server, monkeypatch):
+    from typer.testing import CliRunner
+
+    from norrsken.cli import app
+    from norrsken.drivers import swpc
+
+    real_fetch = swpc.fetch
+    monkeypatch.setattr(swpc, "fetch", lambda name, **kw: real_fetch(name, now=RTSW_NOW, client=swpc_server.client))
+    result = CliRunner().invoke(app, ["now"])  # the computer's clock: long after the samples
+    assert result.exit_code == 2 and "SWPC's solar wind reaches Earth" in result.output
+
+
+def test_now_offline_says_it_cannot():
+    from typer.testing import CliRunner
+
+    from norrsken.cli import app
+
+    result = CliRunner().invoke(app, ["now", "--offline"])
+    assert result.exit_code == 2 and "needs NOAA SWPC's live solar wind" in result.output

@@ -88,6 +88,36 @@ def print_conditions_now(now: dict) -> None:
         )
 
 
+def print_nowcast(result: dict) -> None:
+    wind = result["solar_wind"]
+    flag = "[bold red]STALE[/] " if wind["stale"] else ""
+    console.print(
+        f"[bold]{result['now']}[/] solar wind at L1 (newest hour, {flag}measured until {wind['observed']}): "
+        f"{wind['speed_km_s']:.0f} km/s, {wind['density_cm3']:.1f} cm⁻³, By {wind['by_gsm_nt']:+.1f} nT, "
+        f"Bz {wind['bz_gsm_nt']:+.1f} nT; reaches Earth in {wind['lag_min']:.0f} min, at {wind['arrival']}",
+        highlight=False,
+    )
+    table = Table(title="OVATION Prime 2010", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for name in ("UTC", "dPhi/dt", "power N (GW)", "power S (GW)", "edge at midnight"):
+        table.add_column(name, justify="left" if name == "UTC" else "right")
+    for row in result["ovals"]:
+        edge = "–" if row["boundary_midnight_mlat"] is None else f"{row['boundary_midnight_mlat']:.1f}° MLAT"
+        table.add_row(
+            row["time"][11:16], f"{row['dphi']:.0f}", f"{row['hemispheric_power_north_gw']:.1f}",
+            f"{row['hemispheric_power_south_gw']:.1f}", edge,
+        )
+    console.print(table)
+    console.print(f"source: {wind['source']}", markup=False, highlight=False)
+    if "place" in result:
+        place = result["place"]
+        console.print(
+            f"at {place['lat']:.2f}°, {place['lon']:.2f}°: probability of visible aurora {place['probability_percent']:.0f} % "
+            "(approximate SWPC conversion)",
+            highlight=False,
+        )
+        print_forecast(place["forecast"])
+
+
 def print_forecast(result: dict) -> None:
     from ..precipitation.model import DRIVER_LABELS  # lazy: see cli/options.py
 

@@ -20,7 +20,13 @@ from ..errors import NorrskenError, NorrskenWarning
 from ..times import TimeLike, to_utc
 from .model import Drivers, OvalModel
 from .ovation_prime import COMPONENTS, OvationPrime
-from .products import BOUNDARY_FLUX_ERG, boundary_geographic, hemispheric_power_gw, view_line
+from .products import (
+    BOUNDARY_FLUX_ERG,
+    boundary_geographic,
+    hemispheric_power_gw,
+    view_line,
+    visible_probability_percent,
+)
 from .zhang_paxton import ZhangPaxton
 
 
@@ -108,6 +114,7 @@ def oval(
     online: bool = False,
     resolution_deg: float = 0.5,
     height_km: float = geomag.DEFAULT_HEIGHT_KM,
+    probability: bool = False,
 ) -> xr.Dataset:
     """The auroral oval of a moment on a global geographic grid.
 
@@ -128,6 +135,9 @@ def oval(
         Grid spacing in latitude and longitude, degrees (must divide 180).
     height_km
         Altitude of the AACGM mapping, km.
+    probability
+        Also give ``aurora_probability_percent``, the probability of visible aurora like SWPC's
+        aurora map (approximate: :func:`~norrsken.precipitation.products.visible_probability_percent`).
 
     Returns
     -------
@@ -177,6 +187,12 @@ def oval(
             "height_km": height_km,
         },
     )
+    if checks.flag("probability", probability):
+        ds["aurora_probability_percent"] = (
+            ("lat", "lon"),
+            visible_probability_percent(flux),
+            {"units": "%", "long_name": "probability of visible aurora (approximate SWPC conversion)"},
+        )
     for hemisphere in ("north", "south"):
         ds.attrs[f"hemispheric_power_{hemisphere}_gw"] = hemispheric_power_gw(ds, hemisphere, height_km)
     return ds

@@ -28,6 +28,21 @@ VIEW_HEIGHT_KM = geomag.DEFAULT_HEIGHT_KM
 VIEW_ELEVATION_DEG = 5.0
 
 
+#: Probability of visible aurora per unit energy flux, % per erg cm^-2 s^-1 (capped at 100 %): a
+#: linear stand-in for SWPC's conversion of OVATION's energy flux into its "probability of visible
+#: aurora" (not published in full; Machol et al. 2012, Space Weather 10, S03005, evaluate OVATION
+#: as a forecast of visible aurora). Fitted by least squares through the origin to SWPC's map of
+#: 2025-01-12 22:51 UTC north of 40 deg against norrsken's OVATION of that time (slope 13.2; the
+#: south gives 15.0; RMS 2.4 %). Approximate: it is not SWPC's own.
+VISIBLE_PERCENT_PER_ERG = 13.0
+
+
+def visible_probability_percent(energy_flux_erg: np.ndarray) -> np.ndarray:
+    """The probability of visible aurora (%, 0-100) of an energy flux Q (erg cm^-2 s^-1), as SWPC's
+    aurora map gives it, approximately (:data:`VISIBLE_PERCENT_PER_ERG`)."""
+    return np.clip(VISIBLE_PERCENT_PER_ERG * np.asarray(energy_flux_erg, dtype=float), 0.0, 100.0)
+
+
 def cell_area_km2(lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndarray:
     """Areas (km^2) of the cells centred on a regular lat x lon grid, on a sphere of ``radius_km``."""
     dlat = np.radians(abs(lat[1] - lat[0]))
