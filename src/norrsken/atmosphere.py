@@ -117,7 +117,9 @@ class Atmosphere:
         }
 
 
-def _check_index(name: str, value: float, bounds: tuple[float, float], unit: str) -> float:
+def _check_index(name: str, value: float | None, bounds: tuple[float, float], unit: str) -> float:
+    if value is None:
+        raise NorrskenError(f"{name} is missing")
     value = float(value)
     if not (math.isfinite(value) and bounds[0] <= value <= bounds[1]):
         raise NorrskenError(f"{name} must lie between {bounds[0]:g} and {bounds[1]:g}{unit}, got {value:g}")
@@ -154,7 +156,7 @@ def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[floa
             last = indices_after_history()
             f107 = last.f107 if f107 is None else f107
             f107a = last.f107a if f107a is None else f107a
-            aps = (last.ap if ap is None else ap,) * 7
+            aps: tuple[float | None, ...] = (last.ap if ap is None else ap,) * 7
         else:
             try:
                 weather = space_weather(time)
