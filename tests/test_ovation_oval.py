@@ -95,3 +95,14 @@ def test_the_cli_before_2011(tmp_path):
     assert fallback.exit_code == 0, fallback.output
     assert "falls back to Zhang & Paxton" in fallback.stderr
     assert json.loads(fallback.stdout)["model_name"] == "zhang-paxton"
+
+
+def test_the_forecast_takes_a_coupling_by_hand():
+    result = runner.invoke(
+        app,
+        ["forecast", "--model", "auto", "--dphi", "9000", "--lat", "69.65", "--lon", "18.96", "--start",
+         "2003-10-30T18:00Z", "--hours", "1", "--offline", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["steps"]
+    assert all(step["dphi"] == 9000.0 and step["dphi_source"] == "user override" for step in steps)

@@ -14,6 +14,7 @@ from .options import (
     AirglowOption,
     ApOption,
     CitiesOption,
+    DphiOption,
     ExactOption,
     F107aOption,
     F107Option,
@@ -27,6 +28,7 @@ from .options import (
     OrbitIsoOption,
     OrbitSecondsOption,
     SeedOption,
+    SolarWindOption,
     StarsOption,
     StructureOption,
     TimeOption,
@@ -62,6 +64,8 @@ def orbit_command(
     f_number: OrbitFNumberOption = 1.4,
     seconds: OrbitSecondsOption = 0.5,
     kp: KpOption = None,
+    dphi: DphiOption = None,
+    solar_wind: SolarWindOption = None,
     f107: F107Option = None,
     f107a: F107aOption = None,
     ap: ApOption = None,
@@ -109,7 +113,7 @@ def orbit_command(
     exposure = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds)
     with console.status(f"rendering the view from the satellite ({width}x{height})"):
         ds = orbit_view(
-            time, lat, lon, alt, camera=camera, indices=indices(kp, f107, f107a, ap), model=model,
+            time, lat, lon, alt, camera=camera, indices=indices(kp, f107, f107a, ap, dphi, solar_wind), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=exposure, airglow=airglow,
             cities=cities, stars=stars, adaptive=not exact,
         )

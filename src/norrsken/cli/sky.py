@@ -17,6 +17,7 @@ from .options import (
     BackgroundOption,
     CameraKindOption,
     DaylightOption,
+    DphiOption,
     ElOption,
     ExactOption,
     ExposureOption,
@@ -33,6 +34,7 @@ from .options import (
     OnlineOption,
     SecondsOption,
     SeedOption,
+    SolarWindOption,
     StarsOption,
     StructureOption,
     TimeOption,
@@ -60,6 +62,8 @@ def sky(
         typer.Option("--size", help="WIDTHxHEIGHT in pixels (default 1024x1024 all-sky, 1920x1080 pinhole)."),
     ] = None,
     kp: KpOption = None,
+    dphi: DphiOption = None,
+    solar_wind: SolarWindOption = None,
     f107: F107Option = None,
     f107a: F107aOption = None,
     ap: ApOption = None,
@@ -96,7 +100,7 @@ def sky(
     view = ground_camera(camera, az, el, fov, focal_length, size)
     with console.status(f"rendering {view.width}x{view.height} {camera} view"):
         ds = render_sky(
-            time, lat, lon, camera=view, indices=indices(kp, f107, f107a, ap), model=model,
+            time, lat, lon, camera=view, indices=indices(kp, f107, f107a, ap, dphi, solar_wind), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=observer, airglow=airglow,
             background=background, stars=stars, grid=grid, adaptive=not exact, daylight_ok=daylight_ok,
         )
