@@ -49,14 +49,14 @@ TYPES = ("diffuse", "mono", "wave", "ions")
 ELECTRON_TYPES = TYPES[:3]
 SEASONS = ("winter", "spring", "summer", "fall")
 #: Day of year at the centre of each season (solstices and equinoxes: Dec 20, Mar 20, Jun 20,
-#: Sep 20), between which the four fits are weighted linearly (Newell et al. 2010, Sect. 2;
-#: the IDL code's 354, 79, 171, 263).
+#: Sep 20), between which the four fits are weighted linearly (Newell et al. 2010 fit the four
+#: seasons separately; the OVATION Prime IDL code weights them between 354, 79, 171 and 263).
 SEASON_CENTRES_DOY = {"winter": 354.0, "spring": 79.0, "summer": 171.0, "fall": 263.0}
 #: The southern hemisphere's season is half a year on: doy + 182.5 (not 365 - doy).
 SOUTH_SHIFT_DAYS = 182.5
 DAYS_PER_YEAR = 365.0
-#: The probability tables are binned in dPhi/dt in steps of the average coupling / 8 (average
-#: dPhi/dt 4421 (km/s)^4/3 nT^2/3, Newell et al. 2009, Sect. 2), 12 bins.
+#: The probability tables are binned in dPhi/dt in 12 steps of the average coupling / 8 (the
+#: average dPhi/dt of the fit period, 4421 (km/s)^4/3 nT^2/3: the IDL code's dFave).
 AVERAGE_COUPLING = 4421.0
 COUPLING_STEP = AVERAGE_COUPLING / 8.0
 N_COUPLING_BINS = 12
@@ -66,9 +66,9 @@ MLT_STEP_H, MLAT_STEP_DEG = 0.25, 0.5
 MIN_ABS_MLAT = 50.0
 #: 1 keV in erg.
 KEV_ERG = 1.602176634e-9
-#: Mean energies are clipped to the DMSP SSJ/4 range the model was fitted to (30 eV - 30 keV;
-#: Newell et al. 2009, Sect. 2): a ratio of two regressions can leave it in sparse bins.
-MEAN_ENERGY_RANGE_KEV = (0.03, 30.0)
+#: Mean energies are clipped to the energy range of the DMSP SSJ/4 spectra the model was fitted to
+#: (32 eV - 30 keV; Newell et al. 2009): a ratio of two regressions can leave it in sparse bins.
+MEAN_ENERGY_RANGE_KEV = (0.032, 30.0)
 #: The IDL clamps: (above, set to) applied one after the other, per type and quantity. Electron
 #: energy flux > 10 -> 0.5, then > 5 -> 5 erg cm^-2 s^-1; number flux > 2e10 -> 0, then
 #: > 2e9 -> 1e9 cm^-2 s^-1; ion energy flux > 4 -> 0.25, then > 2 -> 2; ion number flux > 5e8 -> 0,
@@ -116,8 +116,9 @@ def clamp(flux: np.ndarray, kind: str, quantity: Quantity) -> np.ndarray:
 
 
 def coupling_bin(dphi: float) -> int:
-    """The bin of the probability tables for ``dphi``: round(dPhi/dt / step), within 0..11."""
-    return int(np.clip(np.round(dphi / COUPLING_STEP), 0, N_COUPLING_BINS - 1))
+    """The bin of the probability tables for ``dphi``: round(dPhi/dt / step) (halves away from
+    zero, as IDL's ``round``), within 0..11."""
+    return int(np.clip(np.floor(dphi / COUPLING_STEP + 0.5), 0, N_COUPLING_BINS - 1))
 
 
 def probability(season: str, kind: str, dphi: float) -> np.ndarray:
