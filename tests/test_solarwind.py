@@ -246,3 +246,14 @@ def test_now_offline_says_it_cannot():
 
     result = CliRunner().invoke(app, ["now", "--offline"])
     assert result.exit_code == 2 and "needs NOAA SWPC's live solar wind" in result.output
+
+
+def test_a_file_that_is_not_omni2_is_refused(tmp_path):
+    path = tmp_path / "omni2_2020.dat"
+    path.write_text("2020 1 0 not numbers\n")
+    with pytest.raises(NorrskenError, match="not an OMNI2 hourly file"):
+        sw.read_omni2(path)
+    lines = (DATA / "omni" / "omni2t_2000.dat").read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    with pytest.raises(NorrskenError, match="must follow each other"):
+        sw.read_omni2(path)

@@ -36,8 +36,8 @@ from .. import checks
 from ..errors import NorrskenError, OutOfRangeError
 from ..times import TimeLike, to_utc
 
-#: Weight of an hourly value per hour back (OVATION Prime's solar-wind averaging, Newell et al.
-#: 2010, Sect. 2: "a weighted average of the prior 4 h, with weights 0.65^n").
+#: Weight of an hourly value per hour back: OVATION Prime's averaging of the coupling over the
+#: current and the 3 previous hours (the OVATION Prime 2010 IDL code; Newell et al. 2010).
 HOUR_WEIGHT = 0.65
 N_HOURS = 4
 MIN_VALID_HOURS = 3
@@ -129,17 +129,19 @@ class Hours:
 
 def read_omni2(path: str | os.PathLike) -> Hours:
     """An OMNI2 hourly file (``omni2_YYYY.dat``, words as in ``omni2.text``), fill values -> NaN."""
-    rows = np.loadtxt(path, usecols=(0, 1, 2, *(c for c, _ in OMNI_COLUMNS.values())), ndmin=2)
+    try:
+        rows = np.loadtxt(path, usecols=(0, 1, 2, *(c for c, _ in OMNI_COLUMNS.values())), ndmin=2)
+    except (ValueError, IndexError) as exc:
+        raise NorrskenError(f"{os.fspath(path)} is not an OMNI2 hourly file ({exc})", parameter="path") from None
     if rows.size == 0:
-        raise NorrskenError(f"{os.fspath(path)} holds no OMNI2 records")
+        raise NorrskenError(f"{os.fspath(path)} holds no OMNI2 records", parameter="path")
     year, day, hour = rows[0, :3].astype(int)
     start = dt.datetime(year, 1, 1, hour, tzinfo=dt.UTC) + dt.timedelta(days=int(day) - 1)
     columns = {}
     for k, (name, (_, fill)) in enumerate(OMNI_COLUMNS.items()):
         values = rows[:, 3 + k]
         columns[name] = np.where(values >= fill, np.nan, values)
-    stamps = (rows[:, 0] - year) * 366 * 24 + rows[:, 1] * 24 + rows[:, 2]
-    if np.any(np.diff(stamps) != 1.0) or np.any(rows[:, 0] != year):
+    if np.any(rows[:, 0] != year) or np.any(np.diff(rows[:, 1] * 24 + rows[:, 2]) != 1.0):
         raise NorrskenError(f"{os.fspath(path)}: the hours of one year must follow each other", parameter="path")
     return Hours(start, **columns)
 
