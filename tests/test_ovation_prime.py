@@ -6,6 +6,8 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from norrsken.drivers import solarwind
 from norrsken.errors import NorrskenError
@@ -143,3 +145,15 @@ def test_the_fields_of_a_moment():
 def test_bad_coupling_is_refused(bad):
     with pytest.raises(NorrskenError, match="dphi"):
         op.evaluate_types(np.array([65.0]), np.array([0.0]), "2017-01-18T21:00Z", bad)
+
+
+@given(
+    st.floats(-90, 90, allow_nan=False), st.floats(-48, 48, allow_nan=False), st.floats(0, 3e4, allow_nan=False),
+    st.integers(1, 366),
+)
+def test_the_fields_stay_within_their_bins(mlat, mlt, dphi, doy):
+    # Bilinear interpolation is a convex mix: never outside the range of the bins (any MLT, wrapped).
+    fields = np.stack([op.hemisphere_bins(dphi, float(doy)), op.hemisphere_bins(dphi, float(doy))])
+    value = op.interpolate(fields, np.array(mlat), np.array(mlt))
+    assert np.all(value >= fields.min(axis=(0, 1, 2)) - 1e-9) and np.all(value <= fields.max(axis=(0, 1, 2)) + 1e-9)
+    assert np.all(value == 0.0) or abs(mlat) >= 50.0
