@@ -23,6 +23,8 @@ OMNI_SHA256 = "537656553c03b65228c31b0b34e21a9493faa1bdc329df2c98406de99ec515bd"
 def test_the_packaged_hours_are_the_converted_files():
     data = resources.files("norrsken").joinpath("data", "omni2_hourly.npz").read_bytes()
     assert hashlib.sha256(data).hexdigest() == OMNI_SHA256
+    notice = resources.files("norrsken").joinpath("data", "omni2_hourly-NOTICE.txt").read_text()
+    assert "King" in notice and "10.48322/1shr-ht18" in notice
     hours = sw.embedded()
     assert hours.start == dt.datetime(2011, 1, 1, tzinfo=dt.UTC)
     assert dt.datetime(2025, 10, 1, tzinfo=dt.UTC) < hours.end < dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
