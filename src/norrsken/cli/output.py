@@ -135,7 +135,7 @@ def print_forecast(result: dict) -> None:
         style = {"daylight": "dim", "not visible": "", "camera only": "cyan"}.get(row["verdict"], "bold green")
         table.add_row(
             row["time"][8:16].replace("T", " "),
-            "–" if row[driver] is None else DRIVER_LABELS[driver][1].split(" ")[0].format(row[driver]),
+            "–" if row[driver] is None else DRIVER_LABELS[driver][1].format(row[driver]),
             f"{row['sun_elevation_deg']:.0f}°",
             moon,
             f"{row['green_r'] / 1e3:.2f}",

@@ -87,8 +87,8 @@ class OvalModel(Protocol):
         ...
 
 
-#: Every driver an oval model may have, with how it is written: label and format.
-DRIVER_LABELS = {"kp": ("Kp", "{:.2f}"), "dphi": ("dPhi/dt", "{:.0f} (km/s)^4/3 nT^2/3")}
+#: Every driver an oval model may have, with how it is written: label, number format and unit.
+DRIVER_LABELS = {"kp": ("Kp", "{:.2f}", ""), "dphi": ("dPhi/dt", "{:.0f}", " (km/s)^4/3 nT^2/3")}
 
 
 def driver_attrs(attrs: Mapping) -> dict:
@@ -109,6 +109,6 @@ def describe_drivers(attrs: Mapping) -> str:
     parts = []
     for name, value in driver_attrs(attrs).items():
         if name in DRIVER_LABELS and value is not None:
-            label, form = DRIVER_LABELS[name]
-            parts.append(f"{label} {form.format(value)} ({attrs[f'{name}_source']})")
+            label, form, unit = DRIVER_LABELS[name]
+            parts.append(f"{label} {form.format(value)}{unit} ({attrs[f'{name}_source']})")
     return "; ".join(parts)
