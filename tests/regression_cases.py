@@ -40,6 +40,26 @@ def oval_2017_01_18t21() -> xr.Dataset:
     return out.assign_coords(hemisphere=["north", "south"]).drop_attrs()
 
 
+def ovation_2017_01_18t21() -> xr.Dataset:
+    """OVATION Prime oval at 2017-01-18T21Z from the embedded OMNI hours: its coupling, hemispheric
+    powers, the midnight edges, Q, E0 and every type's energy flux every 2 deg."""
+    from norrsken import edges, oval
+    from norrsken.precipitation.ovation_prime import TYPES
+    from norrsken.precipitation.products import oval_summary
+
+    ds = oval(TIME, model="ovation")
+    both = edges(ds, 0.5)
+    summary = {h: oval_summary(ds, both[h][0]) for h in ("north", "south")}
+    names = ["energy_flux_erg", "mean_energy_kev", *(f"{kind}_energy_flux_erg" for kind in TYPES)]
+    coarse = ds[names].isel(lat=slice(None, None, 4), lon=slice(None, None, 4))
+    out = coarse.assign(
+        hemispheric_power_gw=("hemisphere", [summary[h]["hemispheric_power_gw"] for h in ("north", "south")]),
+        edge_midnight_mlat=("hemisphere", [summary[h]["boundary_midnight_mlat"] for h in ("north", "south")]),
+        dphi=((), float(ds.attrs["dphi"])),
+    )
+    return out.assign_coords(hemisphere=["north", "south"]).drop_attrs()
+
+
 def column_glow_grid() -> xr.Dataset:
     """Column brightness and peak heights of every line for the GLOW mean energies x 0.1, 1, 10 erg, at GLOW's conditions."""
     from norrsken import column
@@ -105,6 +125,7 @@ def passes_demo_day() -> xr.Dataset:
 
 CASES = {
     "oval_2017_01_18t21": oval_2017_01_18t21,
+    "ovation_2017_01_18t21": ovation_2017_01_18t21,
     "column_glow_grid": column_glow_grid,
     "sky_allsky_32": sky_allsky_32,
     "forecast_readme": forecast_readme,

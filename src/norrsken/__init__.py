@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 #: ``import norrsken`` need not import the API.
 __all__ = [
     "MODELS", "AllSkyCamera", "CameraExposure", "EyeExposure", "Indices", "NorrskenError", "NorrskenWarning",
-    "OutOfRangeError", "OvalModel", "PinholeCamera", "Region", "SpaceWeather", "TLEError", "ZhangPaxton",
+    "OutOfRangeError", "OvalModel", "OvationPrime", "PinholeCamera", "Region", "SpaceWeather", "TLEError", "ZhangPaxton",
     "__version__", "best_per_pass", "climatology", "column", "column_table", "edges", "emission_field",
     "emission_table", "forecast", "iss", "kp_now", "load_tles", "look_at", "opportunities", "orbit_view", "oval",
     "plot", "series", "sky", "space_weather", "states",

@@ -12,7 +12,9 @@ Conventions of every call here:
 - Space-weather overrides are one ``indices=`` argument: an :class:`Indices`, a
   :class:`SpaceWeather` or a mapping such as ``{"kp": 6}``; what is not given comes from the
   embedded history.
-- The oval model is ``model=`` (a name of :data:`MODELS` or an :class:`OvalModel`).
+- The oval model is ``model=`` (a name of :data:`MODELS`: ``"zhang-paxton"``, ``"ovation"``,
+  ``"auto"``, or an :class:`OvalModel`); OVATION Prime's solar wind can be given as
+  ``indices={"dphi": ...}`` or ``{"solar_wind": "V,BY,BZ,N"}``.
 - A time series is ``start, end, step`` with ``step`` a duration (``"30min"``, ``"60s"``, a
   ``timedelta``).
 - Results are xarray Datasets with units in names or attributes; bad input raises
@@ -36,7 +38,7 @@ from .geometry import Region
 from .orbit import iss, load_tles, states
 from .planner import best_per_pass, opportunities
 from .plots import plot
-from .precipitation import MODELS, OvalModel, ZhangPaxton, edges, oval
+from .precipitation import MODELS, OvalModel, OvationPrime, ZhangPaxton, edges, oval
 from .render.camera import AllSkyCamera, PinholeCamera
 from .render.orbital import look_at, orbit_view
 from .render.sky import sky
@@ -46,7 +48,7 @@ from .visibility import forecast
 
 __all__ = [
     "MODELS", "AllSkyCamera", "CameraExposure", "EyeExposure", "Indices", "NorrskenError", "NorrskenWarning",
-    "OutOfRangeError", "OvalModel", "PinholeCamera", "Region", "SpaceWeather", "TLEError", "ZhangPaxton",
+    "OutOfRangeError", "OvalModel", "OvationPrime", "PinholeCamera", "Region", "SpaceWeather", "TLEError", "ZhangPaxton",
     "__version__", "best_per_pass", "climatology", "column", "column_table", "edges", "emission_field",
     "emission_table", "forecast", "iss", "kp_now", "load_tles", "look_at", "opportunities", "orbit_view", "oval",
     "plot", "series", "sky", "space_weather", "states",

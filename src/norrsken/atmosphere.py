@@ -117,7 +117,9 @@ class Atmosphere:
         }
 
 
-def _check_index(name: str, value: float, bounds: tuple[float, float], unit: str) -> float:
+def _check_index(name: str, value: float | None, bounds: tuple[float, float], unit: str) -> float:
+    if value is None:
+        raise NorrskenError(f"{name} is missing")
     value = float(value)
     if not (math.isfinite(value) and bounds[0] <= value <= bounds[1]):
         raise NorrskenError(f"{name} must lie between {bounds[0]:g} and {bounds[1]:g}{unit}, got {value:g}")

@@ -29,6 +29,7 @@ from .errors import NorrskenError
 from .io import save_figure
 from .land import land_fraction
 from .precipitation import edges
+from .precipitation.model import DRIVER_LABELS, describe_drivers
 from .precipitation.products import BOUNDARY_FLUX_ERG
 from .visibility import CAMERA_R, NAKED_EYE_R, VERDICTS
 
@@ -240,7 +241,7 @@ def _oval(ds: xr.Dataset, *, hemisphere: str = "north", threshold_erg: float = B
         ax.legend(loc="lower left", bbox_to_anchor=(-0.12, -0.14), fontsize=7, frameon=False)
     fig.suptitle(
         f"Auroral oval, {hemisphere}ern hemisphere, {time.replace('T', ' ').replace(':00Z', ' UTC')}   "
-        f"Kp {ds.attrs['kp']:.2f} ({ds.attrs['kp_source']}),  "
+        f"{describe_drivers(ds.attrs)},  "
         f"hemispheric power {ds.attrs[f'hemispheric_power_{hemisphere}_gw']:.0f} GW\n"
         f"{ds.attrs['model'].split(',')[0]} model; dashed: AACGM latitude 60/70/80°, dotted: magnetic local time",
         fontsize=10,
@@ -363,7 +364,9 @@ def _climatology(ds: xr.Dataset) -> Figure:
         fig.colorbar(mesh, ax=ax, shrink=0.8).set_label(units)
     fig.suptitle(
         f"Aurora climatology {ds.attrs['start'][:16]} to {ds.attrs['end'][:16]} UTC, "
-        f"{ds.attrs['step_minutes']:g} min steps, Kp: {ds.attrs['kp_source']}\n"
+        f"{ds.attrs['step_minutes']:g} min steps, "
+        + ", ".join(f"{DRIVER_LABELS[name][0]}: {ds.attrs[f'{name}_source']}" for name in DRIVER_LABELS if f"{name}_source" in ds.attrs)
+        + "\n"
         f"naked eye: >= {ds.attrs['naked_eye_r']:g} R of 557.7 nm seen (raised by twilight and Moon); "
         f"dark: Sun <= {ds.attrs['dark_sun_elevation_deg']:g} deg",
         fontsize=10,

@@ -30,6 +30,8 @@ from .io import (
 )
 from .plots import plot
 from .precipitation import edges, oval
+from .precipitation.model import driver_attrs
+from .precipitation.oval import DEFAULT_MODEL
 from .precipitation.products import BOUNDARY_FLUX_ERG, oval_summary
 from .times import TimeLike, to_utc
 
@@ -51,8 +53,9 @@ def oval_products(
 ) -> tuple[xr.Dataset, dict]:
     """The oval of ``time`` as files in ``out``: the polar map of ``hemisphere``
     (``oval-<hemisphere>-<time>.png``), the edge and view line of both hemispheres
-    (``oval-boundary-<time>.geojson``) and the global grid (``oval-<time>.nc``). A Kp given by hand
-    marks the names (``-kp6``), so a what-if never replaces the real moment's files.
+    (``oval-boundary-<time>.geojson``) and the global grid (``oval-<time>.nc``). A Kp or coupling
+    given by hand marks the names (``-kp6``, ``-dphi5000``), so a what-if never replaces the real
+    moment's files; a model other than the default adds its name (``-ovation``).
 
     Everything is computed (and so every input checked) before anything is written.
 
@@ -69,8 +72,14 @@ def oval_products(
     both = edges(ds, threshold_erg)
     boundary, view = both[hemisphere]
     folder = prepare_output_dir(out)
-    properties = {"time": ds.attrs["time"], "kp": ds.attrs["kp"], "model": ds.attrs["model"]}
-    name = stamp(moment) + (f"-kp{ds.attrs['kp']:g}" if ds.attrs.get("kp_source") == KP_OVERRIDE else "")
+    properties = {"time": ds.attrs["time"], **driver_attrs(ds.attrs), "model": ds.attrs["model"]}
+    name = stamp(moment) + "".join(
+        f"-{driver}{ds.attrs[driver]:g}"
+        for driver in ("kp", "dphi")
+        if str(ds.attrs.get(f"{driver}_source", "")).startswith(KP_OVERRIDE)
+    )
+    if ds.attrs["model_name"] != DEFAULT_MODEL:
+        name += f"-{ds.attrs['model_name']}"
     features = [
         boundary_feature(b, {"name": f"equatorward edge of the auroral oval ({h})", **properties})
         for h, (b, _) in both.items()

@@ -23,6 +23,9 @@ For each time step (30 min by default):
 
 The verdict compares the brightest 557.7 nm seen with thresholds (see :data:`VERDICTS`), raised
 by twilight and moonlight.
+
+:func:`nowcast` is the aurora now from NOAA SWPC's live solar wind: OVATION Prime now and when the
+newest measured wind reaches Earth, and for a place the forecast up to then.
 """
 
 from __future__ import annotations
@@ -41,12 +44,13 @@ import xarray as xr
 from . import checks, geomag
 from .atmosphere import LINE_EXTINCTION_MAG, MIN_ELEVATION_DEG, transmission
 from .drivers import kp as kp_driver
+from .drivers import solarwind
 from .emission.table import column_table
 from .ephemeris import DARKNESS_LIMITS_DEG, darkness_class, sky_bodies
-from .errors import OutOfRangeError
+from .errors import NorrskenError, OutOfRangeError
 from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
 from .precipitation.model import Drivers, OvalModel
-from .precipitation.oval import get_model
+from .precipitation.oval import edges, get_model, oval
 from .times import DurationLike, TimeLike, iso_utc, series, to_utc
 
 #: Verdicts, from worst to best.
@@ -326,3 +330,83 @@ def summary(ds: xr.Dataset) -> dict:
         "best": best,
         "steps": steps,
     }
+
+
+def nowcast(lat: float | None = None, lon: float | None = None, *, now: TimeLike | None = None) -> dict:
+    """The aurora now, from NOAA SWPC's real-time solar wind and OVATION Prime.
+
+    Parameters
+    ----------
+    lat, lon
+        A place for its forecast and probability of visible aurora (both or neither), degrees.
+    now
+        The clock (default: the computer's), UTC.
+
+    Returns
+    -------
+    dict
+        ``now``; ``solar_wind``: the newest hourly means at L1 (``speed_km_s``, ``density_cm3``,
+        ``by_gsm_nt``, ``bz_gsm_nt``), ``observed`` (the newest measurement), ``lag_min`` and
+        ``arrival`` (when it reaches Earth), ``stale``, ``source``; ``ovals``: per moment (now, the
+        arrival) ``time``, ``dphi``, ``dphi_source``, the hemispheric powers and the equatorward
+        edge at magnetic midnight; with a place, ``place``: ``probability_percent`` of visible
+        aurora at the arrival (approximate SWPC conversion) and ``forecast``, the
+        :func:`summary` of :func:`forecast` from now to the arrival every 15 min.
+
+    Raises
+    ------
+    norrsken.drivers.swpc.SwpcUnavailable, norrsken.drivers.solarwind.SolarWindGap
+        Where SWPC cannot be reached, or its solar wind does not reach the present.
+    """
+    if (lat is None) != (lon is None):
+        raise NorrskenError("a nowcast for a place needs both lat and lon", parameter="lat" if lat is None else "lon")
+    if lat is not None:
+        lat, lon, _ = checks.place(lat, lon, 0.0, (0.0, 0.0), "a nowcast")
+    moment = to_utc(now) if now is not None else dt.datetime.now(dt.UTC)
+    live = solarwind.live_wind(now=moment)
+    valid = np.flatnonzero(live.hours.valid())
+    newest = int(valid[-1])
+    moments = [moment] + ([live.arrival] if live.arrival > moment else [])
+    ovals = []
+    for time in moments:
+        ds = oval(time, model="ovation", online=True, probability=True, resolution_deg=1.0)
+        boundary, _ = edges(ds, hemispheres=("north",))["north"]
+        ovals.append(
+            {
+                "time": ds.attrs["time"],
+                "dphi": round(float(ds.attrs["dphi"]), 1),
+                "dphi_source": ds.attrs["dphi_source"],
+                "hemispheric_power_north_gw": round(ds.attrs["hemispheric_power_north_gw"], 2),
+                "hemispheric_power_south_gw": round(ds.attrs["hemispheric_power_south_gw"], 2),
+                "boundary_midnight_mlat": _rounded(float(boundary["mlat"].sel(mlt=0.0))),
+            }
+        )
+    out: dict[str, Any] = {
+        "now": _iso(moment),
+        "solar_wind": {
+            "speed_km_s": round(float(live.hours.speed[newest]), 1),
+            "density_cm3": round(float(live.hours.density[newest]), 2),
+            "by_gsm_nt": round(float(live.hours.by[newest]), 2),
+            "bz_gsm_nt": round(float(live.hours.bz[newest]), 2),
+            "observed": _iso(live.observed),
+            "lag_min": round(live.lag.total_seconds() / 60.0, 1),
+            "arrival": _iso(live.arrival),
+            "stale": live.stale,
+            "source": live.source,
+        },
+        "ovals": ovals,
+    }
+    if lat is not None and lon is not None:
+        cell = ds["aurora_probability_percent"].sel(lat=lat, lon=lon, method="nearest")
+        end = max(moments[-1], moment + dt.timedelta(minutes=15))
+        ahead = forecast(moment, lat, lon, end=end, step="15min", model="ovation", online=True)
+        out["place"] = {"lat": lat, "lon": lon, "probability_percent": round(float(cell), 1), "forecast": summary(ahead)}
+    return out
+
+
+def _iso(time: dt.datetime) -> str:
+    return time.isoformat().replace("+00:00", "Z")
+
+
+def _rounded(value: float) -> float | None:
+    return round(value, 2) if math.isfinite(value) else None

@@ -4,7 +4,7 @@
 ``output`` how results are printed; importing this package registers every command.
 """
 
-from . import climatology, column, demo, forecast, orbit, oval, passes, sky, timelapse  # noqa: F401  (registers)
+from . import climatology, column, demo, forecast, now, orbit, oval, passes, sky, timelapse  # noqa: F401  (registers)
 from .app import app, main
 
 __all__ = ["app", "main"]

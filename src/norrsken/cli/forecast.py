@@ -9,6 +9,7 @@ import typer
 from ..errors import NorrskenError
 from .app import app, console, friendly
 from .options import (
+    DphiOption,
     JsonOption,
     KpOption,
     LatOption,
@@ -16,6 +17,7 @@ from .options import (
     ModelOption,
     OnlineOption,
     PlotOption,
+    SolarWindOption,
     indices,
     online_for,
 )
@@ -34,6 +36,8 @@ def forecast_command(
     hours: Annotated[float | None, typer.Option("--hours", help="Instead of --end: length of the window, hours (default 24).")] = None,
     step: Annotated[str, typer.Option("--step", help="Time step, a duration: 30min, 1h, ...")] = "30min",
     kp: KpOption = None,
+    dphi: DphiOption = None,
+    solar_wind: SolarWindOption = None,
     model: ModelOption = "zhang-paxton",
     online: OnlineOption = None,
     plot_path: PlotOption = None,
@@ -59,7 +63,7 @@ def forecast_command(
         length = checks.real("hours", 24.0 if hours is None else hours, (0.5, 240.0), "h")
         end = (to_utc(start) + dt.timedelta(hours=length)).isoformat()
     with console.status("forecasting"):
-        ds = forecast(start, lat, lon, end=end, step=step, indices=indices(kp), model=model, online=online_for(online, start, end))
+        ds = forecast(start, lat, lon, end=end, step=step, indices=indices(kp, dphi=dphi, solar_wind=solar_wind), model=model, online=online_for(online, start, end))
     result = summary(ds)
     if plot_path is not None:
         result["files"] = {"plot": str(plot(ds, plot_path))}

@@ -19,7 +19,7 @@ import typer
 
 DEMO_TIME = "2017-01-18T21:00Z"
 TROMSO = (69.65, 18.96)
-MODEL_NAMES = ("zhang-paxton",)
+MODEL_NAMES = ("zhang-paxton", "ovation", "auto")
 
 #: Library parameters whose flag is not simply ``--`` + the name with dashes.
 _FLAGS = {
@@ -59,7 +59,23 @@ OnlineOption = Annotated[
         "a series (many times) always runs offline.",
     ),
 ]
-ModelOption = Annotated[str, typer.Option("--model", help=f"Oval model: {', '.join(MODEL_NAMES)}.")]
+ModelOption = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        help="Oval model: zhang-paxton (driven by Kp), ovation (OVATION Prime 2010, driven by the solar wind: "
+        "embedded OMNI hours 2011-2025, or --dphi / --solar-wind), auto (OVATION where the solar wind is known, "
+        "else zhang-paxton, saying so).",
+    ),
+]
+DphiOption = Annotated[
+    float | None,
+    typer.Option("--dphi", help="Newell coupling dPhi/dt for OVATION, (km/s)^4/3 nT^2/3 (4421 is average), a what-if."),
+]
+SolarWindOption = Annotated[
+    str | None,
+    typer.Option("--solar-wind", help="Solar wind for OVATION, V,BY,BZ,N (km/s, nT GSM, nT GSM, cm^-3), e.g. 600,0,-10,8."),
+]
 KpOption = Annotated[
     float | None, typer.Option("--kp", help="Kp (0-9), a what-if; default: the embedded history (or SWPC online).")
 ]
@@ -142,11 +158,18 @@ VideoOption = Annotated[
 FpsOption = Annotated[float, typer.Option("--fps", help="Frames per second of the animation.")]
 
 
-def indices(kp: float | None = None, f107: float | None = None, f107a: float | None = None, ap: float | None = None):
-    """The :class:`~norrsken.drivers.kp.Indices` of the index flags."""
+def indices(
+    kp: float | None = None,
+    f107: float | None = None,
+    f107a: float | None = None,
+    ap: float | None = None,
+    dphi: float | None = None,
+    solar_wind: str | None = None,
+):
+    """The :class:`~norrsken.drivers.kp.Indices` of the index and solar-wind flags."""
     from ..drivers.kp import Indices
 
-    return Indices(kp=kp, f107=f107, f107a=f107a, ap=ap)
+    return Indices(kp=kp, f107=f107, f107a=f107a, ap=ap, dphi=dphi, solar_wind=solar_wind)
 
 
 def online_for(online: bool | None, start: str, end: str | None = None) -> bool:

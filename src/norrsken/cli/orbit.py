@@ -14,6 +14,7 @@ from .options import (
     AirglowOption,
     ApOption,
     CitiesOption,
+    DphiOption,
     ExactOption,
     F107aOption,
     F107Option,
@@ -28,6 +29,7 @@ from .options import (
     OrbitSecondsOption,
     PreviewOption,
     SeedOption,
+    SolarWindOption,
     StaleTleOption,
     StarsOption,
     StructureOption,
@@ -65,6 +67,8 @@ def orbit_command(
     f_number: OrbitFNumberOption = 1.4,
     seconds: OrbitSecondsOption = 0.5,
     kp: KpOption = None,
+    dphi: DphiOption = None,
+    solar_wind: SolarWindOption = None,
     f107: F107Option = None,
     f107a: F107aOption = None,
     ap: ApOption = None,
@@ -88,6 +92,7 @@ def orbit_command(
     from ..color import CameraExposure
     from ..geometry import compass_azimuth
     from ..io import check_output_file, write_netcdf, write_png
+    from ..precipitation.model import driver_attrs
     from ..render.camera import PinholeCamera, parse_size
     from ..render.orbital import limb_elevation, look_at, orbit_view
     from ..render.orbital import summary as orbit_summary
@@ -112,7 +117,7 @@ def orbit_command(
     exposure = CameraExposure(iso=iso, f_number=f_number, exposure_s=seconds)
     with console.status(f"rendering the view from the satellite ({width}x{height})"):
         ds = orbit_view(
-            time, lat, lon, alt, camera=camera, indices=indices(kp, f107, f107a, ap), model=model,
+            time, lat, lon, alt, camera=camera, indices=indices(kp, f107, f107a, ap, dphi, solar_wind), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=exposure, airglow=airglow,
             cities=cities, stars=stars, adaptive=not exact, preview=preview,
         )
@@ -123,7 +128,7 @@ def orbit_command(
         "sun_above_limb_deg": round(float(state["sun_above_limb_deg"]), 2),
         "in_shadow": not bool(state["sunlit"]),
     }
-    keys = ("time", "lat", "lon", "altitude_km", "kp", "kp_source", "camera", "exposure")
+    keys = ("time", "lat", "lon", "altitude_km", *driver_attrs(ds.attrs), "camera", "exposure")
     metadata = {"Software": "norrsken", "satellite": chosen.name, **{key: ds.attrs[key] for key in keys}}
     result["files"] = {"png": str(write_png(ds["rgb"].values, out, metadata))}
     if netcdf is not None:

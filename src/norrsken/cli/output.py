@@ -41,8 +41,11 @@ def _degrees(value: float | None, suffix: str = "°") -> str:
 
 
 def print_oval_summary(summary: dict) -> None:
+    from ..precipitation.model import describe_drivers  # lazy: see cli/options.py
+
     table = Table(title=f"Auroral oval {summary['time']} ({summary['hemisphere']})", show_header=False)
-    table.add_row("Kp", f"{summary['kp']:.2f}  ({summary['kp_source']})")
+    table.add_row("Model", summary["model_name"])
+    table.add_row("Driven by", describe_drivers(summary))
     table.add_row("Hemispheric power", f"{summary['hemispheric_power_gw']:.1f} GW")
     edge = "not found (the flux stays below the threshold, or reaches it beyond the model's 40° MLAT)"
     if summary["boundary_midnight_mlat"] is not None:
@@ -85,13 +88,46 @@ def print_conditions_now(now: dict) -> None:
         )
 
 
+def print_nowcast(result: dict) -> None:
+    wind = result["solar_wind"]
+    flag = "[bold red]STALE[/] " if wind["stale"] else ""
+    console.print(
+        f"[bold]{result['now']}[/] solar wind at L1 (newest hour, {flag}measured until {wind['observed']}): "
+        f"{wind['speed_km_s']:.0f} km/s, {wind['density_cm3']:.1f} cm⁻³, By {wind['by_gsm_nt']:+.1f} nT, "
+        f"Bz {wind['bz_gsm_nt']:+.1f} nT; reaches Earth in {wind['lag_min']:.0f} min, at {wind['arrival']}",
+        highlight=False,
+    )
+    table = Table(title="OVATION Prime 2010", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for name in ("UTC", "dPhi/dt", "power N (GW)", "power S (GW)", "edge at midnight"):
+        table.add_column(name, justify="left" if name == "UTC" else "right")
+    for row in result["ovals"]:
+        edge = "–" if row["boundary_midnight_mlat"] is None else f"{row['boundary_midnight_mlat']:.1f}° MLAT"
+        table.add_row(
+            row["time"][11:16], f"{row['dphi']:.0f}", f"{row['hemispheric_power_north_gw']:.1f}",
+            f"{row['hemispheric_power_south_gw']:.1f}", edge,
+        )
+    console.print(table)
+    console.print(f"source: {wind['source']}", markup=False, highlight=False)
+    if "place" in result:
+        place = result["place"]
+        console.print(
+            f"at {place['lat']:.2f}°, {place['lon']:.2f}°: probability of visible aurora {place['probability_percent']:.0f} % "
+            "(approximate SWPC conversion)",
+            highlight=False,
+        )
+        print_forecast(place["forecast"])
+
+
 def print_forecast(result: dict) -> None:
+    from ..precipitation.model import DRIVER_LABELS  # lazy: see cli/options.py
+
+    driver = next(name for name in DRIVER_LABELS if name in result["steps"][0])
     table = Table(
         title=f"Aurora from {result['lat']:.2f}°, {result['lon']:.2f}° (brightest seen, kR)",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
     )
-    for name in ("UTC", "Kp", "Sun", "Moon", "557.7", "630.0", "az/el", "verdict"):
+    for name in ("UTC", DRIVER_LABELS[driver][0], "Sun", "Moon", "557.7", "630.0", "az/el", "verdict"):
         table.add_column(name, justify="left" if name in ("UTC", "verdict") else "right", no_wrap=True)
     for row in result["steps"]:
         where = "–" if row["azimuth_deg"] is None else f"{row['azimuth_deg']:.0f}°/{row['elevation_deg']:.0f}°"
@@ -99,7 +135,7 @@ def print_forecast(result: dict) -> None:
         style = {"daylight": "dim", "not visible": "", "camera only": "cyan"}.get(row["verdict"], "bold green")
         table.add_row(
             row["time"][8:16].replace("T", " "),
-            f"{row['kp']:.2f}",
+            "–" if row[driver] is None else DRIVER_LABELS[driver][1].format(row[driver]),
             f"{row['sun_elevation_deg']:.0f}°",
             moon,
             f"{row['green_r'] / 1e3:.2f}",
@@ -108,8 +144,10 @@ def print_forecast(result: dict) -> None:
             f"[{style}]{row['verdict']}[/]" if style else row["verdict"],
         )
     console.print(table)
-    sources = sorted({row["kp_source"] for row in result["steps"]})
-    console.print(f"Kp from: {'; '.join(sources)}", markup=False, highlight=False)
+    for name in DRIVER_LABELS:
+        sources = sorted({row[f"{name}_source"] for row in result["steps"] if f"{name}_source" in row})
+        if sources:
+            console.print(f"{DRIVER_LABELS[name][0]} from: {'; '.join(sources)}", markup=False, highlight=False)
     console.print(f"atmosphere: {result['atmosphere']}", markup=False, highlight=False)
     print_conditions_now(result["now"])
     if all(row["verdict"] == "daylight" for row in result["steps"]):
@@ -146,12 +184,14 @@ def print_passes(result: dict, found: list) -> None:
 
 
 def print_orbit_summary(result: dict) -> None:
+    from ..precipitation.model import describe_drivers  # lazy: see cli/options.py
+
     sat = result["satellite"]
     light = "in the Earth's shadow" if sat["in_shadow"] else "in sunlight (the day side will be overexposed)"
     console.print(
         f"[bold]{result['time']}[/] {escape(sat['name'])} over {result['lat']:.2f}°, {result['lon']:.2f}° at "
         f"{result['altitude_km']:.0f} km, {light} (Sun {sat['sun_above_limb_deg']:+.1f}° from the limb); "
-        f"Kp {result['kp']:.2f} ({escape(result['kp_source'])}); limb {result['limb_depression_deg']:.1f}° below "
+        f"{escape(describe_drivers(result))}; limb {result['limb_depression_deg']:.1f}° below "
         "the horizontal",
         highlight=False,
     )

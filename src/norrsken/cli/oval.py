@@ -11,12 +11,14 @@ from ..errors import NorrskenError
 from .app import app, console, friendly
 from .options import (
     DEMO_TIME,
+    DphiOption,
     HemisphereOption,
     JsonOption,
     KpOption,
     ModelOption,
     OnlineOption,
     SchedulerOption,
+    SolarWindOption,
     ThresholdOption,
     WorkersOption,
     indices,
@@ -33,6 +35,8 @@ def oval(
         str | None, typer.Option("--time", "-t", help=f"UTC time, ISO 8601 with offset (default {DEMO_TIME}).")
     ] = None,
     kp: KpOption = None,
+    dphi: DphiOption = None,
+    solar_wind: SolarWindOption = None,
     model: ModelOption = "zhang-paxton",
     hemisphere: HemisphereOption = "north",
     out: Annotated[
@@ -65,7 +69,8 @@ def oval(
         if time is not None:
             raise NorrskenError("give either --time (one map) or --start/--end (a cube), not both")
         refuse_online_for_series(online)
-        _cube(start, end, step, kp, model, resolution, out, workers, scheduler, overwrite, as_json)
+        given = indices(kp, dphi=dphi, solar_wind=solar_wind)
+        _cube(start, end, step, given, model, resolution, out, workers, scheduler, overwrite, as_json)
         return
     if workers is not None or scheduler is not None or overwrite:
         raise NorrskenError("--workers, --scheduler and --overwrite are for a series: give --start and --end too")
@@ -74,8 +79,8 @@ def oval(
     time = DEMO_TIME if time is None else time
     with console.status("computing the oval"):
         _, summary = oval_products(
-            time, out, hemisphere=hemisphere, threshold_erg=threshold, model=model, indices=indices(kp),
-            online=online_for(online, time),
+            time, out, hemisphere=hemisphere, threshold_erg=threshold, model=model,
+            indices=indices(kp, dphi=dphi, solar_wind=solar_wind), online=online_for(online, time),
         )
     if as_json:
         print_json(summary)
@@ -83,21 +88,19 @@ def oval(
         print_oval_summary(summary)
 
 
-def _cube(start, end, step, kp, model, resolution, out: Path, workers, scheduler, overwrite: bool, as_json: bool) -> None:
+def _cube(start, end, step, given, model, resolution, out: Path, workers, scheduler, overwrite: bool, as_json: bool) -> None:
     from ..cube import check_oval_series, oval_series
     from ..tasks import describe
     from ..times import series
 
     times = series(start, end, step)
-    out = check_oval_series(
-        times, out, indices=indices(kp), model=model, resolution_deg=resolution, overwrite=overwrite
-    )
+    out = check_oval_series(times, out, indices=given, model=model, resolution_deg=resolution, overwrite=overwrite)
     stack, client = dask_session(workers, scheduler)
     with stack:
         bar, task = progress(f"oval cube ({describe(client)})", times.size, as_json)
         with bar:
             oval_series(
-                times, out, indices=indices(kp), model=model, resolution_deg=resolution, client=client,
+                times, out, indices=given, model=model, resolution_deg=resolution, client=client,
                 overwrite=overwrite, on_done=lambda done, total: bar.update(task, completed=done),
             )
     result = {"file": str(out), "times": int(times.size), "start": start, "end": end}

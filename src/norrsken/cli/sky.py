@@ -17,6 +17,7 @@ from .options import (
     BackgroundOption,
     CameraKindOption,
     DaylightOption,
+    DphiOption,
     ElOption,
     ExactOption,
     ExposureOption,
@@ -34,6 +35,7 @@ from .options import (
     PreviewOption,
     SecondsOption,
     SeedOption,
+    SolarWindOption,
     StarsOption,
     StructureOption,
     TimeOption,
@@ -61,6 +63,8 @@ def sky(
         typer.Option("--size", help="WIDTHxHEIGHT in pixels (default 1024x1024 all-sky, 1920x1080 pinhole)."),
     ] = None,
     kp: KpOption = None,
+    dphi: DphiOption = None,
+    solar_wind: SolarWindOption = None,
     f107: F107Option = None,
     f107a: F107aOption = None,
     ap: ApOption = None,
@@ -87,6 +91,7 @@ def sky(
 ) -> None:
     """A true-colour picture of the sky from the ground: all-sky fisheye or a pinhole camera."""
     from ..io import check_output_file, write_netcdf, write_png
+    from ..precipitation.model import describe_drivers, driver_attrs
     from ..render.sky import sky as render_sky
     from ..render.sky import summary
 
@@ -97,12 +102,12 @@ def sky(
     view = ground_camera(camera, az, el, fov, focal_length, size)
     with console.status(f"rendering {view.width}x{view.height} {camera} view"):
         ds = render_sky(
-            time, lat, lon, camera=view, indices=indices(kp, f107, f107a, ap), model=model,
+            time, lat, lon, camera=view, indices=indices(kp, f107, f107a, ap, dphi, solar_wind), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=observer, airglow=airglow,
             background=background, stars=stars, grid=grid, adaptive=not exact, preview=preview, daylight_ok=daylight_ok,
         )
     result = summary(ds)
-    keys = ("time", "lat", "lon", "kp", "kp_source", "camera", "exposure", "structure", "seed")
+    keys = ("time", "lat", "lon", *driver_attrs(ds.attrs), "camera", "exposure", "structure", "seed")
     metadata = {"Software": "norrsken", **{key: ds.attrs[key] for key in keys}}
     result["files"] = {"png": str(write_png(ds["rgb"].values, out, metadata))}
     if netcdf is not None:
@@ -111,7 +116,7 @@ def sky(
         print_json(result)
         return
     console.print(
-        f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: Kp {result['kp']:.2f} ({result['kp_source']}), "
+        f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: {describe_drivers(result)}, "
         f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']}), Moon {result['moon_elevation_deg']:.1f}° "
         f"({100 * result['moon_illumination']:.0f} % lit)",
         highlight=False,

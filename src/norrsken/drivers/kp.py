@@ -25,6 +25,7 @@ import numbers
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from .. import checks
 from ..cache import cache_key, cached_arrays, expect
 from ..errors import NorrskenError, NorrskenWarning, OutOfRangeError
 from ..times import TimeLike, to_utc
+from . import solarwind
 
 _KP_COLS = [f"Kp{h}" for h in range(0, 24, 3)]
 _AP_COLS = [f"Ap{h}" for h in range(0, 24, 3)]
@@ -98,12 +100,19 @@ class Indices:
         81-day centred mean of F10.7, sfu.
     ap : float, optional
         Daily Ap (used for all seven NRLMSIS ap values).
+    dphi : float, optional
+        The Newell coupling dPhi/dt for OVATION Prime, (km/s)^4/3 nT^2/3.
+    solar_wind : str or tuple of float, optional
+        The solar wind for OVATION Prime, ``"V,BY,BZ,N"`` (km/s, nT GSM, nT GSM, cm^-3), held for
+        the 4 hours of its averaging.
     """
 
     kp: float | None = None
     f107: float | None = None
     f107a: float | None = None
     ap: float | None = None
+    dphi: float | None = None
+    solar_wind: str | tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
         for name in ("f107", "f107a", "ap"):
@@ -114,11 +123,15 @@ class Indices:
             if isinstance(self.kp, bool) or not isinstance(self.kp, numbers.Real):
                 raise NorrskenError(f"kp must be a number, got {self.kp!r}", parameter="kp")
             object.__setattr__(self, "kp", check_kp(self.kp))
+        if self.dphi is not None:
+            object.__setattr__(self, "dphi", solarwind.check_coupling(self.dphi))
+        if self.solar_wind is not None:
+            object.__setattr__(self, "solar_wind", solarwind.check_wind(self.solar_wind))
 
     @classmethod
-    def of(cls, value: Indices | SpaceWeather | Mapping[str, float | None] | None) -> Indices:
+    def of(cls, value: Indices | SpaceWeather | Mapping[str, Any] | None) -> Indices:
         """Indices from None (nothing given), Indices, a :class:`SpaceWeather` (all four of its
-        values) or a mapping with some of ``kp``, ``f107``, ``f107a``, ``ap``."""
+        values) or a mapping with some of ``kp``, ``f107``, ``f107a``, ``ap``, ``dphi``, ``solar_wind``."""
         if value is None:
             return cls()
         if isinstance(value, Indices):
@@ -126,12 +139,15 @@ class Indices:
         if isinstance(value, SpaceWeather):
             return cls(kp=value.kp, f107=value.f107_previous_day, f107a=value.f107a, ap=value.ap_daily)
         if isinstance(value, Mapping):
-            unknown = sorted(set(value) - {"kp", "f107", "f107a", "ap"})
+            unknown = sorted(set(value) - {field.name for field in dataclasses.fields(cls)})
             if unknown:
-                raise NorrskenError(f"unknown index {unknown[0]!r}: indices are kp, f107, f107a and ap", parameter="indices")
+                raise NorrskenError(
+                    f"unknown index {unknown[0]!r}: indices are kp, f107, f107a, ap, dphi and solar_wind", parameter="indices"
+                )
             return cls(**value)
         raise NorrskenError(
-            f"indices must be an Indices, a SpaceWeather or a mapping of kp, f107, f107a, ap, got {type(value).__name__}",
+            f"indices must be an Indices, a SpaceWeather or a mapping of kp, f107, f107a, ap, dphi, solar_wind, "
+            f"got {type(value).__name__}",
             parameter="indices",
         )
 

@@ -85,3 +85,30 @@ class OvalModel(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Energy flux (erg cm^-2 s^-1) and mean energy (keV) at AACGM latitudes and MLTs."""
         ...
+
+
+#: Every driver an oval model may have, with how it is written: label, number format and unit.
+DRIVER_LABELS = {"kp": ("Kp", "{:.2f}", ""), "dphi": ("dPhi/dt", "{:.0f}", " (km/s)^4/3 nT^2/3")}
+
+
+def driver_attrs(attrs: Mapping) -> dict:
+    """The drivers among a product's ``attrs`` (each known driver present and its ``_source``), in
+    the order of :data:`DRIVER_LABELS`; a NaN value (a driver that was not available) becomes None."""
+    out: dict = {}
+    for name in DRIVER_LABELS:
+        if name in attrs:
+            value = attrs[name]
+            out[name] = float(value) if value is not None and np.isfinite(value) else None
+            out[f"{name}_source"] = attrs[f"{name}_source"]
+    return out
+
+
+def describe_drivers(attrs: Mapping) -> str:
+    """The drivers in words: ``Kp 3.33 (embedded CelesTrak history)``, ``dPhi/dt 1880 (km/s)^4/3
+    nT^2/3 (OMNI2 hourly ...)``, one after the other, skipping any that was not available."""
+    parts = []
+    for name, value in driver_attrs(attrs).items():
+        if name in DRIVER_LABELS and value is not None:
+            label, form, unit = DRIVER_LABELS[name]
+            parts.append(f"{label} {form.format(value)}{unit} ({attrs[f'{name}_source']})")
+    return "; ".join(parts)

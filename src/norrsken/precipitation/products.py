@@ -11,6 +11,7 @@ from .. import checks, geomag
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, central_angle_deg
 from ..times import TimeLike
+from .model import driver_attrs
 
 #: Oval models are evaluated poleward of this |MLAT|, deg (the integration domain of Zhang &
 #: Paxton's hemispheric-power check; at Kp 8-10 about 1.7 % of the power falls equatorward of it).
@@ -25,6 +26,21 @@ BOUNDARY_FLUX_ERG = 0.5
 #: ~10 air masses (Kasten & Young 1989, Appl. Opt. 28, 4735) and terrain and haze hide it.
 VIEW_HEIGHT_KM = geomag.DEFAULT_HEIGHT_KM
 VIEW_ELEVATION_DEG = 5.0
+
+
+#: Probability of visible aurora per unit energy flux, % per erg cm^-2 s^-1 (capped at 100 %): a
+#: linear stand-in for SWPC's conversion of OVATION's energy flux into its "probability of visible
+#: aurora" (not published in full; Machol et al. 2012, Space Weather 10, S03005, evaluate OVATION
+#: as a forecast of visible aurora). Fitted by least squares through the origin to SWPC's map of
+#: 2025-01-12 22:51 UTC north of 40 deg against norrsken's OVATION of that time (slope 13.2; the
+#: south gives 15.0; RMS 2.4 %). Approximate: it is not SWPC's own.
+VISIBLE_PERCENT_PER_ERG = 13.0
+
+
+def visible_probability_percent(energy_flux_erg: np.ndarray) -> np.ndarray:
+    """The probability of visible aurora (%, 0-100) of an energy flux Q (erg cm^-2 s^-1), as SWPC's
+    aurora map gives it, approximately (:data:`VISIBLE_PERCENT_PER_ERG`)."""
+    return np.clip(VISIBLE_PERCENT_PER_ERG * np.asarray(energy_flux_erg, dtype=float), 0.0, 100.0)
 
 
 def cell_area_km2(lat: np.ndarray, lon: np.ndarray, radius_km: float) -> np.ndarray:
@@ -221,7 +237,7 @@ def oval_summary(ds: xr.Dataset, boundary: xr.Dataset) -> dict:
     Returns
     -------
     dict
-        time, kp, kp_source, hemisphere, hemispheric_power_gw, the equatorward edge at magnetic
+        time, model_name, the drivers (``kp``, ``kp_source`` and/or ``dphi``, ``dphi_source``), hemisphere, hemispheric_power_gw, the equatorward edge at magnetic
         midnight (``boundary_midnight_mlat``/``_lat``/``_lon``, None where not found), the peak energy
         flux and its lat, lon and MLT, and the edge's threshold.
     """
@@ -236,8 +252,8 @@ def oval_summary(ds: xr.Dataset, boundary: xr.Dataset) -> dict:
 
     return {
         "time": ds.attrs["time"],
-        "kp": ds.attrs["kp"],
-        "kp_source": ds.attrs["kp_source"],
+        "model_name": ds.attrs["model_name"],
+        **driver_attrs(ds.attrs),
         "hemisphere": hemisphere,
         "hemispheric_power_gw": ds.attrs[f"hemispheric_power_{hemisphere}_gw"],
         "boundary_midnight_mlat": number(midnight["mlat"]),

@@ -32,6 +32,7 @@ from ..geometry import (
     unit_vectors,
 )
 from ..precipitation import OvalModel
+from ..precipitation.model import driver_attrs
 from ..times import TimeLike, to_utc
 from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera
 from .raymarch import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
@@ -269,7 +270,8 @@ def orbit_view(
 
 def summary(ds: xr.Dataset) -> dict:
     """The numbers behind an orbital picture: where from, Kp, Sun and Moon, brightest lines."""
-    out = {key: ds.attrs[key] for key in ("time", "lat", "lon", "altitude_km", "kp", "kp_source", "structure")}
+    out = {key: ds.attrs[key] for key in ("time", "lat", "lon", "altitude_km")} | driver_attrs(ds.attrs)
+    out["structure"] = ds.attrs["structure"]
     for key in ("limb_depression_deg", "moon_elevation_deg", "moon_illumination"):
         out[key] = round(float(ds.attrs[key]), 3)
     out["camera"] = json.loads(ds.attrs["camera"])

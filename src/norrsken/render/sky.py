@@ -26,6 +26,7 @@ from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, central_angle_deg, direction_from_enu, enu_basis
 from ..precipitation import OvalModel
+from ..precipitation.model import driver_attrs
 from ..times import TimeLike, to_utc
 from . import scene
 from .camera import AllSkyCamera, Camera
@@ -245,7 +246,8 @@ def sky(
 
 def summary(ds: xr.Dataset) -> dict:
     """The numbers behind a picture: brightest radiance of the main lines and where it is."""
-    out = {key: ds.attrs[key] for key in ("time", "lat", "lon", "kp", "kp_source", "structure", "darkness")}
+    out = {key: ds.attrs[key] for key in ("time", "lat", "lon")} | driver_attrs(ds.attrs)
+    out |= {key: ds.attrs[key] for key in ("structure", "darkness")}
     out["sun_elevation_deg"] = round(ds.attrs["sun_elevation_deg"], 2)
     out["moon_elevation_deg"] = round(ds.attrs["moon_elevation_deg"], 2)
     out["moon_illumination"] = round(ds.attrs["moon_illumination"], 3)
