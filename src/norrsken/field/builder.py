@@ -111,7 +111,9 @@ class EmissionField:
         points = self._points(lat, lon, altitude_km)
         n_basis = self.packed.table.shape[-1]
         basis = np.zeros((points[..., 0].size, n_basis))
-        sample_points(self.packed, points.reshape(-1, 3), basis, np.empty(n_basis), arc_scratch(self.packed))
+        sample_points(
+            self.packed, points.reshape(-1, 3), basis, np.empty(n_basis), np.empty(n_basis), arc_scratch(self.packed)
+        )
         out = (basis[:, self.packed.line_basis] * self.packed.line_factor).reshape(*points.shape[:-1], -1)
         return out if line is None else out[..., line_index(line)]
 

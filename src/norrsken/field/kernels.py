@@ -4,7 +4,8 @@ Everything a kernel reads is one :class:`PackedField` of plain arrays and floats
 its footprint (where its field line crosses :data:`FOOTPRINT_KM`) on the local gnomonic grid with
 two divisions and the cell's stored field-line drift, then the energy flux there (with the arcs'
 modulation), and the VER of the kernel table at that flux, mean energy and altitude, plus the
-airglow layers.
+airglow layers. :func:`arc_crossing` integrates an arc's cross-section over a straight step in
+closed form, for the ray marcher.
 
 Kernels that read the field run with ``_nrt=False`` (no reference counting, so nothing may be
 allocated inside): with it, every inlined helper taking the packed tuple of arrays paid ~20
@@ -38,15 +39,6 @@ COARSE = 4
 #: An arc's cross-section ends at this many sigma (see :func:`arc_profile`).
 ARC_EDGE = 4.0
 
-
-def _profile_area(power: int) -> float:
-    """Integral of (1 - y^2)^power over [-1, 1]: 2^(2p+1) (p!)^2 / (2p+1)!."""
-    return 2.0 ** (2 * power + 1) * math.factorial(power) ** 2 / math.factorial(2 * power + 1)
-
-
-#: The cross-section's mean weighted by itself (integral of w^2 over that of w, w = (1 - y^2)^8):
-#: the level of energy flux at which an arc's light is made, in units of its peak.
-ARC_MEAN_PROFILE = _profile_area(16) / _profile_area(8)
 
 
 def table_altitudes_km() -> np.ndarray:
@@ -89,10 +81,7 @@ class PackedField(NamedTuple):
     arc_centre, arc_rays : ndarray float32 (n_arcs, n_v)
         Each arc's centre line u(v) and its along-arc ray pattern, tabulated on v.
     arc_mask : ndarray int64 (n / COARSE, n / COARSE)
-        Per coarse cell, the bits of the arcs that reach it or its neighbours, so that any other
-        arc is at least ``arc_margin_deg`` of u away.
-    arc_margin_deg : float
-        See ``arc_mask``.
+        Per coarse cell, the bits of the arcs that reach it or its neighbours.
     along_km_per_deg : float
         Km along the arcs per degree of v.
     v0, dv : float
@@ -126,7 +115,6 @@ class PackedField(NamedTuple):
     arc_centre: np.ndarray
     arc_rays: np.ndarray
     arc_mask: np.ndarray
-    arc_margin_deg: float
     along_km_per_deg: float
     v0: float
     dv: float
@@ -198,15 +186,13 @@ def arc_profile(d):
 
 @njit(cache=True, inline="always")
 def arcs_at(pf, u, v, candidates, offsets):
-    """The sum of the arcs at (u, v), whether any arc is within 4 sigma, and the bit mask of the
-    arcs within reach (|u - u0| <= reach).
+    """The sum of the arcs at (u, v) and the bit mask of the arcs within reach (|u - u0| <= reach).
 
     ``candidates`` is the bit mask of the arcs that can reach this part of the grid
     (``pf.arc_mask``); of those, each arc's offset across it is written to ``offsets[k]``, deg:
     u - centre(v) within reach, u - u0 (the same sign, beyond 4 sigma too) out of it.
     """
     total = 0.0
-    near = False
     within = 0
     nv = pf.arc_centre.shape[1]
     x = ((v - pf.v0) % 360.0) / pf.dv  # the tables span the circle
@@ -223,21 +209,19 @@ def arcs_at(pf, u, v, candidates, offsets):
             offset = u - ((1.0 - wv) * pf.arc_centre[k, iv] + wv * pf.arc_centre[k, iv + 1])
             d = abs(offset) / sigma
             if d < ARC_EDGE:
-                near = True
                 total += amplitude * ((1.0 - wv) * pf.arc_rays[k, iv] + wv * pf.arc_rays[k, iv + 1]) * arc_profile(d)
         offsets[k] = offset
-    return total, near, within
+    return total, within
 
 
 @njit(cache=True, inline="always")
 def modulated_flux(pf, q, u, v, candidates, offsets):
     """The energy flux ``q`` at (u, v) with the arcs' modulation Q (f_d + (1 - f_d) S / <S>_Q)
-    (see :mod:`norrsken.field.arcs`), whether an arc is within 4 sigma and the bits of those
-    within reach (see :func:`arcs_at`)."""
+    (see :mod:`norrsken.field.arcs`) and the bits of the arcs within reach (see :func:`arcs_at`)."""
     if pf.norm <= 0.0:
-        return q, False, 0
-    arcs, near, within = arcs_at(pf, u, v, candidates, offsets)
-    return q * (pf.diffuse + (1.0 - pf.diffuse) * arcs / pf.norm), near, within
+        return q, 0
+    arcs, within = arcs_at(pf, u, v, candidates, offsets)
+    return q * (pf.diffuse + (1.0 - pf.diffuse) * arcs / pf.norm), within
 
 
 @njit(cache=True, inline="always")
@@ -332,7 +316,7 @@ def add_table(pf, q, e_index, zi, scale, out):
 
 
 @njit(cache=True, inline="always")
-def sample(pf, x, y, z, out, offsets, arcs_apart):
+def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
     """VER at ECEF point (x, y, z) km into ``out`` (one value per basis profile); returns the
     footprint's state and step limits.
 
@@ -350,12 +334,10 @@ def sample(pf, x, y, z, out, offsets, arcs_apart):
         Footprint displacement per km of altitude change.
     lit : bool
         Whether aurora is present at the footprint (else only airglow can shine).
-    q, e_index : float
-        The smooth energy flux (erg cm^-2 s^-1, 0 where none) and the table's mean-energy index.
+    q : float
+        The smooth energy flux (erg cm^-2 s^-1, 0 where none).
     v : float
         Local magnetic longitude, deg.
-    near : bool
-        Whether an arc is within 4 sigma.
     within : int
         Bits of the arcs within reach, whose ``offsets`` were written (0 where not lit).
     """
@@ -367,27 +349,32 @@ def sample(pf, x, y, z, out, offsets, arcs_apart):
     wz = zi - iz if inside else 0.0
     for k in range(out.size):
         out[k] = (1.0 - wz) * pf.airglow[iz, k] + wz * pf.airglow[iz + 1, k] if inside else 0.0
+        per_flux[k] = 0.0
     cy, cx, tilt = footprint_cell(pf, x, y, z, altitude)
     if cy < 0.0:
-        return altitude, 1.0e4, tilt, False, 0.0, 0.0, 0.0, False, 0
+        return altitude, 1.0e4, tilt, False, 0.0, 0.0, 0
     q, qe, u, v = _bilinear(pf.cells, cy, cx)
     jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
     if q <= 0.0:
-        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, 0.0, v, False, 0
+        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, v, 0
     e_index = qe / q
-    q_level, near, within = modulated_flux(pf, q, u, v, pf.arc_mask[jy, jx], offsets)
+    q_level, within = modulated_flux(pf, q, u, v, pf.arc_mask[jy, jx], offsets)
     share = q * pf.diffuse if arcs_apart and pf.norm > 0.0 else q_level
+    for k in range(per_flux.size):
+        per_flux[k] = 0.0
     if inside:
-        add_table(pf, q_level, e_index, zi, share, out)
-    return altitude, pf.max_step_km, tilt, True, q, e_index, v, near, within
+        add_table(pf, q_level, e_index, zi, 1.0, per_flux)
+        for k in range(out.size):
+            out[k] += share * per_flux[k]
+    return altitude, pf.max_step_km, tilt, True, q, v, within
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
-def sample_points(pf, points, out, buffer, offsets):
-    """VER of the basis profiles at ECEF points (n, 3) km into ``out`` (n, n_basis); ``buffer``
-    and ``offsets`` are scratch of n_basis and n_arcs values."""
+def sample_points(pf, points, out, buffer, per_flux, offsets):
+    """VER of the basis profiles at ECEF points (n, 3) km into ``out`` (n, n_basis); ``buffer``,
+    ``per_flux`` and ``offsets`` are scratch of n_basis, n_basis and n_arcs values."""
     for i in range(points.shape[0]):
-        sample(pf, points[i, 0], points[i, 1], points[i, 2], buffer, offsets, False)
+        sample(pf, points[i, 0], points[i, 1], points[i, 2], buffer, per_flux, offsets, False)
         for k in range(buffer.size):
             out[i, k] = buffer[k]
 
