@@ -6,7 +6,7 @@ import pytest
 from norrsken import geomag
 from norrsken.errors import NorrskenError
 from norrsken.field import FOOTPRINT_KM, emission_field, horizon_radius_deg
-from norrsken.field.kernels import _bilinear, flux_points
+from norrsken.field.kernels import _bilinear, arc_scratch, flux_points
 from norrsken.geometry import EARTH_RADIUS_KM, enu_basis, unit_vectors
 
 TIME = "2017-01-18T21:00Z"
@@ -83,7 +83,7 @@ def test_light_is_field_aligned(arcs):
     flux = {}
     for name, points in (("foot", foot), ("line", on_line), ("vertical", vertical)):
         out = np.empty(len(points))
-        flux_points(arcs.packed, np.ascontiguousarray(points), out)
+        flux_points(arcs.packed, np.ascontiguousarray(points), out, arc_scratch(arcs.packed))
         flux[name] = out
     lit = flux["foot"] > 0.1
     along = np.abs(flux["line"][lit] / flux["foot"][lit] - 1.0)
@@ -176,7 +176,7 @@ def test_arcs_close_around_the_magnetic_pole():
         direction = gx[:, None] * basis[0] + gy[:, None] * basis[1] + basis[2]
         direction /= np.linalg.norm(direction, axis=1, keepdims=True)
         out = np.empty(len(cy))
-        flux_points(packed, np.ascontiguousarray((EARTH_RADIUS_KM + FOOTPRINT_KM) * direction), out)
+        flux_points(packed, np.ascontiguousarray((EARTH_RADIUS_KM + FOOTPRINT_KM) * direction), out, arc_scratch(packed))
         return out
 
     # Inside a cell that straddles the jump, the interpolated longitude stays near +-180 deg

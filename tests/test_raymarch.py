@@ -96,21 +96,35 @@ def test_field_ver_integrates_to_the_rendered_zenith(tromso):
     np.testing.assert_allclose(0.1 * np.trapezoid(profile, z, axis=0), rendered, rtol=0.01)
 
 
-def test_arcs_converge_with_finer_steps():
-    """With curtains, a quarter of the step changes a 32 x 32 all-sky view by < 1 % overall."""
-    from norrsken.render.camera import AllSkyCamera
+@pytest.mark.parametrize(
+    ("lat", "lon", "camera"),
+    [
+        (69.65, 18.96, "allsky"),  # under the arcs, looking up through them
+        (59.91, 10.75, "pinhole"),  # south of them, long slant paths along the curtains
+    ],
+)
+def test_arcs_agree_with_a_render_at_a_twentieth_of_the_step(lat, lon, camera):
+    """Arcs crossed in closed form: within 1 % (median) and 5 % (99th percentile) of a reference
+    with 1/20 of every step (measured 0.2-0.4 % and 3.3-3.9 % at 160x160 and 240x136)."""
+    from norrsken.render.camera import AllSkyCamera, PinholeCamera
 
-    field = emission_field(TIME, 69.65, 18.96, structure="arcs", seed=3)
-    basis = enu_basis(69.65, 18.96)
-    rays = AllSkyCamera(32, 32).rays_enu() @ basis
+    view = (
+        AllSkyCamera(64, 64)
+        if camera == "allsky"
+        else PinholeCamera(96, 54, azimuth_deg=0.0, elevation_deg=8.0, fov_deg=30.0)
+    )
+    field = emission_field(TIME, lat, lon, structure="arcs")
+    basis = enu_basis(lat, lon)
+    rays = view.rays_enu() @ basis
     origin = EARTH_RADIUS_KM * basis[2]
     nominal = line_radiance(field, origin, rays)
-    fine = line_radiance(field, origin, rays, step_scale=0.25)
-    green = field.lines.index("557.7")
-    inside = fine[..., green] > 0  # False outside the circle (NaN) and on the horizon
-    assert np.nansum(nominal[..., green]) == pytest.approx(np.nansum(fine[..., green]), rel=0.01)
-    relative = np.abs(nominal[inside, green] - fine[inside, green]) / fine[inside, green]
-    assert np.median(relative) < 0.01
+    reference = line_radiance(field, origin, rays, step_scale=0.05)
+    for line in ("427.8", "557.7", "630.0"):
+        k = field.lines.index(line)
+        lit = np.isfinite(reference[..., k]) & (reference[..., k] > 0.02 * np.nanmax(reference[..., k]))
+        error = np.abs(nominal[lit, k] / reference[lit, k] - 1.0)
+        assert np.median(error) < 0.01 and np.percentile(error, 99) < 0.05, line
+        assert np.nansum(nominal[..., k]) == pytest.approx(np.nansum(reference[..., k]), rel=0.01)
 
 
 def test_adaptive_image_matches_exact(tromso):

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from .kernels import COARSE, KM_PER_DEG, PackedField, arc_sum_at_cells
+from .kernels import COARSE, KM_PER_DEG, PackedField, arc_scratch, arc_sum_at_cells
 
 #: Diffuse share of the electron energy flux, Newell et al. (2009) (see the module docstring).
 DIFFUSE_FRACTION = 0.67
@@ -168,5 +168,5 @@ def arc_norm(packed: PackedField, seed: int) -> float:
     iy, ix = np.divmod(cells, packed.cells.shape[1])
     fy, fx = iy + rng.uniform(-0.5, 0.5, n), ix + rng.uniform(-0.5, 0.5, n)
     total = np.empty(n)
-    arc_sum_at_cells(packed, fy, fx, total)
+    arc_sum_at_cells(packed, fy, fx, arc_scratch(packed), total)
     return float(total.mean())

@@ -34,7 +34,7 @@ from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, central_angle_deg, enu_basis, unit_vectors
 from ..precipitation import Drivers, OvalModel, get_model, oval
 from ..times import TimeLike, to_utc
-from .kernels import FOOTPRINT_KM, SHELL_KM, PackedField, flux_points, sample_points
+from .kernels import FOOTPRINT_KM, SHELL_KM, PackedField, arc_scratch, flux_points, sample_points
 from .packing import pack_field
 
 STRUCTURES = ("none", "arcs")
@@ -111,7 +111,9 @@ class EmissionField:
         points = self._points(lat, lon, altitude_km)
         n_basis = self.packed.table.shape[-1]
         basis = np.zeros((points[..., 0].size, n_basis))
-        sample_points(self.packed, points.reshape(-1, 3), basis, np.empty(n_basis))
+        sample_points(
+            self.packed, points.reshape(-1, 3), basis, np.empty(n_basis), np.empty(n_basis), arc_scratch(self.packed)
+        )
         out = (basis[:, self.packed.line_basis] * self.packed.line_factor).reshape(*points.shape[:-1], -1)
         return out if line is None else out[..., line_index(line)]
 
@@ -119,7 +121,7 @@ class EmissionField:
         """Energy flux Q (erg cm^-2 s^-1) at footprints, including the arcs' modulation."""
         points = self._points(lat, lon, FOOTPRINT_KM)
         out = np.zeros(points.shape[:-1])
-        flux_points(self.packed, points.reshape(-1, 3), out.reshape(-1))
+        flux_points(self.packed, points.reshape(-1, 3), out.reshape(-1), arc_scratch(self.packed))
         return out
 
 

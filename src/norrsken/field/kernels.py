@@ -4,7 +4,8 @@ Everything a kernel reads is one :class:`PackedField` of plain arrays and floats
 its footprint (where its field line crosses :data:`FOOTPRINT_KM`) on the local gnomonic grid with
 two divisions and the cell's stored field-line drift, then the energy flux there (with the arcs'
 modulation), and the VER of the kernel table at that flux, mean energy and altitude, plus the
-airglow layers.
+airglow layers. :func:`arc_crossing` integrates an arc's cross-section over a straight step in
+closed form, for the ray marcher.
 
 Kernels that read the field run with ``_nrt=False`` (no reference counting, so nothing may be
 allocated inside): with it, every inlined helper taking the packed tuple of arrays paid ~20
@@ -33,8 +34,11 @@ FOOTPRINT_KM = geomag.DEFAULT_HEIGHT_KM
 KM_PER_DEG = (EARTH_RADIUS_KM + FOOTPRINT_KM) * math.pi / 180.0
 #: Altitude spacing of the table the kernels read, km.
 TABLE_STEP_KM = 1.0
-#: Coarse cells (in grid cells) of the empty-space map and the arcs' candidate masks.
+#: Coarse cells (in grid cells) of the empty-space map.
 COARSE = 4
+#: An arc's cross-section ends at this many sigma (see :func:`arc_profile`).
+ARC_EDGE = 4.0
+
 
 
 def table_altitudes_km() -> np.ndarray:
@@ -77,10 +81,7 @@ class PackedField(NamedTuple):
     arc_centre, arc_rays : ndarray float32 (n_arcs, n_v)
         Each arc's centre line u(v) and its along-arc ray pattern, tabulated on v.
     arc_mask : ndarray int64 (n / COARSE, n / COARSE)
-        Per coarse cell, the bits of the arcs that reach it or its neighbours, so that any other
-        arc is at least ``arc_margin_deg`` of u away.
-    arc_margin_deg : float
-        See ``arc_mask``.
+        Per coarse cell, the bits of the arcs that reach it or its neighbours.
     along_km_per_deg : float
         Km along the arcs per degree of v.
     v0, dv : float
@@ -114,7 +115,6 @@ class PackedField(NamedTuple):
     arc_centre: np.ndarray
     arc_rays: np.ndarray
     arc_mask: np.ndarray
-    arc_margin_deg: float
     along_km_per_deg: float
     v0: float
     dv: float
@@ -125,13 +125,19 @@ class PackedField(NamedTuple):
     max_step_km: float
 
 
+def arc_scratch(pf: PackedField) -> np.ndarray:
+    """Scratch for the kernels: one offset per arc of ``pf``."""
+    return np.empty(pf.arcs.shape[0])
+
+
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
-def arc_sum_at_cells(pf, fy, fx, out):
-    """The arc sum at fractional grid positions (``fy``, ``fx``) into ``out``."""
+def arc_sum_at_cells(pf, fy, fx, offsets, out):
+    """The arc sum at fractional grid positions (``fy``, ``fx``) into ``out``; ``offsets`` is
+    scratch of one value per arc."""
     for i in range(fy.size):
         q, qe, u, v = _bilinear(pf.cells, fy[i], fx[i])
         candidates = pf.arc_mask[int(fy[i] + 0.5) // COARSE, int(fx[i] + 0.5) // COARSE]
-        out[i] = _arc_sum(pf, u, v, candidates)[0]
+        out[i] = arcs_at(pf, u, v, candidates, offsets)[0]
 
 
 @njit(cache=True, inline="always")
@@ -167,52 +173,96 @@ def _bilinear(cells, fy, fx):
 
 
 @njit(cache=True, inline="always")
-def _arc_sum(pf, u, v, candidates):
-    """Sum of the arcs at (u, v), how far the position across the arcs may move, and that position.
+def arc_profile(d):
+    """An arc's cross-section at |offset| / sigma = ``d``: (1 - d^2/16)^8, within 3 % of
+    exp(-d^2/2) of the peak, zero beyond 4 sigma, no exp."""
+    if d >= ARC_EDGE:
+        return 0.0
+    w = 1.0 - d * d * 0.0625
+    w *= w
+    w *= w
+    return w * w
 
-    ``candidates`` is the bit mask of the arcs that reach this part of the grid. The second value
-    is, outside every arc, the gap in u (deg) to the nearest arc's 3-sigma edge (a lower bound of
-    the distance in degrees of magnetic latitude); inside an arc, minus 1.5 sigma (deg): the
-    trapezoidal rule with 1.5-sigma steps integrates a Gaussian to ~3e-4 wherever the samples
-    fall (error ~ 2 exp(-2 pi^2 sigma^2 / h^2)). The third is the offset u - centre(v) from the
-    nearest arc within reach (u itself if none): its rate of change along a ray, folds included,
-    is what the integrator turns the second value into a step with.
+
+@njit(cache=True, inline="always")
+def arcs_at(pf, u, v, candidates, offsets):
+    """The sum of the arcs at (u, v) and the bit mask of the arcs within reach (|u - u0| <= reach).
+
+    ``candidates`` is the bit mask of the arcs that can reach this part of the grid
+    (``pf.arc_mask``); of those, each arc's offset across it is written to ``offsets[k]``, deg:
+    u - centre(v) within reach, u - u0 (the same sign, beyond 4 sigma too) out of it.
     """
     total = 0.0
-    limit = pf.arc_margin_deg
-    across = u
-    nearest = 1.0e9
+    within = 0
     nv = pf.arc_centre.shape[1]
     x = ((v - pf.v0) % 360.0) / pf.dv  # the tables span the circle
     x = min(max(x, 0.0), nv - 1.000001)
     iv = int(x)
     wv = x - iv
-    inside = 1.0e9
     for k in range(pf.arcs.shape[0]):
         if not (candidates >> k) & 1:
             continue
         u0, reach, sigma, amplitude = pf.arcs[k, 0], pf.arcs[k, 1], pf.arcs[k, 2], pf.arcs[k, 3]
-        gap = abs(u - u0) - reach
-        if gap > 0.0:
-            limit = min(limit, gap)
-            continue
-        centre = (1.0 - wv) * pf.arc_centre[k, iv] + wv * pf.arc_centre[k, iv + 1]
-        d = abs(u - centre) / sigma
-        if abs(u - centre) < nearest:
-            nearest = abs(u - centre)
-            across = u - centre
-        if d < 4.0:
-            ray = (1.0 - wv) * pf.arc_rays[k, iv] + wv * pf.arc_rays[k, iv + 1]
-            # (1 - d^2/16)^8: within 3 % of exp(-d^2/2) of the peak, zero beyond 4 sigma, no exp.
-            w = 1.0 - d * d * 0.0625
-            w *= w
-            w *= w
-            total += amplitude * ray * w * w
-        if d > 3.0:
-            limit = min(limit, (d - 3.0) * sigma)
-        else:
-            inside = min(inside, 1.5 * sigma)
-    return total, (-inside if inside < 1.0e9 else limit), across
+        offset = u - u0
+        if abs(offset) <= reach:
+            within |= 1 << k
+            offset = u - ((1.0 - wv) * pf.arc_centre[k, iv] + wv * pf.arc_centre[k, iv + 1])
+            d = abs(offset) / sigma
+            if d < ARC_EDGE:
+                total += amplitude * ((1.0 - wv) * pf.arc_rays[k, iv] + wv * pf.arc_rays[k, iv + 1]) * arc_profile(d)
+        offsets[k] = offset
+    return total, within
+
+
+@njit(cache=True, inline="always")
+def modulated_flux(pf, q, u, v, candidates, offsets):
+    """The energy flux ``q`` at (u, v) with the arcs' modulation Q (f_d + (1 - f_d) S / <S>_Q)
+    (see :mod:`norrsken.field.arcs`) and the bits of the arcs within reach (see :func:`arcs_at`)."""
+    if pf.norm <= 0.0:
+        return q, 0
+    arcs, within = arcs_at(pf, u, v, candidates, offsets)
+    return q * (pf.diffuse + (1.0 - pf.diffuse) * arcs / pf.norm), within
+
+
+@njit(cache=True, inline="always")
+def _profile_integral(y):
+    """P(y) = integral from 0 to y of (1 - s^2)^8 ds, |y| <= 1 (clamped), by its binomial series."""
+    y = min(max(y, -1.0), 1.0)
+    y2 = y * y
+    # sum_j C(8, j) (-1)^j y^(2j+1) / (2j+1), by Horner's rule in y^2.
+    total = 1.0 / 17.0
+    for coefficient in (-8.0 / 15.0, 28.0 / 13.0, -56.0 / 11.0, 70.0 / 9.0, -56.0 / 7.0, 28.0 / 5.0, -8.0 / 3.0, 1.0):
+        total = total * y2 + coefficient
+    return total * y
+
+
+@njit(cache=True, inline="always")
+def _profile_moment(y):
+    """Integral from 0 to y of s (1 - s^2)^8 ds = (1 - (1 - y^2)^9) / 18, |y| <= 1 (clamped)."""
+    y = min(max(y, -1.0), 1.0)
+    c = 1.0 - y * y
+    c9 = c * c
+    c9 *= c9
+    c9 *= c9
+    return (1.0 - c9 * c) / 18.0
+
+
+@njit(cache=True, inline="always")
+def arc_crossing(a, b, sigma):
+    """An arc crossed in a straight step: the offset from its centre goes linearly from ``a`` to
+    ``b`` (deg). Returns the mean of the cross-section over the step (0 to 1) and where its
+    light is centred along the step (0 at the start, 1 at the end), in closed form."""
+    ya, yb = a / (ARC_EDGE * sigma), b / (ARC_EDGE * sigma)
+    if (ya >= 1.0 and yb >= 1.0) or (ya <= -1.0 and yb <= -1.0):
+        return 0.0, 0.5
+    span = yb - ya
+    if abs(span) < 1.0e-6:
+        return arc_profile(ARC_EDGE * abs(0.5 * (ya + yb))), 0.5
+    area = _profile_integral(yb) - _profile_integral(ya)  # of the profile in y = d / 4
+    if area * span <= 0.0:
+        return 0.0, 0.5
+    centre = (_profile_moment(yb) - _profile_moment(ya) - ya * area) / (span * area)
+    return area / span, min(max(centre, 0.0), 1.0)
 
 
 @njit(cache=True, inline="always")
@@ -242,60 +292,14 @@ def footprint_cell(pf, x, y, z, altitude):
 
 
 @njit(cache=True, inline="always")
-def _flux_at_cell(pf, cy, cx):
-    """Energy flux and step limits at a footprint's grid position.
-
-    Returns (Q with structure, mean-energy index, horizontal km, arc limit deg, across, v): the
-    horizontal limit is isotropic (km of footprint motion); the arc limit (see :func:`_arc_sum`,
-    1e9 without arcs) bounds the change of ``across`` (the offset from the nearest arc), which the
-    integrator turns into a step from the rate at which it changes along the ray.
-    """
-    q, qe, u, v = _bilinear(pf.cells, cy, cx)
-    jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
-    if q <= 0.0:
-        return 0.0, 0.0, max(pf.clear_km[jy, jx], pf.max_step_km), 1.0e9, u, v
-    e_index = qe / q
-    if pf.norm <= 0.0:
-        return q, e_index, pf.max_step_km, 1.0e9, u, v
-    s, arc_limit, across = _arc_sum(pf, u, v, pf.arc_mask[jy, jx])
-    return q * (pf.diffuse + (1.0 - pf.diffuse) * s / pf.norm), e_index, pf.max_step_km, arc_limit, across, v
-
-
-@njit(cache=True, inline="always")
-def sample(pf, x, y, z, out):
-    """VER of every line at ECEF point (x, y, z) km into ``out``; returns step limits.
-
-    Returns
-    -------
-    altitude : float
-        km above the sphere.
-    horizontal : float
-        Largest safe horizontal move of the footprint, km (small inside arcs, large in empty space).
-    tilt : float
-        Footprint displacement per km of altitude change.
-    lit : bool
-        Whether aurora is present at the footprint (else only airglow can shine).
-    arc_limit, across, v : float
-        See :func:`_flux_at_cell`.
-    """
-    r = math.sqrt(x * x + y * y + z * z)
-    altitude = r - EARTH_RADIUS_KM
-    zi = (altitude - pf.z0) / pf.dz
-    inside = zi >= 0.0 and zi < pf.airglow.shape[0] - 1
-    iz = int(zi) if inside else 0
-    wz = zi - iz if inside else 0.0
-    for k in range(out.size):
-        out[k] = (1.0 - wz) * pf.airglow[iz, k] + wz * pf.airglow[iz + 1, k] if inside else 0.0
-    cy, cx, tilt = footprint_cell(pf, x, y, z, altitude)
-    if cy < 0.0:
-        return altitude, 1.0e4, tilt, False, 1.0e9, 0.0, 0.0
-    q, e_index, horizontal, arc_limit, u, v = _flux_at_cell(pf, cy, cx)
-    if q <= 0.0:
-        return altitude, horizontal, tilt, False, arc_limit, u, v
-    if not inside:
-        return altitude, horizontal, tilt, True, arc_limit, u, v
+def add_table(pf, q, e_index, zi, scale, out):
+    """Add ``scale`` times the table's VER per unit energy flux at energy flux ``q`` (erg cm^-2
+    s^-1, for the table's nonlinearity), mean-energy index ``e_index`` and fractional altitude
+    index ``zi`` (inside the table) to ``out`` (one value per basis profile)."""
     table = pf.table
     n_e, n_q, n_z, n_lines = table.shape
+    iz = int(zi)
+    wz = zi - iz
     ie = min(int(e_index), n_e - 2)
     we = e_index - ie
     qi = (math.log(q) - pf.log_q0) / pf.log_dq
@@ -305,28 +309,86 @@ def sample(pf, x, y, z, out):
     for de in range(2):
         fe = we if de else 1.0 - we
         for dq in range(2):
-            f = fe * (wq if dq else 1.0 - wq) * q
+            f = fe * (wq if dq else 1.0 - wq) * scale
             f_lower, f_upper = f * (1.0 - wz), f * wz
             for k in range(n_lines):
                 out[k] += f_lower * table[ie + de, iq + dq, iz, k] + f_upper * table[ie + de, iq + dq, iz + 1, k]
-    return altitude, horizontal, tilt, True, arc_limit, u, v
+
+
+@njit(cache=True, inline="always")
+def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
+    """VER at ECEF point (x, y, z) km into ``out`` (one value per basis profile); returns the
+    footprint's state and step limits.
+
+    With ``arcs_apart`` (the ray marcher, which integrates each arc crossing in closed form) the
+    arcs' own light is left out: ``out`` holds the airglow and the diffuse share of the aurora.
+    ``offsets`` receives each arc's offset (see :func:`arcs_at`).
+
+    Returns
+    -------
+    altitude : float
+        km above the sphere.
+    horizontal : float
+        Largest safe horizontal move of the footprint, km (large in empty space).
+    tilt : float
+        Footprint displacement per km of altitude change.
+    lit : bool
+        Whether aurora is present at the footprint (else only airglow can shine).
+    q : float
+        The smooth energy flux (erg cm^-2 s^-1, 0 where none).
+    v : float
+        Local magnetic longitude, deg.
+    within : int
+        Bits of the arcs within reach, whose ``offsets`` were written (0 where not lit).
+    """
+    r = math.sqrt(x * x + y * y + z * z)
+    altitude = r - EARTH_RADIUS_KM
+    zi = (altitude - pf.z0) / pf.dz
+    inside = zi >= 0.0 and zi < pf.airglow.shape[0] - 1
+    iz = int(zi) if inside else 0
+    wz = zi - iz if inside else 0.0
+    for k in range(out.size):
+        out[k] = (1.0 - wz) * pf.airglow[iz, k] + wz * pf.airglow[iz + 1, k] if inside else 0.0
+        per_flux[k] = 0.0
+    cy, cx, tilt = footprint_cell(pf, x, y, z, altitude)
+    if cy < 0.0:
+        return altitude, 1.0e4, tilt, False, 0.0, 0.0, 0
+    q, qe, u, v = _bilinear(pf.cells, cy, cx)
+    jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
+    if q <= 0.0:
+        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, v, 0
+    e_index = qe / q
+    q_level, within = modulated_flux(pf, q, u, v, pf.arc_mask[jy, jx], offsets)
+    share = q * pf.diffuse if arcs_apart and pf.norm > 0.0 else q_level
+    for k in range(per_flux.size):
+        per_flux[k] = 0.0
+    if inside:
+        add_table(pf, q_level, e_index, zi, 1.0, per_flux)
+        for k in range(out.size):
+            out[k] += share * per_flux[k]
+    return altitude, pf.max_step_km, tilt, True, q, v, within
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
-def sample_points(pf, points, out, buffer):
-    """VER of the basis profiles at ECEF points (n, 3) km into ``out`` (n, n_basis); ``buffer``
-    is scratch of n_basis values."""
+def sample_points(pf, points, out, buffer, per_flux, offsets):
+    """VER of the basis profiles at ECEF points (n, 3) km into ``out`` (n, n_basis); ``buffer``,
+    ``per_flux`` and ``offsets`` are scratch of n_basis, n_basis and n_arcs values."""
     for i in range(points.shape[0]):
-        sample(pf, points[i, 0], points[i, 1], points[i, 2], buffer)
+        sample(pf, points[i, 0], points[i, 1], points[i, 2], buffer, per_flux, offsets, False)
         for k in range(buffer.size):
             out[i, k] = buffer[k]
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
-def flux_points(pf, points, out):
+def flux_points(pf, points, out, offsets):
     """Energy flux (with the arcs' modulation) at the footprints of ECEF points (n, 3) km into
-    ``out``; 0 outside the grid."""
+    ``out``; 0 outside the grid. ``offsets`` is scratch of n_arcs values."""
     for i in range(points.shape[0]):
         x, y, z = points[i, 0], points[i, 1], points[i, 2]
         cy, cx, _ = footprint_cell(pf, x, y, z, math.sqrt(x * x + y * y + z * z) - EARTH_RADIUS_KM)
-        out[i] = _flux_at_cell(pf, cy, cx)[0] if cy >= 0.0 else 0.0
+        out[i] = 0.0
+        if cy >= 0.0:
+            q, _, u, v = _bilinear(pf.cells, cy, cx)
+            if q > 0.0:
+                candidates = pf.arc_mask[int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE]
+                out[i] = modulated_flux(pf, q, u, v, candidates, offsets)[0]

@@ -31,7 +31,7 @@ from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM
 from .airglow import airglow_profile
 from .arcs import DIFFUSE_FRACTION, arc_mask, arc_norm, place_arcs
-from .kernels import COARSE, FOOTPRINT_KM, KM_PER_DEG, SHELL_KM, TABLE_STEP_KM, PackedField, table_altitudes_km
+from .kernels import COARSE, FOOTPRINT_KM, SHELL_KM, TABLE_STEP_KM, PackedField, table_altitudes_km
 
 #: Energy flux below which a cell counts as dark (erg cm^-2 s^-1): the bottom of the emission
 #: table, about 1 R of 557.7 nm overhead.
@@ -275,7 +275,6 @@ def assemble(
         arc_centre=arcs.centre,
         arc_rays=arcs.rays,
         arc_mask=arc_mask(cells, arcs),
-        arc_margin_deg=grid.coarse_km / KM_PER_DEG,
         along_km_per_deg=arcs.along_km_per_deg,
         v0=arcs.v0,
         dv=arcs.dv,
