@@ -338,8 +338,9 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         The smooth energy flux (erg cm^-2 s^-1, 0 where none).
     v : float
         Local magnetic longitude, deg.
-    within : int
-        Bits of the arcs within reach, whose ``offsets`` were written (0 where not lit).
+    within, candidates : int
+        Bits of the arcs within reach, and of the candidate arcs of the footprint's part of the
+        grid, whose ``offsets`` were written (both 0 where not lit).
     """
     r = math.sqrt(x * x + y * y + z * z)
     altitude = r - EARTH_RADIUS_KM
@@ -352,13 +353,14 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         per_flux[k] = 0.0
     cy, cx, tilt = footprint_cell(pf, x, y, z, altitude)
     if cy < 0.0:
-        return altitude, 1.0e4, tilt, False, 0.0, 0.0, 0
+        return altitude, 1.0e4, tilt, False, 0.0, 0.0, 0, 0
     q, qe, u, v = _bilinear(pf.cells, cy, cx)
     jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
     if q <= 0.0:
-        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, v, 0
+        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, v, 0, 0
     e_index = qe / q
-    q_level, within = modulated_flux(pf, q, u, v, pf.arc_mask[jy, jx], offsets)
+    candidates = pf.arc_mask[jy, jx]
+    q_level, within = modulated_flux(pf, q, u, v, candidates, offsets)
     share = q * pf.diffuse if arcs_apart and pf.norm > 0.0 else q_level
     for k in range(per_flux.size):
         per_flux[k] = 0.0
@@ -366,7 +368,7 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         add_table(pf, q_level, e_index, zi, 1.0, per_flux)
         for k in range(out.size):
             out[k] += share * per_flux[k]
-    return altitude, pf.max_step_km, tilt, True, q, v, within
+    return altitude, pf.max_step_km, tilt, True, q, v, within, candidates
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt

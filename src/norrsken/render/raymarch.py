@@ -114,9 +114,9 @@ def _add_arcs(pf, ox, oy, oz, dx, dy, dz, t, step, within, off_a, off_b, q_a, q_
     (``pf_a``, ``pf_b``, read at the ends) are interpolated to that centre: a crossing costs a few
     multiplications however thin the arc, where sampling it took steps of 1.5 sigma. The table is
     then read at the ends' level of energy flux, not the arc's own (VER per unit flux changes by
-    a few per cent for a tenfold flux). ``within`` has the bits of
-    the arcs within reach at either end: a step is far too short to cross one from beyond its
-    reach on one side to beyond it on the other.
+    a few per cent for a tenfold flux). ``within`` has the bits of the arcs to integrate, within
+    reach at an end: a step is far too short to cross one from beyond its reach on one side to
+    beyond it on the other.
     """
     if v_b - v_a > 180.0:
         v_b -= 360.0
@@ -161,7 +161,7 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
     for segment in range(count):
         t, t1 = (a0, a1) if segment == 0 else (b0, b1)
         x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
-        altitude, horizontal, tilt, lit, q_a, v_a, within_a = sample(pf, x, y, z, ver_a, pf_a, off_a, True)
+        altitude, horizontal, tilt, lit, q_a, v_a, within_a, cand_a = sample(pf, x, y, z, ver_a, pf_a, off_a, True)
         rate_v = -1.0  # km along the arcs per km of ray: unknown yet
         while t < t1:
             mu = abs(x * dx + y * dy + z * dz) / (EARTH_RADIUS_KM + altitude)
@@ -183,20 +183,26 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
             t_start = t
             t += step
             x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
-            altitude, horizontal, tilt, lit_b, q_b, v_b, within_b = sample(pf, x, y, z, ver_b, pf_b, off_b, True)
+            altitude, horizontal, tilt, lit_b, q_b, v_b, within_b, cand_b = sample(pf, x, y, z, ver_b, pf_b, off_b, True)
             for k in range(acc.size):
                 acc[k] += 0.5 * (ver_a[k] + ver_b[k]) * step
-            if arcs and (within_a | within_b):
-                # An end without aurora has no offsets: the other end's stand in (the arcs fade
-                # with the smooth flux there, which the interpolation to the crossing carries).
-                if not lit:
-                    for k in range(off_a.size):
-                        off_a[k] = off_b[k]
-                elif not lit_b:
-                    for k in range(off_a.size):
-                        off_b[k] = off_a[k]
+            # The arcs to integrate: those within reach at either end whose offsets both ends
+            # know (an arc that is no candidate at one end reaches neither end's part of the
+            # grid: a step is shorter than those parts). An end without aurora has no offsets:
+            # the other end's stand in (the arcs fade with the smooth flux there, which the
+            # interpolation to the crossing carries).
+            crossing = (within_a | within_b) & cand_a & cand_b
+            if not lit:
+                crossing = within_b
+                for k in range(off_a.size):
+                    off_a[k] = off_b[k]
+            elif not lit_b:
+                crossing = within_a
+                for k in range(off_a.size):
+                    off_b[k] = off_a[k]
+            if arcs and crossing:
                 along = _add_arcs(
-                    pf, ox, oy, oz, dx, dy, dz, t_start, step, within_a | within_b,
+                    pf, ox, oy, oz, dx, dy, dz, t_start, step, crossing,
                     off_a, off_b, q_a, q_b, pf_a, pf_b, v_a, v_b, acc,
                 )  # fmt: skip
                 rate_v = -1.0
@@ -208,7 +214,7 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
                 pf_a[k] = pf_b[k]
             for k in range(off_a.size):
                 off_a[k] = off_b[k]
-            lit, q_a, v_a, within_a = lit_b, q_b, v_b, within_b
+            lit, q_a, v_a, within_a, cand_a = lit_b, q_b, v_b, within_b, cand_b
 
 
 #: Rays are handed out in blocks of this many, block b to thread b mod n_threads, so that the
