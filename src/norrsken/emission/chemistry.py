@@ -20,8 +20,8 @@ where those are fitted to GLOW (Solomon 2017, JGR 122, 7834, doi:10.1002/2017JA0
 said at the constant. N(2D) is solved in steady state (produced by electron-impact dissociation
 of N2, N2+ + e, N2+ + O and NO+ + e; lost to O2, O, NO, electrons and radiation) and feeds O(1D)
 through N(2D) + O2 and N(2D) + O and O(1S) through N(2D) + NO. Not modelled: O+(2D,2P) metastable
-ions, thermal-electron excitation of O(1D) (negligible at night) and resonant scattering of
-sunlight by N2+.
+ions and thermal-electron excitation of O(1D) (negligible at night). Resonant scattering of
+sunlight by N2+ above the Earth's shadow is added from the N2+ density (:mod:`.sunlit`).
 
 Everything is CGS: densities cm^-3, rates cm^-3 s^-1, rate coefficients cm^3 s^-1.
 """
@@ -33,6 +33,7 @@ from numba import njit
 
 from ..atmosphere import AMU_G, BOLTZMANN_ERG_K, Atmosphere
 from .lines import LINE_KEYS
+from .sunlit import resonant_ver
 
 # --- Partition of the ionization --------------------------------------------------------------
 #: Relative ionization cross sections N2 : O2 : O = 0.92 : 1.00 : 0.56 for auroral electrons,
@@ -240,7 +241,7 @@ def survival_fractions(atm: Atmosphere, electron_density_cm3: np.ndarray | float
 
 @njit(cache=True)
 def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
-    """Fill ``ver`` (n_lines,) for one altitude; return the electron density."""
+    """Fill ``ver`` (n_lines,) for one altitude; return the electron and N2+ densities."""
     t300 = temp / 300.0
     # Species ionization rates.
     w_sum = W_N2 * n2 + W_O2 * o2 + W_O * o
@@ -339,23 +340,25 @@ def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
     l_o1d = _o1d_loss(n2, o2, o, ne, temp)
     ver[_I6300] = A_6300 * p_o1d / l_o1d
     ver[_I6364] = A_6364 * p_o1d / l_o1d
-    return ne
+    return ne, n2p
 
 
 @njit(cache=True)
-def _columns(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver, ne):
+def _columns(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver, ne, n2p):
     for c in range(q.shape[0]):
         for z in range(q.shape[1]):
             if q[c, z] > 0.0:
-                ne[c, z] = _point(
+                ne[c, z], n2p[c, z] = _point(
                     q[c, z], n2[z], o2[z], o[z], n_atom[z], no[z], temp[z], gravity[z], y_o1s[z], y_o1d[z], ver[:, c, z]
                 )
             else:
-                ne[c, z] = 0.0
+                ne[c, z] = n2p[c, z] = 0.0
                 ver[:, c, z] = 0.0
 
 
-def volume_emission_rates(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndarray, np.ndarray]:
+def volume_emission_rates(
+    q_cm3_s: np.ndarray, atm: Atmosphere, *, shadow_height_km: np.ndarray | float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Volume emission rates of every line in :data:`~norrsken.emission.lines.LINES`.
 
     Parameters
@@ -364,6 +367,10 @@ def volume_emission_rates(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndar
         Total ionization rate, ion pairs cm^-3 s^-1, shape (..., n_altitude) on ``atm``'s grid.
     atm
         The neutral atmosphere the ionization was computed for.
+    shadow_height_km
+        Height of the Earth's shadow over each column (broadcastable to ``q_cm3_s.shape[:-1]``):
+        above it sunlight resonantly scattered by N2+ is added (:mod:`.sunlit`). ``None``
+        (default) is a dark column.
 
     Returns
     -------
@@ -372,15 +379,30 @@ def volume_emission_rates(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndar
     electron_density_cm3 : ndarray (..., n_altitude)
         Steady-state electron density.
     """
+    ver, ne, n2p = species_and_emission(q_cm3_s, atm)
+    if shadow_height_km is not None:
+        ver += resonant_ver(n2p, atm.altitude_km, shadow_height_km)
+    return ver, ne
+
+
+def species_and_emission(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dark-column volume emission rates with the electron and N2+ densities.
+
+    Returns
+    -------
+    ver_cm3_s : ndarray (n_lines, ..., n_altitude)
+    electron_density_cm3, n2p_cm3 : ndarray (..., n_altitude)
+    """
     q = np.asarray(q_cm3_s, dtype=float)
     if q.shape[-1] != atm.altitude_km.size:
         raise ValueError(f"ionization profile has {q.shape[-1]} levels, the atmosphere {atm.altitude_km.size}")
     flat = np.ascontiguousarray(q.reshape(-1, q.shape[-1]))
     ver = np.empty((LINE_COUNT,) + flat.shape)
     ne = np.empty(flat.shape)
+    n2p = np.empty(flat.shape)
     y_o1s, y_o1d = impact_yields(atm)
     _columns(
         flat, atm.n2_cm3, atm.o2_cm3, atm.o_cm3, atm.n_cm3, atm.no_cm3, atm.temperature_k, atm.gravity_cm_s2,
-        y_o1s, y_o1d, ver, ne,
+        y_o1s, y_o1d, ver, ne, n2p,
     )
-    return ver.reshape((LINE_COUNT,) + q.shape), ne.reshape(q.shape)
+    return ver.reshape((LINE_COUNT,) + q.shape), ne.reshape(q.shape), n2p.reshape(q.shape)
