@@ -6,8 +6,8 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
-import pytest
 import platformdirs
+import pytest
 from hypothesis import settings
 
 matplotlib.use("Agg")
