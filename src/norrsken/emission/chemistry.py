@@ -380,7 +380,7 @@ def volume_emission_rates(
         Steady-state electron density.
     """
     ver, ne, n2p = species_and_emission(q_cm3_s, atm)
-    if shadow_height_km is not None:
+    if shadow_height_km is not None and atm.altitude_km[-1] > np.min(shadow_height_km):
         ver += resonant_ver(n2p, atm.altitude_km, shadow_height_km)
     return ver, ne
 
