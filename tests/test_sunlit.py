@@ -90,3 +90,41 @@ def test_shadow_heights_broadcast_over_columns():
     ver, _ = volume_emission_rates(q, atm, shadow_height_km=np.array([120.0, np.inf]))
     dark, _ = volume_emission_rates(q, atm)
     assert np.array_equal(ver[:, 1], dark[:, 1]) and not np.array_equal(ver[:, 0], dark[:, 0])
+
+
+@pytest.fixture(scope="module")
+def twilight_field():
+    from norrsken.field import emission_field
+
+    return emission_field(TWILIGHT, *TROMSO, structure="none", airglow=False)
+
+
+def test_field_carries_the_sunlit_n2p(twilight_field):
+    """The field's N2+ lines gain g x [N2+] above the shadow (and only there, and only they): the
+    same field with the g-factors set to zero is the dark one."""
+    import dataclasses
+
+    field = twilight_field
+    dark = dataclasses.replace(field, packed=field.packed._replace(basis_g=np.zeros_like(field.packed.basis_g)))
+    lat, lon = np.meshgrid(np.arange(60.0, 80.0, 1.0), np.arange(-10.0, 50.0, 2.0), indexing="ij")
+    lit_here = field.energy_flux_erg(lat, lon) > 0.1
+    assert lit_here.sum() >= 5
+    lat, lon = lat[lit_here][:, None], lon[lit_here][:, None]
+    altitude = np.arange(90.0, 400.0, 5.0)[None, :]
+    with_sun, without = field.ver(lat, lon, altitude), dark.ver(lat, lon, altitude)
+    shadow = solar_zenith_to_shadow_height_km(solar_zenith_deg(TWILIGHT, lat, lon))
+    in_sun = np.broadcast_to(altitude > shadow + 1.0, with_sun.shape[:-1])
+    in_shadow = np.broadcast_to(altitude < shadow - 1.0, with_sun.shape[:-1])
+    for key in ("557.7", "630.0", "670.0", "777.4"):
+        np.testing.assert_array_equal(with_sun[..., line_index(key)], without[..., line_index(key)])
+    for key in N2P_LINES:
+        i = line_index(key)
+        np.testing.assert_array_equal(with_sun[..., i][in_shadow], without[..., i][in_shadow])
+        gained = with_sun[..., i][in_sun] - without[..., i][in_sun]
+        assert np.all(gained >= 0.0) and gained.max() > 0.0
+    # Where the aurora stands in sunlight its N2+ columns are several times the dark ones.
+    blue = line_index("427.8")
+    columns = with_sun[..., blue].sum(axis=-1) / without[..., blue].sum(axis=-1)
+    assert columns.min() >= 1.0 and columns.max() > 2.0  # 1.0-3.7 measured, by shadow and <E>
+    ratio_3914 = with_sun[..., line_index("391.4")] / np.maximum(with_sun[..., blue], 1e-300)
+    np.testing.assert_allclose(ratio_3914[with_sun[..., blue] > 0], 0.65 / 0.20, rtol=1e-5)

@@ -182,7 +182,9 @@ def body_position_ecef_km(body: str, times: TimesLike) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _sun_direction_ecef(time: dt.datetime) -> np.ndarray:
+def sun_direction_ecef(time: dt.datetime) -> np.ndarray:
+    """Unit vector (3,) from the Earth's centre towards the apparent Sun, Earth-fixed, at ``time``
+    (an aware UTC datetime; cached per time)."""
     position = body_position_ecef_km("sun", time)
     return position / np.linalg.norm(position)
 
@@ -194,6 +196,6 @@ def solar_zenith_deg(time: TimeLike, lat: np.ndarray | float, lon: np.ndarray | 
     from the Earth's centre (parallax, < 0.003 deg, and the geodetic-geocentric latitude difference,
     < 0.2 deg, neglected; no refraction). The Sun's direction is computed once per time (cached).
     """
-    sun = _sun_direction_ecef(to_utc(time))
+    sun = sun_direction_ecef(to_utc(time))
     up = unit_vectors(lat, lon)
     return np.degrees(np.arccos(np.clip(up @ sun, -1.0, 1.0)))

@@ -66,7 +66,15 @@ class PackedField(NamedTuple):
         VER per unit energy flux of the basis profiles on :func:`table_altitudes_km`.
     line_basis, line_factor : ndarray (n_lines,)
         Line k is ``line_factor[k]`` times profile ``line_basis[k]``: lines that are fixed
-        multiples of one another share a profile (the kernels integrate 4 profiles, not 9 lines).
+        multiples of one another, dark and sunlit, share a profile (the kernels integrate 5
+        profiles, not 9 lines).
+    n2p : ndarray float32 (E0, Q, altitude)
+        N2+ density per unit energy flux on :func:`table_altitudes_km`.
+    basis_g : ndarray (n_basis,)
+        Resonant-scattering g-factor of each basis profile (s^-1; 0 for profiles sunlight does
+        not excite): above the Earth's shadow a profile gains ``basis_g`` times the N2+ density.
+    sun : ndarray (3,)
+        Unit vector towards the Sun (ECEF).
     log_q0, log_dq : float
         Natural log of the table's first energy flux and of its ratio between neighbours.
     z0, dz : float
@@ -106,6 +114,9 @@ class PackedField(NamedTuple):
     table: np.ndarray
     line_basis: np.ndarray
     line_factor: np.ndarray
+    n2p: np.ndarray
+    basis_g: np.ndarray
+    sun: np.ndarray
     log_q0: float
     log_dq: float
     z0: float
@@ -309,7 +320,24 @@ def sample(pf, x, y, z, out):
             f_lower, f_upper = f * (1.0 - wz), f * wz
             for k in range(n_lines):
                 out[k] += f_lower * table[ie + de, iq + dq, iz, k] + f_upper * table[ie + de, iq + dq, iz + 1, k]
+    if _in_sunlight(pf.sun, x, y, z):
+        n2p = 0.0
+        for de in range(2):
+            fe = we if de else 1.0 - we
+            for dq in range(2):
+                f = fe * (wq if dq else 1.0 - wq) * q
+                n2p += f * ((1.0 - wz) * pf.n2p[ie + de, iq + dq, iz] + wz * pf.n2p[ie + de, iq + dq, iz + 1])
+        for k in range(n_lines):
+            out[k] += pf.basis_g[k] * n2p
     return altitude, horizontal, tilt, True, arc_limit, u, v
+
+
+@njit(cache=True, inline="always")
+def _in_sunlight(sun, x, y, z):
+    """Whether ECEF point (x, y, z) km sees the Sun past the spherical Earth (the geometric shadow
+    of :func:`norrsken.emission.sunlit.solar_zenith_to_shadow_height_km`)."""
+    along = x * sun[0] + y * sun[1] + z * sun[2]
+    return along >= 0.0 or x * x + y * y + z * z - along * along > EARTH_RADIUS_KM * EARTH_RADIUS_KM
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
