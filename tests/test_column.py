@@ -19,10 +19,16 @@ GLOW_CSV = Path(__file__).parent / "data" / "glow_reference_public.csv"
 # (glow_reference_public.md): subtract it, our model is the auroral source alone.
 GLOW_AIRGLOW_R = {"427.8": 0.0, "557.7": 1.7, "630.0": 9.1}
 GLOW_COLUMNS = {"427.8": "4278", "557.7": "5577", "630.0": "6300"}
-# Requirements (issue 4), for mean energies >= 1 keV: relative tolerance of the brightness, or a
-# factor for 630.0; peak altitudes of 427.8 and 557.7 within 10 km. The 0.5 keV row: factor 2.
-TOLERANCE = {"427.8": ("rel", 0.25), "557.7": ("rel", 0.35), "630.0": ("factor", 2.0)}
-PEAK_TOLERANCE_KM = 10.0
+# Requirements (issue 15), against the GLOW rows at their own flux (1 erg cm^-2 s^-1): relative
+# tolerances for <E> >= 1 keV, and for the 0.5 keV row; peaks of 427.8 and 557.7 within 5 km for
+# <E> >= 2 keV and 8 km at 1 keV. 630.0 within 25 % is NOT met (1.30-1.56 x GLOW, docs/physics.md
+# sec 5): it is a strict xfail, and a guard keeps what is reached.
+TOLERANCE_KEV = {"427.8": 0.12, "557.7": 0.25}
+TOLERANCE_SOFT = {"427.8": 0.12, "557.7": 0.30}
+RED_TARGET, RED_REACHED = 0.25, (1.0, 1.6)
+PEAK_TOLERANCE_KM = {1.0: 8.0}  # by <E>; 5 km above
+# At 0.1 and 10 erg the chemistry is not linear in Q (n_e ~ sqrt(q)) while GLOW is: looser bounds.
+TOLERANCE_OTHER_FLUX = {"427.8": ("rel", 0.12), "557.7": ("rel", 0.35), "630.0": ("factor", 2.0)}
 # GLOW scales linearly in Q (checked by its authors at 0.1, 1, 10 erg); we test the same fluxes.
 FLUXES_ERG = (0.1, 1.0, 10.0)
 
@@ -78,31 +84,52 @@ def glow_comparison():
     return results
 
 
-def _within(key, ratio):
-    kind, tol = TOLERANCE[key]
-    return abs(ratio - 1.0) <= tol if kind == "rel" else 1.0 / tol <= ratio <= tol
+def _ratio(r):
+    return r["ours_r_per_erg"] / r["glow_r_per_erg"]
 
 
-def test_glow_brightness_for_keV_electrons(glow_comparison):
-    failures = [
-        r
-        for r in glow_comparison
-        if r["mean_energy_kev"] >= 1.0 and not _within(r["line"], r["ours_r_per_erg"] / r["glow_r_per_erg"])
-    ]
-    assert not failures, failures
+def _at_glow_flux(glow_comparison, line, keep=lambda r: True):
+    rows = [r for r in glow_comparison if r["flux_erg"] == 1.0 and r["line"] == line and keep(r)]
+    assert rows
+    return rows
 
 
-def test_glow_soft_row_within_factor_two(glow_comparison):
-    soft = [r for r in glow_comparison if r["mean_energy_kev"] < 1.0]
-    assert soft
-    for r in soft:
-        assert 0.5 <= r["ours_r_per_erg"] / r["glow_r_per_erg"] <= 2.0, r
+@pytest.mark.parametrize("line", ["427.8", "557.7"])
+def test_glow_brightness_for_keV_electrons(glow_comparison, line):
+    misses = [r for r in _at_glow_flux(glow_comparison, line, lambda r: r["mean_energy_kev"] >= 1.0) if not abs(_ratio(r) - 1.0) <= TOLERANCE_KEV[line]]
+    assert not misses, misses
 
 
-def _peak_misses(glow_comparison, rows):
-    checked = [r for r in glow_comparison if rows(r) and r["line"] in ("427.8", "557.7")]
-    assert checked and all(np.isfinite(r["ours_peak_km"]) for r in checked)
-    return [r for r in checked if not abs(r["ours_peak_km"] - r["glow_peak_km"]) <= PEAK_TOLERANCE_KM]
+@pytest.mark.parametrize("line", ["427.8", "557.7"])
+def test_glow_soft_row(glow_comparison, line):
+    for r in _at_glow_flux(glow_comparison, line, lambda r: r["mean_energy_kev"] < 1.0):
+        assert abs(_ratio(r) - 1.0) <= TOLERANCE_SOFT[line], r
+
+
+@pytest.mark.xfail(strict=True, reason="630.0 is 1.30-1.56 x GLOW (target 25 %): docs/physics.md sec 5")
+def test_glow_red_line_within_target(glow_comparison):
+    assert all(abs(_ratio(r) - 1.0) <= RED_TARGET for r in _at_glow_flux(glow_comparison, "630.0"))
+
+
+def test_glow_red_line_reached(glow_comparison):
+    """What the red line reaches today (it was 1.42-1.71 x GLOW before N(2D) and the refit yield)."""
+    lo, hi = RED_REACHED
+    for r in _at_glow_flux(glow_comparison, "630.0"):
+        assert lo <= _ratio(r) <= hi, r
+
+
+def test_glow_other_fluxes(glow_comparison):
+    """GLOW scales linearly with Q, so GLOW(1 erg) x Q is the reference at 0.1 and 10 erg too."""
+    for r in glow_comparison:
+        kind, tol = TOLERANCE_OTHER_FLUX[r["line"]]
+        ratio = _ratio(r)
+        assert (abs(ratio - 1.0) <= tol if kind == "rel" else 1.0 / tol <= ratio <= tol), r
+
+
+def test_blue_per_unit_energy_flux(glow_comparison):
+    """427.8 nm per erg cm^-2 s^-1 lies in 180-300 R for 1-40 keV (GLOW: 206-266)."""
+    for r in _at_glow_flux(glow_comparison, "427.8", lambda r: r["mean_energy_kev"] >= 1.0):
+        assert 180.0 <= r["ours_r_per_erg"] <= 300.0, r
 
 
 def test_glow_comparison_covers_every_row_flux_and_line(glow_comparison):
@@ -111,9 +138,16 @@ def test_glow_comparison_covers_every_row_flux_and_line(glow_comparison):
 
 
 def test_glow_peak_altitudes(glow_comparison):
-    """Every row with <E> >= 1 keV, every flux. The hardest case is the green line at 1 keV: without
-    the depth calibration of the ionization (ionization.py) it lies 11-13 km below GLOW's."""
-    assert not _peak_misses(glow_comparison, lambda r: r["mean_energy_kev"] >= 1.0)
+    """427.8 and 557.7, every row with <E> >= 1 keV, every flux. The hardest case is the green line at
+    1 keV: without the depth calibration of the ionization (ionization.py) it lies 11-13 km below
+    GLOW's."""
+    checked = [r for r in glow_comparison if r["mean_energy_kev"] >= 1.0 and r["line"] in ("427.8", "557.7")]
+    assert checked and all(np.isfinite(r["ours_peak_km"]) for r in checked)
+    misses = [
+        r for r in checked
+        if not abs(r["ours_peak_km"] - r["glow_peak_km"]) <= PEAK_TOLERANCE_KM.get(r["mean_energy_kev"], 5.0)
+    ]
+    assert not misses, misses
 
 
 # GLOW v0.981 at a second site and season (docs/physics.md sec 10.1; 70 N 0 E, 2016-12-20 00 UT,

@@ -51,8 +51,9 @@ def direct(
     mean: float, flux: float, time: str = TIME, lat: float = KEY_PLACE[0], lon: float = KEY_PLACE[1], indices=None
 ):
     """Column brightness (R) and brightness-weighted emission height (km) of every line, computed
-    directly (norrsken.column), lines in LINE_KEYS order."""
-    ds = norrsken.column(time, lat, lon, float(mean), float(flux), indices=indices)
+    directly (norrsken.column), lines in LINE_KEYS order. Dark (``sunlit=False``), as the cube's
+    column tables are: the sunlit N2+ is carried by the field and the renderer, not by the cube."""
+    ds = norrsken.column(time, lat, lon, float(mean), float(flux), indices=indices, sunlit=False)
     z = ds["altitude_km"].values
     ver = ds["ver_cm3_s"].sel(line=list(LINE_KEYS)).values
     height = np.trapezoid(ver * z, z, axis=-1) / np.trapezoid(ver, z, axis=-1)

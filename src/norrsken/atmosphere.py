@@ -169,10 +169,12 @@ def msis_indices(time: TimeLike, indices=None) -> tuple[float, float, tuple[floa
             aps = weather.ap_msis if ap is None else (ap,) * 7
     else:
         aps = (ap,) * 7
+    # Every branch above has filled the indices that were not given.
+    assert f107 is not None and f107a is not None and len(aps) == 7 and None not in aps
     return (
         _check_index("F10.7", f107, F107_RANGE_SFU, " sfu"),
         _check_index("F10.7a (81-day mean)", f107a, F107_RANGE_SFU, " sfu"),
-        tuple(_check_index("Ap", a, AP_RANGE, "") for a in aps),
+        tuple(_check_index("Ap", a, AP_RANGE, "") for a in aps if a is not None),
     )
 
 

@@ -21,6 +21,7 @@ from skyfield.framelib import itrs
 
 from . import checks
 from .errors import NorrskenError
+from .geometry import unit_vectors
 from .times import TimeLike, check_within, to_utc
 
 #: Dates the packaged DE421 covers (start inclusive, end exclusive).
@@ -178,3 +179,23 @@ def body_position_ecef_km(body: str, times: TimesLike) -> np.ndarray:
     _, eph = _skyfield()
     km = eph["earth"].at(t).observe(eph[body]).apparent().frame_xyz(itrs).km
     return np.moveaxis(km, 0, -1)
+
+
+@functools.lru_cache(maxsize=64)
+def sun_direction_ecef(time: dt.datetime) -> np.ndarray:
+    """Unit vector (3,) from the Earth's centre towards the apparent Sun, Earth-fixed, at ``time``
+    (an aware UTC datetime; cached per time)."""
+    position = body_position_ecef_km("sun", time)
+    return position / np.linalg.norm(position)
+
+
+def solar_zenith_deg(time: TimeLike, lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
+    """Solar zenith angle (deg) at geodetic ``lat``, ``lon`` (any shapes that broadcast), one time.
+
+    The angle between the local vertical of a spherical Earth and the apparent direction of the Sun
+    from the Earth's centre (parallax, < 0.003 deg, and the geodetic-geocentric latitude difference,
+    < 0.2 deg, neglected; no refraction). The Sun's direction is computed once per time (cached).
+    """
+    sun = sun_direction_ecef(to_utc(time))
+    up = unit_vectors(lat, lon)
+    return np.degrees(np.arccos(np.clip(up @ sun, -1.0, 1.0)))

@@ -17,9 +17,11 @@ thin, so 630.0 nm is suppressed below ~200 km; O(1S) (0.8 s) is quenched by O2 b
 Every coefficient below is cited where it is defined. Electron-impact excitation of O(1S), O(1D),
 O(3p) and N2(A) would need an electron transport code; we use yields per ion pair instead, and
 where those are fitted to GLOW (Solomon 2017, JGR 122, 7834, doi:10.1002/2017JA024314) this is
-said at the constant. Not modelled: N(2D) and its O(1S)/O(1D) channels (4-24 % of GLOW's 557.7 and
-~10 % of its 630.0), O+(2D,2P) metastable ions, thermal-electron excitation of O(1D) (negligible
-at night) and resonant scattering of sunlight by N2+.
+said at the constant. N(2D) is solved in steady state (produced by electron-impact dissociation
+of N2, N2+ + e, N2+ + O and NO+ + e; lost to O2, O, NO, electrons and radiation) and feeds O(1D)
+through N(2D) + O2 and N(2D) + O and O(1S) through N(2D) + NO. Not modelled: O+(2D,2P) metastable
+ions and thermal-electron excitation of O(1D) (negligible at night). Resonant scattering of
+sunlight by N2+ above the Earth's shadow is added from the N2+ density (:mod:`.sunlit`).
 
 Everything is CGS: densities cm^-3, rates cm^-3 s^-1, rate coefficients cm^3 s^-1.
 """
@@ -31,6 +33,7 @@ from numba import njit
 
 from ..atmosphere import AMU_G, BOLTZMANN_ERG_K, Atmosphere
 from .lines import LINE_KEYS
+from .sunlit import resonant_ver
 
 # --- Partition of the ionization --------------------------------------------------------------
 #: Relative ionization cross sections N2 : O2 : O = 0.92 : 1.00 : 0.56 for auroral electrons,
@@ -128,17 +131,52 @@ K_O1D_N2, K_O1D_N2_T, K_O1D_O2, K_O1D_O2_T = 2.0e-11, 107.8, 2.9e-11, 67.5
 K_O1D_O = 3.0e-12
 #: O(1D) + e: 8.1e-10 (T_e/300)^0.5, Link (1982), JGR 87, 2645.
 K_O1D_E = 8.1e-10
-#: O(1D) per O2+ dissociative recombination: 1.20, Abreu et al. (1986).
-O1D_PER_O2P_DR = 1.20
-#: Electron-impact O(1D) per ion pair: 1.09 r / (r + 0.12), r = [O]/[N2]. Low-energy secondaries
-#: (below ~5 eV) lose their energy either by exciting O(1D) (1.96 eV) or to N2 vibration, so the
-#: yield follows the oxygen share. Above ~250 km the yield falls (GLOW: ~0.37 at 320 km, ~0.26 at
-#: 380 km), as secondaries there lose more of their energy to the thermal electrons and escape
-#: upward; a logistic step to a floor of 0.25, centred at 294.5 km with a 14.8 km width, passes
-#: through those values. Both parts are a parameterization read off GLOW's altitude-resolved O(1D)
-#: production (not a first-principles yield); see docs/physics.md.
-O1D_EI_MAX, O1D_EI_HALF = 1.09, 0.12
-O1D_EI_FLOOR, O1D_EI_FALLOFF_KM, O1D_EI_FALLOFF_WIDTH_KM = 0.25, 294.5, 14.8
+#: O(1D) per O2+ dissociative recombination: 1.09, from the storage-ring branching fractions
+#: O(3P)+O(3P) : O(3P)+O(1D) : O(1D)+O(1D) : O(1D)+O(1S) = 0.22 : 0.42 : 0.31 : 0.05 of Kella et
+#: al. (1997), Science 276, 1530 (0.42 + 2 x 0.31 + 0.05); Abreu et al. (1986) had inferred 1.20.
+O1D_PER_O2P_DR = 0.42 + 2.0 * 0.31 + 0.05
+#: Electron-impact O(1D) per ion pair, Y = Y_max r / (r + r_half) with r = [O]/[N2]: low-energy
+#: secondaries (below ~5 eV) lose their energy either by exciting O(1D) (1.96 eV) or to N2
+#: vibration, so the yield follows the oxygen share of the gas. Y_max = 1.14 and r_half = 0.47 are
+#: fitted (with our ionization profiles) to the column-integrated *direct* electron-impact O(1D)
+#: excitation per ion pair of GLOW's cross-section transport (Solomon et al. 1988, JGR 93, 9867;
+#: Solomon 2017): 0.79, 0.79, 0.69, 0.56, 0.40, 0.22, 0.13 for <E> = 0.2-20 keV (GLOW v0.981,
+#: 70 N 0 E; the fit is within 5 % at every energy). Being direct excitation only, it does not
+#: contain N+ + O2, O2+ + e or the N(2D) channels, which are added explicitly (the earlier fit to
+#: GLOW's total altitude-resolved production counted N+ + O2 twice). Above ~250 km the yield falls
+#: (secondaries there lose much of their energy to the thermal electrons and escape upward): a
+#: logistic step to a floor of 0.25, centred at O1D_EI_FALLOFF_KM with a 14.8 km width, as GLOW's
+#: altitude-resolved O(1D) excitation per ion pair (0.56-0.85 near 275 km, ~0.37 at 320 km, ~0.26
+#: at 380 km). A parameterization read off GLOW, not a first-principles yield; see docs/physics.md.
+O1D_EI_MAX, O1D_EI_HALF = 1.14, 0.47
+O1D_EI_FLOOR, O1D_EI_FALLOFF_KM, O1D_EI_FALLOFF_WIDTH_KM = 0.25, 280.0, 14.8
+
+# --- N(2D) ------------------------------------------------------------------------------------
+#: N(2D) per N2 ionization by electron-impact dissociation of N2: Zipf et al. (1980), JGR 85, 687,
+#: give the atoms of electron-impact dissociation of N2 as N+ : N(2P) : N(2D) : N(4S) =
+#: 0.135 : 0.165 : 0.30 : 0.40 (100 eV); scaled by our N+ per N2 ionization (0.16, Richards & Torr
+#: 1985) this is 0.16 x 0.30 / 0.135 = 0.36 N(2D) per N2 ionization.
+N2D_PER_N2_ION = N_PLUS_FROM_N2 * 0.30 / 0.135
+#: N(2D) per N2+ + e recombination 1.9 and per N2+ + O -> NO+ + N(2D) reaction 1.0, as in
+#: Solomon, Hays & Abreu (1988), JGR 93, 9867 (after Queffelec et al. 1985).
+N2D_PER_N2P_DR, N2D_PER_N2P_O = 1.9, 1.0
+#: N(2D) per NO+ + e recombination: 0.76, Kley, Lawrence & Stone (1977), J. Chem. Phys. 66, 4157.
+N2D_PER_NOP_DR = 0.76
+#: N(2D) + O2 -> NO + O: 6.0e-12 (Lin & Kaufman 1971, J. Chem. Phys. 55, 3760), O(1D) in a fraction
+#: 0.1 of the reactions; N(2D) + O -> N(4S) + O: 6.9e-13 (Fell, Steinfeld & Miller 1990, J. Chem.
+#: Phys. 92, 4768), O(1D) fraction 0.1 -- both branching fractions as adopted by Solomon et al.
+#: (1988) and GLOW (Rusch et al. 1978, GRL 5, 1043, argued for a larger O2 one; Meier et al. 1989,
+#: JGR 94, 13541, found no need for it).
+K_N2D_O2, N2D_O2_TO_O1D = 6.0e-12, 0.1
+K_N2D_O, N2D_O_TO_O1D = 6.9e-13, 0.1
+#: N(2D) + NO -> N2 + O: 7.0e-11, O(1S) in a fraction 0.2 of the reactions (Fell et al. 1990; the
+#: O(1S) fraction as in GLOW, Solomon 2017).
+K_N2D_NO, N2D_NO_TO_O1S = 7.0e-11, 0.2
+#: N(2D) + e -> N(4S) + e: 5.5e-10 (T_e/300)^0.5, Frederick & Rusch (1977), JGR 82, 3509.
+K_N2D_E = 5.5e-10
+#: N(2D) radiation (519.8/520.0 nm): 1.07e-5 s^-1, Wiese, Fuhr & Deters (1996), NIST atomic
+#: transition probabilities (C, N, O).
+A_N2D = 1.07e-5
 
 # --- O+ transport above ~250 km -------------------------------------------------------------
 #: O+ - O resonant charge-exchange collision frequency nu = 3.67e-11 [O] T_r^0.5
@@ -203,7 +241,7 @@ def survival_fractions(atm: Atmosphere, electron_density_cm3: np.ndarray | float
 
 @njit(cache=True)
 def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
-    """Fill ``ver`` (n_lines,) for one altitude; return the electron density."""
+    """Fill ``ver`` (n_lines,) for one altitude; return the electron and N2+ densities."""
     t300 = temp / 300.0
     # Species ionization rates.
     w_sum = W_N2 * n2 + W_O2 * o2 + W_O * o
@@ -268,6 +306,15 @@ def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
     ver[_I7774] = PHOTONS_7774_PER_O_ION * q_o
     ver[_I8446] = PHOTONS_8446_PER_O_ION * q_o
 
+    # N(2D), steady state (lifetime ~1 s or shorter in the aurora).
+    p_n2d = (
+        N2D_PER_N2_ION * q_n2
+        + N2D_PER_N2P_DR * a_n2p * n2p * ne
+        + N2D_PER_N2P_O * k_n2p_o * o * n2p
+        + N2D_PER_NOP_DR * a_nop * nop * ne
+    )
+    n2d = p_n2d / (K_N2D_O2 * o2 + K_N2D_O * o + K_N2D_NO * no + K_N2D_E * np.sqrt(t300) * ne + A_N2D)
+
     # O(1S).
     n2a = N2A_PER_N2_ION * q_n2 / (K_N2A_O * o + K_N2A_O2 * o2 + A_N2A)
     b_dr = O1S_DR_BASE + O1S_DR_SLOPE * np.log10(ne / max(o, 1.0) * t300**-0.7)
@@ -277,6 +324,7 @@ def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
         + b_dr * a_o2p * o2p * ne
         + N2A_O_TO_O1S * K_N2A_O * n2a * o
         + O2P_N_TO_O1S * K_O2P_N * o2p * n_atom
+        + N2D_NO_TO_O1S * K_N2D_NO * n2d * no
     )
     o1s = p_o1s / _o1s_loss(o, o2, temp)
     ver[_I5577] = A_5577 * o1s
@@ -286,28 +334,31 @@ def _point(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver):
         y_o1d * q
         + O1D_PER_O2P_DR * a_o2p * o2p * ne
         + NP_O2_TO_O1D * K_NP_O2 * n_plus * o2
+        + (N2D_O2_TO_O1D * K_N2D_O2 * o2 + N2D_O_TO_O1D * K_N2D_O * o) * n2d
         + A_5577 * o1s
     )
     l_o1d = _o1d_loss(n2, o2, o, ne, temp)
     ver[_I6300] = A_6300 * p_o1d / l_o1d
     ver[_I6364] = A_6364 * p_o1d / l_o1d
-    return ne
+    return ne, n2p
 
 
 @njit(cache=True)
-def _columns(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver, ne):
+def _columns(q, n2, o2, o, n_atom, no, temp, gravity, y_o1s, y_o1d, ver, ne, n2p):
     for c in range(q.shape[0]):
         for z in range(q.shape[1]):
             if q[c, z] > 0.0:
-                ne[c, z] = _point(
+                ne[c, z], n2p[c, z] = _point(
                     q[c, z], n2[z], o2[z], o[z], n_atom[z], no[z], temp[z], gravity[z], y_o1s[z], y_o1d[z], ver[:, c, z]
                 )
             else:
-                ne[c, z] = 0.0
+                ne[c, z] = n2p[c, z] = 0.0
                 ver[:, c, z] = 0.0
 
 
-def volume_emission_rates(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndarray, np.ndarray]:
+def volume_emission_rates(
+    q_cm3_s: np.ndarray, atm: Atmosphere, *, shadow_height_km: np.ndarray | float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Volume emission rates of every line in :data:`~norrsken.emission.lines.LINES`.
 
     Parameters
@@ -316,6 +367,10 @@ def volume_emission_rates(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndar
         Total ionization rate, ion pairs cm^-3 s^-1, shape (..., n_altitude) on ``atm``'s grid.
     atm
         The neutral atmosphere the ionization was computed for.
+    shadow_height_km
+        Height of the Earth's shadow over each column (broadcastable to ``q_cm3_s.shape[:-1]``):
+        above it sunlight resonantly scattered by N2+ is added (:mod:`.sunlit`). ``None``
+        (default) is a dark column.
 
     Returns
     -------
@@ -324,15 +379,30 @@ def volume_emission_rates(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndar
     electron_density_cm3 : ndarray (..., n_altitude)
         Steady-state electron density.
     """
+    ver, ne, n2p = species_and_emission(q_cm3_s, atm)
+    if shadow_height_km is not None and atm.altitude_km[-1] > np.min(shadow_height_km):
+        ver += resonant_ver(n2p, atm.altitude_km, shadow_height_km)
+    return ver, ne
+
+
+def species_and_emission(q_cm3_s: np.ndarray, atm: Atmosphere) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dark-column volume emission rates with the electron and N2+ densities.
+
+    Returns
+    -------
+    ver_cm3_s : ndarray (n_lines, ..., n_altitude)
+    electron_density_cm3, n2p_cm3 : ndarray (..., n_altitude)
+    """
     q = np.asarray(q_cm3_s, dtype=float)
     if q.shape[-1] != atm.altitude_km.size:
         raise ValueError(f"ionization profile has {q.shape[-1]} levels, the atmosphere {atm.altitude_km.size}")
     flat = np.ascontiguousarray(q.reshape(-1, q.shape[-1]))
     ver = np.empty((LINE_COUNT,) + flat.shape)
     ne = np.empty(flat.shape)
+    n2p = np.empty(flat.shape)
     y_o1s, y_o1d = impact_yields(atm)
     _columns(
         flat, atm.n2_cm3, atm.o2_cm3, atm.o_cm3, atm.n_cm3, atm.no_cm3, atm.temperature_k, atm.gravity_cm_s2,
-        y_o1s, y_o1d, ver, ne,
+        y_o1s, y_o1d, ver, ne, n2p,
     )
-    return ver.reshape((LINE_COUNT,) + q.shape), ne.reshape(q.shape)
+    return ver.reshape((LINE_COUNT,) + q.shape), ne.reshape(q.shape), n2p.reshape(q.shape)

@@ -8,11 +8,13 @@ import numpy as np
 import xarray as xr
 
 from ..atmosphere import atmosphere
+from ..ephemeris import solar_zenith_deg
 from ..errors import NorrskenError, OutOfRangeError
 from ..times import TimeLike
 from .chemistry import volume_emission_rates
 from .ionization import ionization_rate
 from .lines import LINES
+from .sunlit import solar_zenith_to_shadow_height_km
 
 #: Below this energy flux (erg cm^-2 s^-1) a column is ~1e-4 R: refused rather than computed in
 #: floating-point dust.
@@ -53,6 +55,7 @@ def column(
     spectrum: str = "maxwellian",
     altitude_km: np.ndarray | None = None,
     msis_version: float = 2.1,
+    sunlit: bool = True,
 ) -> xr.Dataset:
     """Volume emission rates and column brightness of the auroral lines over one place.
 
@@ -77,14 +80,19 @@ def column(
         Altitude grid, default 80-500 km (1 km to 200 km, 2.5 km above).
     msis_version
         2.1 (default) or 0 (NRLMSISE-00, as GLOW uses).
+    sunlit
+        Add sunlight resonantly scattered by N2+ where the column stands above the Earth's
+        shadow (default); ``False`` computes it as dark at any solar zenith angle.
 
     Returns
     -------
     xarray.Dataset
         ``ver_cm3_s(line, altitude_km)`` photons cm^-3 s^-1; ``ionization_rate_cm3_s(altitude_km)``
         ion pairs cm^-3 s^-1; ``electron_density_cm3(altitude_km)``; ``brightness_r(line)`` vertical
-        column in rayleigh; ``peak_altitude_km(line)``; scalars ``ionization_column_cm2_s`` and
-        ``ionization_peak_altitude_km``. Coordinates ``line`` (keys such as ``"557.7"``),
+        column in rayleigh; ``peak_altitude_km(line)``; ``sunlit(altitude_km)``, True above the
+        Earth's shadow; scalars ``ionization_column_cm2_s``, ``ionization_peak_altitude_km``,
+        ``solar_zenith_deg`` and ``shadow_height_km`` (0 in daylight, inf when ``sunlit`` is
+        False). Coordinates ``line`` (keys such as ``"557.7"``),
         ``wavelength_nm`` and ``line_name``; the inputs are in ``attrs``.
 
     Raises
@@ -104,7 +112,9 @@ def column(
         )
     atm = atmosphere(time, lat, lon, altitude_km, indices=indices, msis_version=msis_version)
     q = ionization_rate(atm, mean_energy_kev, energy_flux_erg, spectrum)
-    ver, electron_density = volume_emission_rates(q, atm)
+    sza = float(solar_zenith_deg(time, lat, lon))
+    shadow = float(solar_zenith_to_shadow_height_km(sza)) if sunlit else np.inf
+    ver, electron_density = volume_emission_rates(q, atm, shadow_height_km=shadow)
     z_cm = atm.altitude_km * 1e5
     alt = atm.altitude_km
     ds = _template(alt.tobytes()).copy(deep=False)
@@ -116,6 +126,9 @@ def column(
         ("peak_altitude_km", peak_altitude_km(alt, ver)),
         ("ionization_column_cm2_s", np.trapezoid(q, z_cm)),
         ("ionization_peak_altitude_km", peak_altitude_km(alt, q)),
+        ("sunlit", alt > shadow),
+        ("solar_zenith_deg", sza),
+        ("shadow_height_km", shadow),
     ):
         ds.variables[name].data = values
     ds.attrs = {
@@ -124,7 +137,7 @@ def column(
         "mean_energy_kev": float(mean_energy_kev),
         "energy_flux_erg": float(energy_flux_erg),
         "spectrum": spectrum,
-        "model": "Fang et al. (2010) ionization, depth-calibrated to GLOW, + steady-state photochemistry (norrsken)",
+        "model": "Fang et al. (2010) ionization, depth-calibrated to GLOW, + steady-state photochemistry + N2+ resonant scattering above the Earth's shadow (norrsken)",
     }
     return ds
 
@@ -143,6 +156,9 @@ def _template(altitude_bytes: bytes) -> xr.Dataset:
             "peak_altitude_km": ("line", np.zeros(n_lines), {"units": "km"}),
             "ionization_column_cm2_s": ((), 0.0, {"units": "cm-2 s-1"}),
             "ionization_peak_altitude_km": ((), 0.0, {"units": "km"}),
+            "sunlit": ("altitude_km", np.zeros(n_alt, dtype=bool), {"long_name": "above the Earth's shadow"}),
+            "solar_zenith_deg": ((), 0.0, {"units": "deg"}),
+            "shadow_height_km": ((), 0.0, {"units": "km", "long_name": "height of the Earth's shadow"}),
         },
         coords={
             "line": [line.key for line in LINES],

@@ -32,7 +32,7 @@ from ..errors import NorrskenError, OutOfRangeError
 from ..geomag import check_date
 from ..precipitation.oval import get_model
 from ..times import TimeLike, to_utc
-from .chemistry import volume_emission_rates
+from .chemistry import species_and_emission
 from .ionization import (
     MEAN_ENERGY_RANGE_KEV,
     check_energy_flux,
@@ -42,14 +42,16 @@ from .ionization import (
 from .lines import LINE_KEYS, line_index
 
 #: Bump when the physics or the layout changes: it is part of every cache key.
-TABLE_VERSION = "emission-table-3"
+TABLE_VERSION = "emission-table-4"
 TABLE_MEAN_ENERGY_KEV = np.exp(
     np.linspace(math.log(MEAN_ENERGY_RANGE_KEV[0]), math.log(MEAN_ENERGY_RANGE_KEV[1]), 66)
 )
 #: The full flux range the column model accepts, 3 nodes per decade (the chemistry is non-linear
 #: in Q through n_e, most for 630.0 nm).
 TABLE_ENERGY_FLUX_ERG = np.logspace(-3.0, 3.0, 19)
-_ARRAYS = ("mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "lines")
+_ARRAYS = (
+    "mean_energy_kev", "energy_flux_erg", "altitude_km", "ver_per_flux", "ionization_per_flux", "n2p_per_flux", "lines",
+)
 #: Held around the parallel map kernel: numba's default (workqueue) threading layer must not be
 #: entered from two Python threads at once.
 _MAP_LOCK = threading.Lock()
@@ -73,6 +75,9 @@ class EmissionTable:
         Photons cm^-3 s^-1 per erg cm^-2 s^-1, lines in the order of ``lines``.
     ionization_per_flux : ndarray float32 (n_energy, n_altitude)
         Ion pairs cm^-3 s^-1 per erg cm^-2 s^-1 (ionization is linear in Q).
+    n2p_per_flux : ndarray float32 (n_energy, n_flux, n_altitude)
+        N2+ density, cm^-3 per erg cm^-2 s^-1: what sunlight scatters above the Earth's shadow
+        (:mod:`.sunlit`; ``ver_per_flux`` is the dark column).
     lines : tuple of str
         Line keys.
     inputs : dict
@@ -84,6 +89,7 @@ class EmissionTable:
     altitude_km: np.ndarray
     ver_per_flux: np.ndarray
     ionization_per_flux: np.ndarray
+    n2p_per_flux: np.ndarray
     lines: tuple[str, ...]
     inputs: dict
 
@@ -188,11 +194,19 @@ class EmissionTable:
 
         ``lines`` picks rows of :attr:`ver_per_flux` by index (default all).
         """
-        upper = np.clip(np.searchsorted(self.altitude_km, altitude_km, side="right"), 1, self.altitude_km.size - 1)
-        lower = upper - 1
-        weight = (altitude_km - self.altitude_km[lower]) / (self.altitude_km[upper] - self.altitude_km[lower])
-        table = self.ver_per_flux if lines is None else self.ver_per_flux[lines]
-        return np.ascontiguousarray(table[..., lower] * (1.0 - weight) + table[..., upper] * weight, dtype=np.float32)
+        return _resample(self.ver_per_flux if lines is None else self.ver_per_flux[lines], self.altitude_km, altitude_km)
+
+    def n2p_resampled(self, altitude_km: np.ndarray) -> np.ndarray:
+        """:attr:`n2p_per_flux` linearly interpolated to other altitudes, float32 (E, Q, z_out)."""
+        return _resample(self.n2p_per_flux, self.altitude_km, altitude_km)
+
+
+def _resample(table: np.ndarray, from_km: np.ndarray, to_km: np.ndarray) -> np.ndarray:
+    """``table`` (..., len(from_km)) linearly interpolated along its last axis to ``to_km``, float32."""
+    upper = np.clip(np.searchsorted(from_km, to_km, side="right"), 1, from_km.size - 1)
+    lower = upper - 1
+    weight = (to_km - from_km[lower]) / (from_km[upper] - from_km[lower])
+    return np.ascontiguousarray(table[..., lower] * (1.0 - weight) + table[..., upper] * weight, dtype=np.float32)
 
 
 def table_mean_energy(mean_energy_kev, energy_flux_erg) -> np.ndarray:
@@ -269,13 +283,14 @@ def build_table(atm: Atmosphere) -> EmissionTable:
     """Compute the table for one atmosphere (Maxwellian spectra)."""
     unit = ionization_rate(atm, TABLE_MEAN_ENERGY_KEV, 1.0)  # (E, z) per erg cm^-2 s^-1
     q = unit[:, None, :] * TABLE_ENERGY_FLUX_ERG[None, :, None]
-    ver, _ = volume_emission_rates(q, atm)
+    ver, _, n2p = species_and_emission(q, atm)
     return EmissionTable(
         mean_energy_kev=TABLE_MEAN_ENERGY_KEV.copy(),
         energy_flux_erg=TABLE_ENERGY_FLUX_ERG.copy(),
         altitude_km=atm.altitude_km.copy(),
         ver_per_flux=(ver / TABLE_ENERGY_FLUX_ERG[None, None, :, None]).astype(np.float32),
         ionization_per_flux=unit.astype(np.float32),
+        n2p_per_flux=(n2p / TABLE_ENERGY_FLUX_ERG[None, :, None]).astype(np.float32),
         lines=LINE_KEYS,
         inputs={**atm.inputs(), "version": TABLE_VERSION, "spectrum": "maxwellian"},
     )
@@ -334,6 +349,7 @@ def _check_table(arrays: dict[str, np.ndarray]) -> None:
     expect(arrays, "energy_flux_erg", shape=(n_q,), low=0.0)
     expect(arrays, "ver_per_flux", shape=(len(LINE_KEYS), n_e, n_q, altitude.size), low=0.0)
     expect(arrays, "ionization_per_flux", shape=(n_e, altitude.size), low=0.0)
+    expect(arrays, "n2p_per_flux", shape=(n_e, n_q, altitude.size), low=0.0)
     if tuple(str(key) for key in arrays.get("lines", ())) != LINE_KEYS:
         raise ValueError("lines are not this version's lines")
 

@@ -70,7 +70,15 @@ class PackedField(NamedTuple):
         VER per unit energy flux of the basis profiles on :func:`table_altitudes_km`.
     line_basis, line_factor : ndarray (n_lines,)
         Line k is ``line_factor[k]`` times profile ``line_basis[k]``: lines that are fixed
-        multiples of one another share a profile (the kernels integrate 4 profiles, not 9 lines).
+        multiples of one another, dark and sunlit, share a profile (the kernels integrate 5
+        profiles, not 9 lines).
+    n2p : ndarray float32 (E0, Q, altitude)
+        N2+ density per unit energy flux on :func:`table_altitudes_km`.
+    basis_g : ndarray (n_basis,)
+        Resonant-scattering g-factor of each basis profile (s^-1; 0 for profiles sunlight does
+        not excite): above the Earth's shadow a profile gains ``basis_g`` times the N2+ density.
+    sun : ndarray (3,)
+        Unit vector towards the Sun (ECEF).
     log_q0, log_dq : float
         Natural log of the table's first energy flux and of its ratio between neighbours.
     z0, dz : float
@@ -107,6 +115,9 @@ class PackedField(NamedTuple):
     table: np.ndarray
     line_basis: np.ndarray
     line_factor: np.ndarray
+    n2p: np.ndarray
+    basis_g: np.ndarray
+    sun: np.ndarray
     log_q0: float
     log_dq: float
     z0: float
@@ -292,27 +303,46 @@ def footprint_cell(pf, x, y, z, altitude):
 
 
 @njit(cache=True, inline="always")
+def _table_weights(pf, q, e_index, zi):
+    """Corner indices and weights in the table of energy flux ``q`` (erg cm^-2 s^-1), mean-energy
+    index ``e_index`` and fractional altitude index ``zi`` (inside the table)."""
+    n_e, n_q = pf.table.shape[0], pf.table.shape[1]
+    iz = int(zi)
+    ie = min(int(e_index), n_e - 2)
+    qi = (math.log(q) - pf.log_q0) / pf.log_dq
+    qi = min(max(qi, 0.0), n_q - 1.000001)
+    iq = int(qi)
+    return ie, e_index - ie, iq, qi - iq, iz, zi - iz
+
+
+@njit(cache=True, inline="always")
 def add_table(pf, q, e_index, zi, scale, out):
     """Add ``scale`` times the table's VER per unit energy flux at energy flux ``q`` (erg cm^-2
     s^-1, for the table's nonlinearity), mean-energy index ``e_index`` and fractional altitude
     index ``zi`` (inside the table) to ``out`` (one value per basis profile)."""
     table = pf.table
-    n_e, n_q, n_z, n_lines = table.shape
-    iz = int(zi)
-    wz = zi - iz
-    ie = min(int(e_index), n_e - 2)
-    we = e_index - ie
-    qi = (math.log(q) - pf.log_q0) / pf.log_dq
-    qi = min(max(qi, 0.0), n_q - 1.000001)
-    iq = int(qi)
-    wq = qi - iq
+    ie, we, iq, wq, iz, wz = _table_weights(pf, q, e_index, zi)
     for de in range(2):
         fe = we if de else 1.0 - we
         for dq in range(2):
             f = fe * (wq if dq else 1.0 - wq) * scale
             f_lower, f_upper = f * (1.0 - wz), f * wz
-            for k in range(n_lines):
+            for k in range(out.size):
                 out[k] += f_lower * table[ie + de, iq + dq, iz, k] + f_upper * table[ie + de, iq + dq, iz + 1, k]
+
+
+@njit(cache=True, inline="always")
+def n2p_per_flux(pf, q, e_index, zi):
+    """The N2+ density per unit energy flux (cm^-3 per erg cm^-2 s^-1) at the table point of
+    :func:`add_table`."""
+    ie, we, iq, wq, iz, wz = _table_weights(pf, q, e_index, zi)
+    total = 0.0
+    for de in range(2):
+        fe = we if de else 1.0 - we
+        for dq in range(2):
+            f = fe * (wq if dq else 1.0 - wq)
+            total += f * ((1.0 - wz) * pf.n2p[ie + de, iq + dq, iz] + wz * pf.n2p[ie + de, iq + dq, iz + 1])
+    return total
 
 
 @njit(cache=True, inline="always")
@@ -366,9 +396,21 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         per_flux[k] = 0.0
     if inside:
         add_table(pf, q_level, e_index, zi, 1.0, per_flux)
+        if _in_sunlight(pf.sun, x, y, z):  # resonant scattering by the N2+ ions
+            n2p = n2p_per_flux(pf, q_level, e_index, zi)
+            for k in range(per_flux.size):
+                per_flux[k] += pf.basis_g[k] * n2p
         for k in range(out.size):
             out[k] += share * per_flux[k]
     return altitude, pf.max_step_km, tilt, True, q, v, within, candidates
+
+
+@njit(cache=True, inline="always")
+def _in_sunlight(sun, x, y, z):
+    """Whether ECEF point (x, y, z) km sees the Sun past the spherical Earth (the geometric shadow
+    of :func:`norrsken.emission.sunlit.solar_zenith_to_shadow_height_km`)."""
+    along = x * sun[0] + y * sun[1] + z * sun[2]
+    return along >= 0.0 or x * x + y * y + z * z - along * along > EARTH_RADIUS_KM * EARTH_RADIUS_KM
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt

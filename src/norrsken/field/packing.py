@@ -26,7 +26,9 @@ import xarray as xr
 from scipy import ndimage
 
 from .. import geomag
+from ..emission.sunlit import G_FACTORS
 from ..emission.table import EmissionTable, table_mean_energy
+from ..ephemeris import sun_direction_ecef
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM
 from .airglow import airglow_profile
@@ -211,8 +213,10 @@ def kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
     Returns the (E0, Q, z, basis) float32 table and, per line, its basis index and factor. A line
     joins an earlier line's profile when it is that profile times one constant everywhere (to
-    1e-4); in the present chemistry 391.4, 427.8, 470.9 and the 1PG band share the N2+ profile,
-    636.4 follows 630.0 and 844.6 follows 777.4.
+    1e-4) and sunlight scatters it in the same ratio (:data:`~norrsken.emission.sunlit.G_FACTORS`);
+    in the present chemistry 391.4, 427.8 and 470.9 share the N2+ profile (the 1PG band, a multiple
+    of it in the dark but not resonantly scattered, has its own), 636.4 follows 630.0 and 844.6
+    follows 777.4.
     """
     # The basis is found on the table itself, and only its profiles are resampled.
     ver = table.ver_per_flux.astype(float)  # (line, E0, Q, z)
@@ -223,7 +227,8 @@ def kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndarr
             reference = ver[candidate]
             factor = profile.sum() / reference.sum() if reference.sum() > 0 else 0.0
             scale = max(np.abs(profile).max(), 1e-300)
-            if factor > 0 and np.abs(profile - factor * reference).max() <= 1e-4 * scale:
+            same_sunlit = math.isclose(G_FACTORS[k], factor * G_FACTORS[candidate], rel_tol=1e-9, abs_tol=1e-15)
+            if factor > 0 and same_sunlit and np.abs(profile - factor * reference).max() <= 1e-4 * scale:
                 line_basis.append(b)
                 line_factor.append(factor)
                 break
@@ -252,11 +257,16 @@ def assemble(
     structure: str,
     seed: int,
     airglow: bool,
+    sun: np.ndarray,
 ) -> PackedField:
     """The PackedField of a scene: its cells, tilt and clear distances with the arcs placed on
-    them (and their normalisation), the kernel table and the airglow layers."""
+    them (and their normalisation), the kernel table, the airglow layers and the Sun's direction
+    ``sun`` (ECEF unit vector) for the sunlit N2+."""
     arcs = place_arcs(cells, structure, seed)
     table_array, line_basis, line_factor = kernel_table(table)
+    basis_g = np.zeros(table_array.shape[-1])
+    for k, b in enumerate(line_basis):  # the g-factor of each profile's own scale
+        basis_g[b] = G_FACTORS[k] / line_factor[k]
     packed = PackedField(
         basis=grid.basis,
         g0=float(grid.g[0]),
@@ -267,6 +277,9 @@ def assemble(
         table=table_array,
         line_basis=line_basis,
         line_factor=line_factor,
+        n2p=table.n2p_resampled(table_altitudes_km()),
+        basis_g=basis_g,
+        sun=sun,
         log_q0=math.log(table.energy_flux_erg[0]),
         log_dq=math.log(table.energy_flux_erg[1] / table.energy_flux_erg[0]),
         z0=SHELL_KM[0],
@@ -306,4 +319,4 @@ def pack_field(
     cells = np.ascontiguousarray(np.stack([flux, flux_e, u, v], axis=-1), dtype=np.float32)
     tilt = field_line_tilt(grid, moment)
     clear_km = clear_distance_km(flux > 0.0, grid)
-    return assemble(grid, cells, tilt, clear_km, table, structure, seed, airglow)
+    return assemble(grid, cells, tilt, clear_km, table, structure, seed, airglow, sun_direction_ecef(moment))
