@@ -25,7 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import platformdirs
 
-from .errors import NorrskenError
+from .checks import env_number
 from .version import __version__
 
 log = logging.getLogger(__name__)
@@ -145,13 +145,7 @@ def _touch(path: Path) -> None:
 def limit_bytes() -> float:
     """The cache folder's bound in bytes: ``NORRSKEN_CACHE_MAX_MB`` or :data:`DEFAULT_LIMIT_MB`
     (0 or less: no bound)."""
-    text = os.environ.get("NORRSKEN_CACHE_MAX_MB", "")
-    try:
-        megabytes = float(text) if text else DEFAULT_LIMIT_MB
-    except ValueError:
-        raise NorrskenError(
-            f"NORRSKEN_CACHE_MAX_MB must be a number of MB, got {text!r}", parameter="NORRSKEN_CACHE_MAX_MB"
-        ) from None
+    megabytes = env_number("NORRSKEN_CACHE_MAX_MB", DEFAULT_LIMIT_MB, "MB")
     return megabytes * 2**20 if megabytes > 0 and math.isfinite(megabytes) else math.inf
 
 

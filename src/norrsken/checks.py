@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Iterable
 from typing import Literal
 
@@ -43,6 +44,16 @@ def positive(name: str, value: object, unit: str = "") -> float:
         unit = f" {unit}" if unit else ""
         raise NorrskenError(f"{name} must be a positive number{unit}, got {number:g}", parameter=name)
     return number
+
+
+def env_number(variable: str, default: float, unit: str) -> float:
+    """The number in the environment variable ``variable`` (``default`` when unset or empty);
+    anything else is refused, naming the variable and its ``unit``."""
+    text = os.environ.get(variable, "")
+    try:
+        return float(text) if text else default
+    except ValueError:
+        raise NorrskenError(f"{variable} must be a number of {unit}, got {text!r}", parameter=variable) from None
 
 
 def optional_real(name: str, value: object, valid: tuple[float, float] | None = None, unit: str = "") -> float | None:

@@ -41,7 +41,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import threading
 import time as _time
 from collections.abc import Callable
@@ -254,14 +253,7 @@ class _Network:
         self.down: str | None = None
 
     def deadline_s(self) -> float:
-        text = os.environ.get("NORRSKEN_NETWORK_DEADLINE", "")
-        try:
-            value = float(text) if text else NETWORK_DEADLINE_S
-        except ValueError:
-            raise NorrskenError(
-                f"NORRSKEN_NETWORK_DEADLINE must be a number of seconds, got {text!r}", parameter="NORRSKEN_NETWORK_DEADLINE"
-            ) from None
-        return max(value, 0.0)
+        return max(checks.env_number("NORRSKEN_NETWORK_DEADLINE", NETWORK_DEADLINE_S, "seconds"), 0.0)
 
     def remaining_s(self) -> float:
         if self.started is None:
