@@ -103,7 +103,9 @@ class PackedField(NamedTuple):
     airglow_bands : ndarray (n_layers, 2)
         Per airglow layer, the (bottom, top) altitudes outside which it is negligible, km.
     max_step_km : float
-        Horizontal step limit of the footprint in aurora, km.
+        Horizontal step limit of the footprint in smooth aurora, km.
+    arc_step_km : float
+        ... and where an arc is within reach.
     """
 
     basis: np.ndarray
@@ -134,6 +136,7 @@ class PackedField(NamedTuple):
     airglow: np.ndarray
     airglow_bands: np.ndarray
     max_step_km: float
+    arc_step_km: float
 
 
 def arc_scratch(pf: PackedField) -> np.ndarray:
@@ -402,7 +405,7 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
                 per_flux[k] += pf.basis_g[k] * n2p
         for k in range(out.size):
             out[k] += share * per_flux[k]
-    return altitude, pf.max_step_km, tilt, True, q, v, within, candidates
+    return altitude, pf.arc_step_km if within else pf.max_step_km, tilt, True, q, v, within, candidates
 
 
 @njit(cache=True, inline="always")

@@ -240,12 +240,13 @@ def kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return resampled, np.array(line_basis), np.array(line_factor)
 
 
-def horizontal_step_km(cell_km: float, structure: str) -> float:
-    """Horizontal step limit in aurora: 1.2 grid cells, enough for the bilinear maps (their 0.5 deg
-    sources are smoother still). Arcs keep at most 12 km: their along-arc rays and the edges of
-    their envelope vary on that scale (a 24 km limit puts 2 % of limb pixels off by more than 2 %)."""
-    step = 1.2 * cell_km
-    return step if structure == "none" else min(step, 12.0)
+#: Horizontal step limit in smooth aurora, grid cells: the bilinear maps' 0.5 deg sources are
+#: smoother still. 2.4 cells (24 km at 10 km cells) and 3.6 give the same all-sky radiance as 1.2
+#: within 0.1 % (99th percentile, against a render with 1/10 of the step).
+SMOOTH_STEP_CELLS = 2.4
+#: Horizontal step limit where an arc is within reach, km: their along-arc rays and the edges of
+#: their envelope vary on that scale (a 24 km limit puts 2 % of limb pixels off by more than 2 %).
+ARC_STEP_KM = 12.0
 
 
 def assemble(
@@ -294,7 +295,8 @@ def assemble(
         diffuse=DIFFUSE_FRACTION,
         norm=0.0,
         **airglow_profile(airglow, line_basis, line_factor, table_array.shape[-1]),
-        max_step_km=horizontal_step_km(grid.cell_km, structure),
+        max_step_km=SMOOTH_STEP_CELLS * grid.cell_km,
+        arc_step_km=min(ARC_STEP_KM, SMOOTH_STEP_CELLS * grid.cell_km),
     )
     if arcs.rows.shape[0]:  # none where the scene has no precipitation at all
         packed = packed._replace(norm=arc_norm(packed, seed))
