@@ -128,3 +128,93 @@ def test_field_carries_the_sunlit_n2p(twilight_field):
     assert columns.min() >= 1.0 and columns.max() > 2.0  # 1.0-3.7 measured, by shadow and <E>
     ratio_3914 = with_sun[..., line_index("391.4")] / np.maximum(with_sun[..., blue], 1e-300)
     np.testing.assert_allclose(ratio_3914[with_sun[..., blue] > 0], 0.65 / 0.20, rtol=1e-5)
+
+
+# --- column-integrated consumers: the column table, the forecast ---------------------------------
+
+#: Twilight at the table's own key place (70 N, 15 E): 16 UT is chi = 103.3 deg, shadow at 176 km.
+KEY_PLACE, KEY_TWILIGHT = (70.0, 15.0), "2017-01-18T16:00Z"
+
+
+@pytest.mark.parametrize("time", ["2017-01-18T14:00Z", "2017-01-18T15:00Z", KEY_TWILIGHT, NIGHT])
+@pytest.mark.parametrize(("mean_energy_kev", "energy_flux_erg"), [(0.3, 0.1), (0.5, 1.0), (1.0, 1.0), (2.5, 10.0), (7.3, 0.3)])
+def test_column_table_sunlit_term_is_the_column(time, mean_energy_kev, energy_flux_erg):
+    """The column table with the shadow height of the place and time is the public column() there:
+    the N2+ lines within 0.5 % (0.07 % measured; the table's 5 km shadow nodes and E0/Q
+    interpolation against the column's own grid) and their heights within 0.5 km, every other line
+    the dark column's."""
+    from norrsken.emission.table import column_table
+
+    table = column_table(time, *KEY_PLACE, indices=INDICES)
+    ds = column(time, *KEY_PLACE, mean_energy_kev, energy_flux_erg, indices=INDICES)
+    shadow = float(ds["shadow_height_km"])
+    brightness, height = table.at(np.array([mean_energy_kev]), np.array([energy_flux_erg]), shadow_height_km=shadow)
+    dark, dark_height = table.at(np.array([mean_energy_kev]), np.array([energy_flux_erg]))
+    z, ver = ds["altitude_km"].values, ds["ver_cm3_s"].values
+    expected_height = np.trapezoid(ver * z, z, axis=-1) / np.trapezoid(ver, z, axis=-1)
+    for key in ds["line"].values:
+        i = line_index(str(key))
+        if key in N2P_LINES:
+            assert brightness[i, 0] == pytest.approx(float(ds["brightness_r"][i]), rel=5e-3), key
+            assert height[i, 0] == pytest.approx(expected_height[i], abs=0.5), key
+        else:
+            assert brightness[i, 0] == dark[i, 0] and height[i, 0] == dark_height[i, 0], key
+
+
+def test_column_table_twilight_blue_is_several_times_the_dark():
+    """chi = 103.3 deg (shadow 176 km): 427.8 nm is 3.1-4.3 x the dark column at 0.3 keV, 1.8-1.9 x
+    at 1 keV, and it comes from higher up; at night (chi = 127 deg) nothing changes."""
+    from norrsken.emission.table import column_table
+
+    mean, flux = np.array([0.3, 0.3, 1.0, 1.0]), np.array([0.1, 1.0, 0.1, 1.0])
+    sza = float(solar_zenith_deg(KEY_TWILIGHT, *KEY_PLACE))
+    assert 100.0 <= sza <= 104.0
+    table = column_table(KEY_TWILIGHT, *KEY_PLACE, indices=INDICES)
+    lit, lit_height = table.at(mean, flux, ("427.8",), shadow_height_km=solar_zenith_to_shadow_height_km(sza))
+    dark, dark_height = table.at(mean, flux, ("427.8",))
+    ratio = lit[0] / dark[0]
+    assert np.all(ratio[:2] >= 3.0) and np.all(ratio[2:] >= 1.7)
+    assert np.all(lit_height > dark_height + 15.0)
+    night = column_table(NIGHT, *KEY_PLACE, indices=INDICES)
+    shadow = solar_zenith_to_shadow_height_km(solar_zenith_deg(NIGHT, *KEY_PLACE))
+    np.testing.assert_array_equal(night.at(mean, flux, shadow_height_km=shadow)[0], night.at(mean, flux)[0])
+
+
+class _UniformOval:
+    """Zhang & Paxton's drivers, but the same soft precipitation everywhere."""
+
+    name, reference, needs = "uniform", "a uniform test oval", ("kp",)
+
+    def __init__(self, mean_energy_kev: float):
+        from norrsken.precipitation import get_model
+
+        self._drivers = get_model("zhang-paxton").drivers
+        self.mean_energy_kev = mean_energy_kev
+
+    def drivers(self, time, indices=None, *, online=False):
+        return self._drivers(time, indices, online=online)
+
+    def evaluate(self, mlat, mlt, time, drivers):
+        return np.ones(np.shape(mlat)), np.full(np.shape(mlat), self.mean_energy_kev)
+
+
+@pytest.mark.parametrize(("mean_energy_kev", "least"), [(0.5, 2.5), (1.0, 1.5)])
+def test_twilight_forecast_blue(monkeypatch, mean_energy_kev, least):
+    """Tromso under a uniform 1 erg oval of soft electrons: at 15:30 UT (chi = 102.1 deg over
+    Tromso) the brightest 427.8 nm seen is several times the dark forecast's (the whole sky put in
+    the shadow), seen higher up; green and red do not change; at 21 UT (every footprint's column in
+    the shadow) the blue does not change either."""
+    from norrsken import visibility
+
+    model = _UniformOval(mean_energy_kev)
+    times = {"twilight": "2017-01-18T15:30Z", "night": NIGHT}
+    lit = {name: visibility.forecast(t, *TROMSO, end=t, model=model).isel(time=0) for name, t in times.items()}
+    monkeypatch.setattr(visibility, "solar_zenith_to_shadow_height_km", lambda sza: np.full(np.shape(sza), np.inf))
+    dark = {name: visibility.forecast(t, *TROMSO, end=t, model=model).isel(time=0) for name, t in times.items()}
+    ratio = float(lit["twilight"]["blue_r"] / dark["twilight"]["blue_r"])
+    assert ratio >= least
+    assert float(lit["twilight"]["blue_elevation_deg"]) > float(dark["twilight"]["blue_elevation_deg"])
+    for name in ("green_r", "red_r", "elevation_deg", "red_elevation_deg"):
+        assert float(lit["twilight"][name]) == float(dark["twilight"][name]), name
+    for name in ("blue_r", "blue_elevation_deg", "blue_azimuth_deg"):
+        assert float(lit["night"][name]) == float(dark["night"][name]), name

@@ -9,7 +9,9 @@ For every point of a latitude-longitude grid and every time step, the same judge
    overrides), each column's brightness and emission height from the
    column table (:func:`norrsken.emission.table.column_table`), seen from the observer with the
    forecast's geometry, van Rhijn gain and extinction (:func:`norrsken.visibility.seen`), hidden
-   below :data:`~norrsken.atmosphere.MIN_ELEVATION_DEG`.
+   below :data:`~norrsken.atmosphere.MIN_ELEVATION_DEG`. Sunlight scattered above the Earth's
+   shadow brightens only the N2+ lines (:mod:`norrsken.emission.sunlit`), not 557.7 nm, so the
+   column table is taken dark here: sunlit tops change no count.
 3. Visible to the naked eye when that light reaches :data:`~norrsken.visibility.NAKED_EYE_R` times
    the twilight and moonlight factor (:func:`norrsken.visibility.threshold_factor`); to a camera at
    :data:`~norrsken.visibility.CAMERA_R` times it.

@@ -9,10 +9,13 @@ For each time step (30 min by default):
    grid of sky directions around the observer, out to where light at 250 km sets below the
    horizon (15.7 deg of arc). The AACGM mapping of that grid is computed once; each step only turns the
    magnetic longitudes into MLT.
-3. Each footprint's column brightness of 557.7 and 630.0 nm and the height of its emission
-   (the brightness-weighted mean altitude) come from the column table of the place and hour
-   (:func:`norrsken.emission.table.column_table`: the emission table's VER per unit flux
-   integrated over altitude, cached on its own, ~200 kB).
+3. Each footprint's column brightness of 557.7, 630.0 and 427.8 nm and the height of its
+   emission (the brightness-weighted mean altitude) come from the column table of the place and
+   hour (:func:`norrsken.emission.table.column_table`: the emission table's VER per unit flux
+   integrated over altitude, cached on its own, ~600 kB). In twilight the N2+ line 427.8 nm adds
+   sunlight scattered above the Earth's shadow over the footprint (its solar zenith angle at the
+   step, :mod:`norrsken.emission.sunlit`); that light sits high in the column, so its height,
+   and with it the elevation at which the footprint's blue is seen, rises with it.
 4. Seen from the observer, each column's light stands at its emission height above its
    footprint: elevation from the spherical geometry, brightness times the van Rhijn factor
    1 / sqrt(1 - (R cos(el) / (R + h))^2) of a horizontally extended layer, dimmed by the
@@ -45,8 +48,9 @@ from . import checks, geomag
 from .atmosphere import LINE_EXTINCTION_MAG, MIN_ELEVATION_DEG, transmission
 from .drivers import kp as kp_driver
 from .drivers import solarwind
+from .emission.sunlit import solar_zenith_to_shadow_height_km
 from .emission.table import column_table
-from .ephemeris import DARKNESS_LIMITS_DEG, darkness_class, sky_bodies
+from .ephemeris import DARKNESS_LIMITS_DEG, darkness_class, sky_bodies, solar_zenith_deg
 from .errors import NorrskenError, OutOfRangeError
 from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
 from .precipitation.model import Drivers, OvalModel
@@ -75,17 +79,20 @@ MOON_FACTOR = 4.0
 #: The sky grid: distances (deg of arc) out to the horizon of 250 km light, and azimuths.
 _DISTANCE_STEP_DEG = 0.25
 _AZIMUTH_STEP_DEG = 3.0
-_LINES = ("557.7", "630.0")
+#: What the forecast reports: green (its verdicts), red and the N2+ blue that sunlit tops brighten.
+_LINES = ("557.7", "630.0", "427.8")
 #: Largest number of steps of one forecast.
 MAX_STEPS = 2000
 
 
 @dataclasses.dataclass(frozen=True)
 class _SkyGrid:
-    """Footprints around an observer: directions, distances and magnetic coordinates."""
+    """Footprints around an observer: directions, distances, geographic and magnetic coordinates."""
 
     distance_deg: np.ndarray
     azimuth_deg: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
     mlat: np.ndarray
     mlon: np.ndarray
 
@@ -98,7 +105,7 @@ def _sky_grid(lat: float, lon: float, month: str) -> _SkyGrid:
     d, a = np.meshgrid(distance, azimuth, indexing="ij")
     foot_lat, foot_lon = destination(lat, lon, d, a)
     mlat, mlon = geomag.geo_to_aacgm(foot_lat, foot_lon, month + "-01T00:00Z")
-    return _SkyGrid(d, a, mlat, mlon)
+    return _SkyGrid(d, a, foot_lat, foot_lon, mlat, mlon)
 
 
 def seen(
@@ -179,9 +186,11 @@ def forecast(
     xarray.Dataset
         Over ``time``: the model's drivers and their sources (``kp``, ``kp_source``),
         ``sun_elevation_deg``, ``darkness``, ``moon_elevation_deg``, ``moon_illumination``,
-        ``green_r`` and ``red_r`` (brightest 557.7 and 630.0 nm seen, R), ``azimuth_deg`` and
-        ``elevation_deg`` of the brightest green, ``red_azimuth_deg``/``red_elevation_deg``,
-        ``overhead_green_r`` (the column overhead), ``threshold_factor`` and ``verdict``.
+        ``green_r``, ``red_r`` and ``blue_r`` (brightest 557.7, 630.0 and 427.8 nm seen, R; the
+        blue with the sunlit N2+ of twilight), ``azimuth_deg`` and ``elevation_deg`` of the
+        brightest green, ``red_azimuth_deg``/``red_elevation_deg`` and
+        ``blue_azimuth_deg``/``blue_elevation_deg``, ``overhead_green_r`` (the column overhead),
+        ``threshold_factor`` and ``verdict``.
     """
     lat, lon, _ = checks.place(lat, lon, 0.0, (0.0, 0.0), "a forecast")
     online = checks.flag("online", online)
@@ -205,7 +214,7 @@ def forecast(
         for i, moment in enumerate(times)
     ]
     columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
-    units = {name: "" for name in chosen.needs} | {"green_r": "R", "red_r": "R", "overhead_green_r": "R"}
+    units = {name: "" for name in chosen.needs} | {"green_r": "R", "red_r": "R", "blue_r": "R", "overhead_green_r": "R"}
     return xr.Dataset(
         {
             key: ("time", values, {"units": units.get(key, "degree" if key.endswith("_deg") else "")})
@@ -282,12 +291,13 @@ def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, prob
     table = column_table(time, lat, lon, indices=indices)
     brightness = np.zeros((len(_LINES), *flux.shape))
     heights = np.full((len(_LINES), *flux.shape), 110.0)
-    brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES)
+    shadow = solar_zenith_to_shadow_height_km(solar_zenith_deg(time, grid.lat[lit], grid.lon[lit]))
+    brightness[:, lit], heights[:, lit] = table.at(mean[lit], flux[lit], _LINES, shadow_height_km=shadow)
     elevation, gain = seen(grid.distance_deg, heights)
     light = np.where(elevation >= MIN_ELEVATION_DEG, brightness * gain, 0.0)
-    for k, key in enumerate(("green", "red")):
+    for k, key in enumerate(("green", "red", "blue")):
         j = np.unravel_index(np.argmax(light[k]), light[k].shape)
-        prefix = "" if key == "green" else "red_"
+        prefix = "" if key == "green" else f"{key}_"
         row[f"{key}_r"] = float(light[k][j])
         row[f"{prefix}azimuth_deg"] = float(grid.azimuth_deg[j]) if light[k][j] > 0 else math.nan
         row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if light[k][j] > 0 else math.nan

@@ -33,6 +33,7 @@ from ..geomag import check_date
 from ..precipitation.oval import get_model
 from ..times import TimeLike, to_utc
 from .chemistry import species_and_emission
+from .column import PHOTONS_PER_RAYLEIGH
 from .ionization import (
     MEAN_ENERGY_RANGE_KEV,
     check_energy_flux,
@@ -40,6 +41,7 @@ from .ionization import (
     ionization_rate,
 )
 from .lines import LINE_KEYS, line_index
+from .sunlit import G_FACTORS
 
 #: Bump when the physics or the layout changes: it is part of every cache key.
 TABLE_VERSION = "emission-table-4"
@@ -57,6 +59,12 @@ _ARRAYS = (
 _MAP_LOCK = threading.Lock()
 #: Rounding of the atmosphere inputs that key a table (and are used to build it).
 LAT_STEP_DEG, LON_STEP_DEG = 5.0, 15.0
+#: Bump when the layout of a column table changes (part of its cache key, with TABLE_VERSION).
+COLUMN_TABLE_VERSION = "column-table-2"
+#: Shadow heights at which a column table holds the N2+ column above them, km: 5 km nodes over
+#: the tables' 80-500 km (linear interpolation between them is within 1 % of the column on the
+#: full grid wherever that column is > 5 % of the whole, 4 % with 10 km nodes).
+SHADOW_HEIGHT_KM = np.arange(80.0, 500.1, 5.0)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -359,6 +367,7 @@ def _check_columns(arrays: dict[str, np.ndarray]) -> None:
     shape = (len(LINE_KEYS), TABLE_MEAN_ENERGY_KEV.size, TABLE_ENERGY_FLUX_ERG.size)
     expect(arrays, "brightness_per_flux_r", shape=shape, low=0.0)
     expect(arrays, "height_km", shape=shape, low=0.0, high=2000.0)
+    expect(arrays, "n2p_column_per_flux_cm2", shape=(*shape[1:], SHADOW_HEIGHT_KM.size), low=0.0)
 
 
 @functools.lru_cache(maxsize=16)
@@ -400,15 +409,20 @@ def emission_table(
 class ColumnTable:
     """Column brightness per unit energy flux and emission height of every line, on the (E0, Q)
     axes of an :class:`EmissionTable`: what a view from afar needs (forecasts, climatologies,
-    oval cubes), about 200 kB instead of the full table's 11 MB.
+    oval cubes), about 600 kB instead of the full table's 11 MB.
 
     Attributes
     ----------
     brightness_per_flux_r
-        (line, E0, Q): column brightness, R per erg cm^-2 s^-1 (1 R = 1e6 photons cm^-2 s^-1 of
-        column, so 0.1 x the VER integral in photons cm^-3 s^-1 km).
+        (line, E0, Q): dark column brightness, R per erg cm^-2 s^-1 (1 R = 1e6 photons cm^-2
+        s^-1 of column, so 0.1 x the VER integral in photons cm^-3 s^-1 km).
     height_km
-        (line, E0, Q): the brightness-weighted mean altitude of the emission.
+        (line, E0, Q): the brightness-weighted mean altitude of the dark emission.
+    shadow_height_km
+        (n_shadow,): :data:`SHADOW_HEIGHT_KM`.
+    n2p_column_per_flux_cm2
+        (E0, Q, n_shadow) float32: the N2+ column above each shadow height, cm^-2 per erg cm^-2
+        s^-1; sunlight scattered by it (:mod:`.sunlit`) adds g times it to the N2+ lines.
     """
 
     mean_energy_kev: np.ndarray
@@ -416,14 +430,40 @@ class ColumnTable:
     lines: tuple[str, ...]
     brightness_per_flux_r: np.ndarray
     height_km: np.ndarray
+    shadow_height_km: np.ndarray
+    n2p_column_per_flux_cm2: np.ndarray
     inputs: dict
 
-    def at(self, mean_energy_kev: np.ndarray, energy_flux_erg: np.ndarray, lines: tuple[str, ...] | None = None):
+    @functools.cached_property
+    def _n2p_moments(self) -> np.ndarray:
+        """(2, E0, Q, n_shadow): the N2+ column above each shadow height h and its first moment
+        int_h^top z [N2+] dz = h N(h) + int_h^top N dz (cm^-2 km), from the stored N alone."""
+        column = self.n2p_column_per_flux_cm2.astype(float)
+        h = self.shadow_height_km
+        layers = 0.5 * (column[..., 1:] + column[..., :-1]) * np.diff(h)
+        above = np.zeros_like(column)
+        above[..., :-1] = np.cumsum(layers[..., ::-1], axis=-1)[..., ::-1]
+        return np.stack([column, h * column + above])
+
+    def at(
+        self,
+        mean_energy_kev: np.ndarray,
+        energy_flux_erg: np.ndarray,
+        lines: tuple[str, ...] | None = None,
+        shadow_height_km: np.ndarray | float | None = None,
+    ):
         """Column brightness (R) and emission height (km) of ``lines`` (default all) for electrons
         of ``mean_energy_kev`` and ``energy_flux_erg`` (arrays of one shape; Q > 0), bilinear in
         ln E0 and ln Q. Q below the table's first node (0.001 erg) keeps its per-unit values, E0
         below 0.1 keV takes the softest spectrum; Q <= 0 or above 1000 erg, E0 above 50 keV and
         anything not finite are errors (as for the column model).
+
+        With ``shadow_height_km`` (broadcastable to the arrays; from
+        :func:`~norrsken.emission.sunlit.solar_zenith_to_shadow_height_km`) the N2+ lines gain
+        sunlight resonantly scattered above the Earth's shadow, g times the N2+ column above it
+        (linear in the shadow height between :data:`SHADOW_HEIGHT_KM`; below 80 km the whole
+        column, above 500 km none), and their heights become the brightness-weighted mean of the
+        dark and the sunlit light; without it (default) the column is dark.
 
         Returns
         -------
@@ -450,17 +490,50 @@ class ColumnTable:
             + both[:, ie, iq + 1] * (1 - we) * wq
             + both[:, ie + 1, iq + 1] * we * wq
         )
-        return flux * values[: len(index)], values[len(index) :]
+        brightness, height = flux * values[: len(index)], values[len(index) :]
+        g = G_FACTORS[[LINE_KEYS.index(self.lines[i]) for i in index]]
+        if shadow_height_km is None or not g.any():
+            return brightness, height
+        shadow = np.broadcast_to(np.asarray(shadow_height_km, dtype=float), flux.shape)
+        if np.isnan(shadow).any():
+            raise NorrskenError("shadow height is NaN")
+        axis = self.shadow_height_km
+        if (shadow >= axis[-1]).all():
+            return brightness, height  # night: the whole column in the shadow
+        f = np.clip((shadow - axis[0]) / (axis[1] - axis[0]), 0.0, axis.size - 1.0)
+        ih = np.minimum(f.astype(int), axis.size - 2)
+        wh = f - ih
+        # Trilinear in (ln E0, ln Q, shadow height): one gather of the 8 corners.
+        n_q, n_h = self.energy_flux_erg.size, axis.size
+        corners = [(de, dq, dh) for de in (0, 1) for dq in (0, 1) for dh in (0, 1)]
+        offsets = np.array([(de * n_q + dq) * n_h + dh for de, dq, dh in corners]).reshape(-1, *([1] * flux.ndim))
+        weights = np.stack(
+            [(we if de else 1 - we) * (wq if dq else 1 - wq) * (wh if dh else 1 - wh) for de, dq, dh in corners]
+        )
+        flat = self._n2p_moments.reshape(2, -1)
+        # (2, *shape): N2+ column per unit flux above the shadow and its first moment.
+        sunlit = (flat[:, (ie * n_q + iq) * n_h + ih + offsets] * weights).sum(axis=1)
+        scattered = g.reshape(-1, *([1] * flux.ndim)) * (flux / PHOTONS_PER_RAYLEIGH)
+        lit = scattered * sunlit[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weighted = (brightness * height + scattered * sunlit[1]) / (brightness + lit)
+        return brightness + lit, np.where(lit > 0, weighted, height)
 
 
 def column_arrays(table: EmissionTable) -> dict[str, np.ndarray]:
-    """The :class:`ColumnTable` arrays of an emission table (VER integrated over altitude)."""
+    """The :class:`ColumnTable` arrays of an emission table: VER integrated over altitude, and the
+    N2+ column above each of :data:`SHADOW_HEIGHT_KM` (summed from the top on the table's grid)."""
     ver = table.ver_per_flux.astype(float)  # (line, E0, Q, z)
     z = table.altitude_km
     column = np.trapezoid(ver, z, axis=-1)
+    n2p = table.n2p_per_flux.astype(float)
+    layers = 0.5 * (n2p[..., 1:] + n2p[..., :-1]) * np.diff(z) * 1e5  # cm^-2 per erg cm^-2 s^-1
+    above = np.zeros_like(n2p)
+    above[..., :-1] = np.cumsum(layers[..., ::-1], axis=-1)[..., ::-1]
     return {
         "brightness_per_flux_r": 0.1 * column,
         "height_km": np.trapezoid(ver * z, z, axis=-1) / np.maximum(column, 1e-30),
+        "n2p_column_per_flux_cm2": _resample(above, z, SHADOW_HEIGHT_KM),
     }
 
 
@@ -472,7 +545,7 @@ def _load_or_build_columns(inputs_json: str) -> ColumnTable:
         # Straight from the atmosphere: the full table is not stored for this.
         return column_arrays(build_table(_atmosphere_of(inputs)))
 
-    arrays = cached_arrays("column-table", cache_key(inputs_json), build, _check_columns)
+    arrays = cached_arrays("column-table", cache_key(COLUMN_TABLE_VERSION, inputs_json), build, _check_columns)
     for array in arrays.values():
         array.setflags(write=False)
     return ColumnTable(
@@ -481,6 +554,8 @@ def _load_or_build_columns(inputs_json: str) -> ColumnTable:
         lines=LINE_KEYS,
         brightness_per_flux_r=arrays["brightness_per_flux_r"],
         height_km=arrays["height_km"],
+        shadow_height_km=SHADOW_HEIGHT_KM,
+        n2p_column_per_flux_cm2=arrays["n2p_column_per_flux_cm2"],
         inputs=inputs,
     )
 
