@@ -271,12 +271,12 @@ def test_brightest_line_over_tromso_is_the_direct_column(cube):
 
 
 def test_brightest_line_anywhere_within_15_percent(cube):
-    """Forty lit cells of both hemispheres at random (E0 >= 0.1 keV, Q > 0.05): the one-atmosphere
-    radiance within the 15 % the cube promises of the column over that very place where the column
-    is in the Earth's shadow; where its top is sunlit (the southern summer oval at 21 UT) the N2+
-    lines' scattered sunlight depends on the N2+ lifetime high up, i.e. on the atomic oxygen there,
-    which the one atmosphere per hemisphere (here that of 3 h local time) gets wrong by more: within a
-    factor 2 (up to +82 % measured in these 28 sunlit cells; norrsken.cube.oval_step)."""
+    """Forty lit cells of both hemispheres at random (E0 >= 0.1 keV, Q > 0.05): the radiance of
+    the cube's atmosphere (one per hemisphere and 3 h of local time) within the 15 % it promises
+    of the column over that very place where the column is in the Earth's shadow (measured: within
+    6 %); where its top is sunlit (the southern summer oval at 21 UT) the N2+ lines' scattered
+    sunlight depends on the atomic oxygen high up, which varies more: within 25 % (measured: up to
+    +17 %; one table per hemisphere gave +82 %)."""
     ds, _, _ = cube
     step = ds.sel(time=np.datetime64("2017-01-18T21:00"))
     flux, mean = step["energy_flux_erg"].values, step["mean_energy_kev"].values
@@ -290,7 +290,7 @@ def test_brightest_line_anywhere_within_15_percent(cube):
         dark = not ds["sunlit"].any()
         got = float(step["brightest_line_r"].values[i, j])
         expected = float(ds["brightness_r"].sel(line=list(oval_cube.CUBE_LINES)).max())
-        assert got == pytest.approx(expected, rel=0.15 if dark else 1.0), (lat, lon)
+        assert got == pytest.approx(expected, rel=0.15 if dark else 0.25), (lat, lon)
         in_shadow += dark
     assert in_shadow == 12  # both kinds are tried
 

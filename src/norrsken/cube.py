@@ -26,12 +26,14 @@ from .io import check_dataset_path, open_dataset, write_dataset, write_zarr
 from .precipitation.model import OvalModel
 from .precipitation.oval import get_model, grid_axes, oval
 from .tasks import as_finished
-from .times import iso_utc, time_unit
+from .times import iso_utc, time_unit, to_utc
 
 #: Lines that compete for "brightest line" in an oval cube (the 1PG band is not a line).
 CUBE_LINES = ("391.4", "427.8", "470.9", "557.7", "630.0", "636.4", "777.4", "844.6")
 #: Long names of the oval models' drivers in a cube (others are named by their key).
 _DRIVER_NAMES = {"kp": "planetary Kp"}
+#: Hours of local time that share one column table (one atmosphere) in a hemisphere.
+SECTOR_HOURS = 3.0
 #: Largest oval cube kept in memory for a NetCDF file, bytes (Zarr cubes are streamed).
 MAX_NETCDF_BYTES = 4 * 2**30
 
@@ -43,38 +45,35 @@ def oval_step(
     driven by its own sources or ``indices``) and the column brightness of its brightest line,
     on (time, lat, lon), with the model's drivers on (time,).
 
-    The column brightness uses one column table per hemisphere and time: the atmosphere over that
-    hemisphere's peak energy flux (NRLMSIS differs by up to ~15 % in green per unit flux between
-    places and seasons, so away from the peak the radiance is good to that). The N2+ lines add
-    sunlight scattered above the Earth's shadow of each cell (:mod:`norrsken.emission.sunlit`),
-    so in twilight and in the summer hemisphere a soft column's 391.4 nm can be the brightest.
-    That sunlit part is good only to a factor 2 away from the peak (+82 % measured at 21 UT in
-    January's sunlit southern oval, against a table of 3 h local time): the N2+ high up lives as
-    long as the atomic oxygen there lets it, and that changes with local time more than the
-    dark lines' sources do.
+    The column brightness uses one column table per hemisphere, :data:`SECTOR_HOURS` of local
+    time and time: the atmosphere over the sector's peak energy flux. With O(3P) the main loss of
+    O(1D) above 200 km and of the N2+ that sunlight excites, the red line and the sunlit blue
+    follow the atomic oxygen high up, which changes with local time more than with latitude in
+    the oval (one table per hemisphere put a soft column's 630.0 24 % and a sunlit 391.4 up to 82 %
+    off the direct column). The N2+ lines add sunlight scattered above the Earth's shadow of each
+    cell (:mod:`norrsken.emission.sunlit`), so in twilight and in the summer hemisphere a soft
+    column's 391.4 nm can be the brightest.
     """
     chosen = get_model(model)
     ds = oval(time, model=chosen, indices=indices, resolution_deg=resolution_deg)
     flux, mean = ds["energy_flux_erg"].values, ds["mean_energy_kev"].values
-    lat = ds["lat"].values
-    cell_lat, cell_lon = np.meshgrid(lat, ds["lon"].values, indexing="ij")
+    lat, lon = ds["lat"].values, ds["lon"].values
+    cell_lat, cell_lon = np.meshgrid(lat, lon, indexing="ij")
+    moment = to_utc(time)
+    local_hour = (moment.hour + moment.minute / 60.0 + cell_lon / 15.0) % 24.0
+    group = np.where(cell_lat > 0, 0, 100) + (local_hour // SECTOR_HOURS).astype(int)
     brightest = np.zeros(flux.shape, dtype=np.float32)
     which = np.full(flux.shape, np.nan, dtype=np.float32)
-    for sign in (1.0, -1.0):
-        rows = sign * lat > 0
-        part = np.where(rows[:, None], flux, 0.0)
-        if not (part > 0).any():
-            continue
-        peak = np.unravel_index(np.argmax(part), part.shape)
-        table = column_table(
-            time, float(lat[peak[0]]), float(ds["lon"].values[peak[1]]), indices=indices
-        )
-        lit = part > 0
+    wavelengths = np.array([float(key) for key in CUBE_LINES], dtype=np.float32)
+    for key in np.unique(group[flux > 0]):
+        lit = (group == key) & (flux > 0)
+        peak = np.argmax(np.where(lit, flux, 0.0))
+        table = column_table(time, float(cell_lat.flat[peak]), float(cell_lon.flat[peak]), indices=indices)
         shadow = solar_zenith_to_shadow_height_km(solar_zenith_deg(time, cell_lat[lit], cell_lon[lit]))
         radiance, _ = table.at(mean[lit], flux[lit], CUBE_LINES, shadow_height_km=shadow)
         best = np.argmax(radiance, axis=0)
         brightest[lit] = radiance[best, np.arange(best.size)]
-        which[lit] = np.array([float(key) for key in CUBE_LINES], dtype=np.float32)[best]
+        which[lit] = wavelengths[best]
     stamp = np.datetime64(ds.attrs["time"].rstrip("Z"), "ns")
     drivers = {
         name: ((), float(ds.attrs[name]), {"units": "", "long_name": _DRIVER_NAMES.get(name, name)})
@@ -107,7 +106,7 @@ def _cube_attrs(times: np.ndarray, indices: Indices, model: OvalModel, resolutio
     attrs = {
         "title": "norrsken auroral oval cube",
         "model": f"{model.reference}; column brightness from Fang et al. (2010) ionization and "
-        "NRLMSIS 2.1 (norrsken.emission), one atmosphere per hemisphere and time",
+        "NRLMSIS 2.1 (norrsken.emission), one atmosphere per hemisphere, 3 h of local time and time",
         "model_name": model.name,
         **{f"{name}_source": source for name, source in sources.items()},
         "resolution_deg": float(resolution_deg),
