@@ -103,9 +103,7 @@ class PackedField(NamedTuple):
     airglow_bands : ndarray (n_layers, 2)
         Per airglow layer, the (bottom, top) altitudes outside which it is negligible, km.
     max_step_km : float
-        Horizontal step limit of the footprint in smooth aurora, km.
-    arc_step_km : float
-        ... and where an arc is within reach.
+        Horizontal step limit of the footprint in aurora, km.
     """
 
     basis: np.ndarray
@@ -136,7 +134,6 @@ class PackedField(NamedTuple):
     airglow: np.ndarray
     airglow_bands: np.ndarray
     max_step_km: float
-    arc_step_km: float
 
 
 def arc_scratch(pf: PackedField) -> np.ndarray:
@@ -369,8 +366,9 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         Whether aurora is present at the footprint (else only airglow can shine).
     q : float
         The smooth energy flux (erg cm^-2 s^-1, 0 where none).
-    v : float
-        Local magnetic longitude, deg.
+    u, v : float
+        |AACGM latitude| and local magnetic longitude of the footprint, deg (u = -1 outside
+        the grid).
     within, candidates : int
         Bits of the arcs within reach, and of the candidate arcs of the footprint's part of the
         grid, whose ``offsets`` were written (both 0 where not lit).
@@ -386,11 +384,11 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         per_flux[k] = 0.0
     cy, cx, tilt = footprint_cell(pf, x, y, z, altitude)
     if cy < 0.0:
-        return altitude, 1.0e4, tilt, False, 0.0, 0.0, 0, 0
+        return altitude, 1.0e4, tilt, False, 0.0, -1.0, 0.0, 0, 0
     q, qe, u, v = _bilinear(pf.cells, cy, cx)
     jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
     if q <= 0.0:
-        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, v, 0, 0
+        return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, u, v, 0, 0
     e_index = qe / q
     candidates = pf.arc_mask[jy, jx]
     q_level, within = modulated_flux(pf, q, u, v, candidates, offsets)
@@ -405,7 +403,7 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
                 per_flux[k] += pf.basis_g[k] * n2p
         for k in range(out.size):
             out[k] += share * per_flux[k]
-    return altitude, pf.arc_step_km if within else pf.max_step_km, tilt, True, q, v, within, candidates
+    return altitude, pf.max_step_km, tilt, True, q, u, v, within, candidates
 
 
 @njit(cache=True, inline="always")

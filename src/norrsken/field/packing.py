@@ -240,13 +240,12 @@ def kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return resampled, np.array(line_basis), np.array(line_factor)
 
 
-#: Horizontal step limit in smooth aurora, grid cells: the bilinear maps' 0.5 deg sources are
-#: smoother still. 2.4 cells (24 km at 10 km cells) and 3.6 give the same all-sky radiance as 1.2
-#: within 0.1 % (99th percentile, against a render with 1/10 of the step).
-SMOOTH_STEP_CELLS = 2.4
-#: Horizontal step limit where an arc is within reach, km: their along-arc rays and the edges of
-#: their envelope vary on that scale (a 24 km limit puts 2 % of limb pixels off by more than 2 %).
-ARC_STEP_KM = 12.0
+#: Horizontal step limit in aurora, grid cells: the bilinear maps' 0.5 deg sources are smoother
+#: still. 2.4 cells (24 km at 10 km cells) and 3.6 give the same all-sky radiance as 1.2 within
+#: 0.1 % (99th percentile, against a render with 1/10 of the step). The arcs need no shorter
+#: steps: the ray marcher cuts a step into pieces where it crosses one
+#: (:func:`norrsken.render.raymarch._add_arcs`).
+STEP_CELLS = 2.4
 
 
 def assemble(
@@ -295,8 +294,7 @@ def assemble(
         diffuse=DIFFUSE_FRACTION,
         norm=0.0,
         **airglow_profile(airglow, line_basis, line_factor, table_array.shape[-1]),
-        max_step_km=SMOOTH_STEP_CELLS * grid.cell_km,
-        arc_step_km=min(ARC_STEP_KM, SMOOTH_STEP_CELLS * grid.cell_km),
+        max_step_km=STEP_CELLS * grid.cell_km,
     )
     if arcs.rows.shape[0]:  # none where the scene has no precipitation at all
         packed = packed._replace(norm=arc_norm(packed, seed))

@@ -13,13 +13,12 @@ spherical Earth (a ray that meets the ground ends there), then VER from
   the broad red one (the trapezoidal rule on a smooth layer converges much faster than its
   step suggests; tests/test_raymarch.py measures it);
 - horizontally, the footprint (see :mod:`norrsken.field`) may move by at most the field's
-  horizontal limit: 12 km in smooth aurora and the distance to the nearest lit cell in dark
-  regions, where steps are long (empty space is skipped);
-- arcs are not sampled: each step adds the light of the arcs it crosses in closed form (the
-  offset from an arc's centre is linear along a step, and the integral of the arc's polynomial
-  cross-section and its centroid follow exactly; :func:`_add_arcs`), so a thin arc costs no
-  more steps than smooth aurora; only a ray that runs along inside an arc (moving less than
-  2 sigma across it per step) is held to 4 km along it, to resolve the arc's rays;
+  horizontal limit: 2.4 grid cells (24 km) in aurora and the distance to the nearest lit cell
+  in dark regions, where steps are long (empty space is skipped);
+- arcs are not sampled: each step adds the light of the arcs it crosses in closed form, cut
+  into pieces along which the offset from an arc's folded centre line is linear (the integral
+  of the arc's polynomial cross-section and its centroid follow exactly; :func:`_add_arcs`), so
+  a thin arc costs no more steps than smooth aurora, and its rays are read every 4 km along it;
 - in dark regions the vertical limit is also relaxed to the distance to the nearest airglow layer.
 """
 
@@ -37,7 +36,7 @@ from numba import njit
 from .. import checks
 from ..errors import NorrskenError
 from ..field import SHELL_KM, EmissionField, PackedField, sample
-from ..field.kernels import arc_crossing, arc_scratch
+from ..field.kernels import ARC_EDGE, arc_crossing, arc_scratch
 from ..geometry import EARTH_RADIUS_KM
 
 log = logging.getLogger(__name__)
@@ -47,12 +46,10 @@ VERTICAL_STEP_KM = 3.0
 VERTICAL_STEP_GROWTH = 0.05
 #: No step is longer than this, km.
 MAX_STEP_KM = 400.0
-#: Running along inside an arc, the footprint moves at most this far along it per step (its rays
-#: are 8-40 km apart), km; and no such step is shorter than MIN_ARC_STEP_KM.
-ALONG_ARC_STEP_KM = 4.0
-MIN_ARC_STEP_KM = 0.2
-#: A ray runs along an arc when a step inside it moves less than this many sigma across it.
-ALONG_ARC_SIGMA = 2.0
+#: Along an arc's lit part the footprint moves at most this far per piece of a step, km (the
+#: arc's rays are 8-40 km apart); a step has at most MAX_ARC_PIECES pieces per arc.
+ARC_PIECE_KM = 4.0
+MAX_ARC_PIECES = 16
 
 
 @njit(cache=True, inline="always")
@@ -104,54 +101,86 @@ def _airglow_distance(pf, altitude):
 
 
 @njit(cache=True, inline="always")
-def _add_arcs(pf, ox, oy, oz, dx, dy, dz, t, step, within, off_a, off_b, q_a, q_b, pf_a, pf_b, v_a, v_b, acc):
-    """Add the light of every arc the step [t, t + step] crosses to ``acc``, in closed form.
+def _centre(pf, k, v):
+    """Arc ``k``'s centre line u at magnetic longitude ``v``, deg (its table spans the circle)."""
+    nv = pf.arc_centre.shape[1]
+    x = min(max(((v - pf.v0) % 360.0) / pf.dv, 0.0), nv - 1.000001)
+    i = int(x)
+    return (1.0 - (x - i)) * pf.arc_centre[k, i] + (x - i) * pf.arc_centre[k, i + 1]
 
-    Across a step the offset from an arc's centre changes linearly (steps are short next to the
-    arcs' folds), so the mean of its cross-section over the step and where along the step its
-    light is centred are integrals of a polynomial (:func:`~norrsken.field.kernels.arc_crossing`).
-    The smooth flux, magnetic longitude (for the arc's rays) and the table's VER per unit flux
-    (``pf_a``, ``pf_b``, read at the ends) are interpolated to that centre: a crossing costs a few
-    multiplications however thin the arc, where sampling it took steps of 1.5 sigma. The table is
-    then read at the ends' level of energy flux, not the arc's own (VER per unit flux changes by
-    a few per cent for a tenfold flux). ``within`` has the bits of the arcs to integrate, within
-    reach at an end: a step is far too short to cross one from beyond its reach on one side to
-    beyond it on the other.
+
+@njit(cache=True, inline="always")
+def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b, offsets_a, offsets_b, pf_a, pf_b, acc, step_scale):
+    """Add the light of every arc in ``crossing`` (bits) that a step of ``step`` km crosses.
+
+    The footprint's u and v go linearly along the step (it is short next to the grid's scale),
+    the arcs' centre lines need not (folds and curls). Per arc, the offset from its centre line,
+    u - centre(v), is read at the ends (where an end's sample has not already: bits
+    ``known_a``, ``known_b`` of ``offsets_a``, ``offsets_b``) and the middle: an arc whose three offsets lie beyond its
+    edge on one side, by more than their departure from a straight line, is not reached;
+    otherwise the step is cut into pieces, enough that the offset is linear along each to a
+    quarter sigma and that the arc's rays (8-40 km apart) are read every
+    :data:`ARC_PIECE_KM` of its lit length. Along a piece the mean of the cross-section and
+    where its light is centred are integrals of a polynomial
+    (:func:`~norrsken.field.kernels.arc_crossing`); the smooth flux, magnetic longitude (for the
+    arc's rays) and the table's VER per unit flux (``pf_a``, ``pf_b``, read at the ends) are
+    interpolated to that centre. So a crossing costs a few multiplications however thin the arc,
+    where sampling it took steps of 1.5 sigma. The table is read at the ends' level of energy
+    flux, not the arc's own (VER per unit flux changes by a few per cent for a tenfold flux).
     """
     if v_b - v_a > 180.0:
         v_b -= 360.0
     elif v_a - v_b > 180.0:
         v_b += 360.0
     nv = pf.arc_centre.shape[1]
-    along = False
+    along_km = abs(v_b - v_a) * pf.along_km_per_deg
+    # An end outside the lit grid has no flux: the other end's stands in for the table.
+    only_a, only_b = q_b <= 0.0, q_a <= 0.0
     for k in range(pf.arcs.shape[0]):
-        if not (within >> k) & 1:
+        if not (crossing >> k) & 1:
             continue
-        mean, centre = arc_crossing(off_a[k], off_b[k], pf.arcs[k, 2])
-        if mean <= 0.0:
+        sigma = pf.arcs[k, 2]
+        edge = ARC_EDGE * sigma
+        off_a = offsets_a[k] if (known_a >> k) & 1 else u_a - _centre(pf, k, v_a)
+        off_b = offsets_b[k] if (known_b >> k) & 1 else u_b - _centre(pf, k, v_b)
+        off_m = 0.5 * (u_a + u_b) - _centre(pf, k, 0.5 * (v_a + v_b))
+        bend = abs(off_m - 0.5 * (off_a + off_b))
+        if min(min(off_a, off_b), off_m) > edge + bend or max(max(off_a, off_b), off_m) < -edge - bend:
             continue
-        along = along or abs(off_b[k] - off_a[k]) < ALONG_ARC_SIGMA * pf.arcs[k, 2]
-        q = q_a + centre * (q_b - q_a)
-        if q <= 0.0:
-            continue
-        xv = ((v_a + centre * (v_b - v_a) - pf.v0) % 360.0) / pf.dv
-        xv = min(max(xv, 0.0), nv - 1.000001)
-        iv = int(xv)
-        ray = (1.0 - (xv - iv)) * pf.arc_rays[k, iv] + (xv - iv) * pf.arc_rays[k, iv + 1]
-        scale = q * (1.0 - pf.diffuse) * pf.arcs[k, 3] * ray / pf.norm * mean * step
-        # The table per unit flux, interpolated to the crossing (an end outside the lit grid or
-        # the table has none: the other end's stands in).
-        w_b = centre if q_a > 0.0 and q_b > 0.0 else (0.0 if q_a > 0.0 else 1.0)
-        for j in range(acc.size):
-            acc[j] += scale * ((1.0 - w_b) * pf_a[j] + w_b * pf_b[j])
-    return along
+        # Linear to a quarter sigma along each piece (the departure falls as the square of the
+        # piece), and the rays read every ARC_PIECE_KM along the lit part.
+        pieces = math.sqrt(bend / (0.25 * sigma)) + 1.0
+        lit_share = min(1.0, 2.0 * edge / max(abs(off_b - off_a), 1e-12))
+        pieces = max(pieces, along_km * lit_share / (step_scale * ARC_PIECE_KM) + 1.0)
+        n = min(int(pieces), MAX_ARC_PIECES)
+        weight = (1.0 - pf.diffuse) * pf.arcs[k, 3] / pf.norm * step / n
+        off0 = off_a
+        for i in range(n):
+            f1 = (i + 1.0) / n
+            off1 = off_b if i == n - 1 else (u_a + f1 * (u_b - u_a)) - _centre(pf, k, v_a + f1 * (v_b - v_a))
+            mean, centre = arc_crossing(off0, off1, sigma)
+            off0 = off1
+            if mean <= 0.0:
+                continue
+            f = (i + centre) / n
+            q = q_a + f * (q_b - q_a)
+            if q <= 0.0:
+                continue
+            xv = ((v_a + f * (v_b - v_a) - pf.v0) % 360.0) / pf.dv
+            xv = min(max(xv, 0.0), nv - 1.000001)
+            iv = int(xv)
+            ray = (1.0 - (xv - iv)) * pf.arc_rays[k, iv] + (xv - iv) * pf.arc_rays[k, iv + 1]
+            scale = q * weight * ray * mean
+            w_b = 0.0 if only_a else (1.0 if only_b else f)
+            for j in range(acc.size):
+                acc[j] += scale * ((1.0 - w_b) * pf_a[j] + w_b * pf_b[j])
 
 
 @njit(cache=True, inline="always")
 def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, step_scale):
     """Integrate one ray (unit direction d from o) into ``acc``: each shell segment with the
     trapezoidal rule, one sample per step, the step chosen from the limits at its start, and
-    the arcs crossed by each step added in closed form (:func:`_add_arcs`).
+    the arcs crossed by each step added in closed form, piece by piece (:func:`_add_arcs`).
 
     The step is written once, inside the loop over segments: inlining it once per segment
     instead compiled to code 1.5x slower (measured on the all-sky benchmark).
@@ -161,8 +190,7 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
     for segment in range(count):
         t, t1 = (a0, a1) if segment == 0 else (b0, b1)
         x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
-        altitude, horizontal, tilt, lit, q_a, v_a, within_a, cand_a = sample(pf, x, y, z, ver_a, pf_a, off_a, True)
-        rate_v = -1.0  # km along the arcs per km of ray: unknown yet
+        altitude, horizontal, tilt, lit, q_a, u_a, v_a, within_a, cand_a = sample(pf, x, y, z, ver_a, pf_a, off_a, True)
         while t < t1:
             mu = abs(x * dx + y * dy + z * dz) / (EARTH_RADIUS_KM + altitude)
             cos_el = math.sqrt(max(1.0 - mu * mu, 0.0))
@@ -177,44 +205,40 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
             speed = cos_el + mu * tilt
             if speed > 1e-9:
                 step = min(step, horizontal / speed)
-            if rate_v > 0.0:  # running along inside an arc: resolve its rays
-                step = min(step, max(step_scale * ALONG_ARC_STEP_KM / rate_v, step_scale * MIN_ARC_STEP_KM))
             step = min(step, t1 - t)
-            t_start = t
             t += step
             x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
-            altitude, horizontal, tilt, lit_b, q_b, v_b, within_b, cand_b = sample(pf, x, y, z, ver_b, pf_b, off_b, True)
+            altitude, horizontal, tilt, lit_b, q_b, u_b, v_b, within_b, cand_b = sample(
+                pf, x, y, z, ver_b, pf_b, off_b, True
+            )
             for k in range(acc.size):
                 acc[k] += 0.5 * (ver_a[k] + ver_b[k]) * step
-            # The arcs to integrate: those within reach at either end whose offsets both ends
-            # know (an arc that is no candidate at one end reaches neither end's part of the
-            # grid: a step is shorter than those parts). An end without aurora has no offsets:
-            # the other end's stand in (the arcs fade with the smooth flux there, which the
-            # interpolation to the crossing carries).
+            # The arcs to integrate: those within reach at either end and candidates at both
+            # (an arc that is no candidate at one end reaches neither end's part of the grid: a
+            # step is shorter than those parts). An end without aurora has no candidates: the
+            # other end's stand in, and where it is off the grid its footprint too (the arcs
+            # fade with the smooth flux there, which the interpolation to the crossing carries).
             crossing = (within_a | within_b) & cand_a & cand_b
             if not lit:
                 crossing = within_b
-                for k in range(off_a.size):
-                    off_a[k] = off_b[k]
             elif not lit_b:
                 crossing = within_a
-                for k in range(off_a.size):
-                    off_b[k] = off_a[k]
             if arcs and crossing:
-                along = _add_arcs(
-                    pf, ox, oy, oz, dx, dy, dz, t_start, step, crossing,
-                    off_a, off_b, q_a, q_b, pf_a, pf_b, v_a, v_b, acc,
+                ua, va, ub, vb = u_a, v_a, u_b, v_b
+                if ua < 0.0:
+                    ua, va = ub, vb
+                elif ub < 0.0:
+                    ub, vb = ua, va
+                _add_arcs(
+                    pf, step, crossing, q_a, q_b, ua, ub, va, vb, within_a, within_b, off_a, off_b, pf_a, pf_b, acc,
+                    step_scale,
                 )  # fmt: skip
-                rate_v = -1.0
-                if along and step > 0.0 and lit and lit_b:
-                    dv = abs(v_b - v_a)
-                    rate_v = min(dv, 360.0 - dv) * pf.along_km_per_deg / step
             for k in range(acc.size):
                 ver_a[k] = ver_b[k]
                 pf_a[k] = pf_b[k]
             for k in range(off_a.size):
                 off_a[k] = off_b[k]
-            lit, q_a, v_a, within_a, cand_a = lit_b, q_b, v_b, within_b, cand_b
+            lit, q_a, u_a, v_a, within_a, cand_a = lit_b, q_b, u_b, v_b, within_b, cand_b
 
 
 #: Rays are handed out in blocks of this many, block b to thread b mod n_threads, so that the
