@@ -88,6 +88,9 @@ class PackedField(NamedTuple):
         included), sigma (deg) and amplitude; no rows without arcs.
     arc_centre, arc_rays : ndarray float32 (n_arcs, n_v)
         Each arc's centre line u(v) and its along-arc ray pattern, tabulated on v.
+    arc_bend : ndarray (n_arcs,)
+        Largest |d^2 centre / dv^2| of each arc's centre line, deg^-1: over a change dv of v its
+        departure from a straight line is at most arc_bend dv^2 / 8.
     arc_mask : ndarray int64 (n / COARSE, n / COARSE)
         Per coarse cell, the bits of the arcs that reach it or its neighbours.
     along_km_per_deg : float
@@ -125,6 +128,7 @@ class PackedField(NamedTuple):
     arcs: np.ndarray
     arc_centre: np.ndarray
     arc_rays: np.ndarray
+    arc_bend: np.ndarray
     arc_mask: np.ndarray
     along_km_per_deg: float
     v0: float

@@ -287,6 +287,7 @@ def assemble(
         arcs=arcs.rows,
         arc_centre=arcs.centre,
         arc_rays=arcs.rays,
+        arc_bend=np.abs(np.diff(arcs.centre.astype(float), 2, axis=1)).max(axis=1, initial=0.0) / arcs.dv**2,
         arc_mask=arc_mask(cells, arcs),
         along_km_per_deg=arcs.along_km_per_deg,
         v0=arcs.v0,

@@ -116,8 +116,10 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
     The footprint's u and v go linearly along the step (it is short next to the grid's scale),
     the arcs' centre lines need not (folds and curls). Per arc, the offset from its centre line,
     u - centre(v), is read at the ends (where an end's sample has not already: bits
-    ``known_a``, ``known_b`` of ``offsets_a``, ``offsets_b``) and the middle: an arc whose three offsets lie beyond its
-    edge on one side, by more than their departure from a straight line, is not reached;
+    ``known_a``, ``known_b`` of ``offsets_a``, ``offsets_b``): an arc that both put beyond its
+    edge on one side by more than its centre line can bend over the step (``arc_bend``) is not
+    reached. Otherwise the offset is read in the middle too, and an arc whose three offsets lie
+    beyond its edge on one side, by more than their departure from a straight line, is skipped;
     otherwise the step is cut into pieces, enough that the offset is linear along each to a
     quarter sigma and that the arc's rays (8-40 km apart) are read every
     :data:`ARC_PIECE_KM` of its lit length. Along a piece the mean of the cross-section and
@@ -143,6 +145,9 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
         edge = ARC_EDGE * sigma
         off_a = offsets_a[k] if (known_a >> k) & 1 else u_a - _centre(pf, k, v_a)
         off_b = offsets_b[k] if (known_b >> k) & 1 else u_b - _centre(pf, k, v_b)
+        reach = edge + pf.arc_bend[k] * (v_b - v_a) * (v_b - v_a) * 0.125
+        if min(off_a, off_b) > reach or max(off_a, off_b) < -reach:
+            continue  # beyond the edge all along, however the centre line bends in between
         off_m = 0.5 * (u_a + u_b) - _centre(pf, k, 0.5 * (v_a + v_b))
         bend = abs(off_m - 0.5 * (off_a + off_b))
         if min(min(off_a, off_b), off_m) > edge + bend or max(max(off_a, off_b), off_m) < -edge - bend:
