@@ -152,8 +152,8 @@ def sky(
     altitude_km
         Observer altitude, 0-20 km.
     adaptive
-        Interpolate pixels between traced neighbours that agree within 5 %
-        (:func:`~norrsken.render.raymarch.line_radiance_image`); False traces every pixel.
+        Interpolate pixels between traced ones where the estimated interpolation error is within
+        2 % (:func:`~norrsken.render.raymarch.line_radiance_image`); False traces every pixel.
     preview
         A fast approximate picture (thumbnails, a web page): a field grid twice as coarse, every
         other pixel traced with longer steps and the rest interpolated (at 512 x 512 all-sky:
