@@ -306,3 +306,38 @@ def test_to_uint8():
     assert to_uint8(_display("557.7", 1e4)).dtype == np.uint8
     with pytest.raises(NorrskenError):
         to_uint8(np.array([np.nan]))
+
+
+def test_the_packaged_colour_tables_are_colour_science_s():
+    # norrsken.color reads the CIE/ISO tables from src/norrsken/data/colour-tables.npz so that a
+    # picture need not import colour-science; they must stay what colour-science gives (else:
+    # python tools/make_colour_tables.py).
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    import norrsken.color as color
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "make_colour_tables.py"
+    spec = importlib.util.spec_from_file_location("make_colour_tables", path)
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_colour_tables", tool)
+    spec.loader.exec_module(tool)
+    expected = tool.tables()
+    assert set(expected) == set(color._TABLES) - {"colour_science_version"}
+    for key, value in expected.items():
+        np.testing.assert_allclose(color._TABLES[key], value, rtol=1e-12, atol=0.0, err_msg=key)
+    assert float(colour.constants.CONSTANT_K_M) == color.K_M
+    assert float(colour.constants.CONSTANT_KP_M) == color.K_PRIME_M
+
+
+@pytest.mark.parametrize("kelvin", [1000.0, 4100.0, 6500.0, 50000.0])
+def test_planckian_continua_are_colour_science_s_blackbody(kelvin):
+    # Our Planck spectrum is normalised to 1 cd m^-2, so colour-science's (absolute) one must match
+    # after the same normalisation.
+    import norrsken.color as color
+
+    ours = color._spectrum_on_grid(f"planck:{kelvin:g}")
+    theirs = colour.sd_blackbody(kelvin, colour.SpectralShape(380.0, 780.0, 5.0)).values
+    theirs = theirs / (color.K_M * np.sum(theirs * color._CMFS_GRID[:, 1]) * 5.0)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)

@@ -24,8 +24,8 @@ import dataclasses
 import functools
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-import colour
 import numpy as np
 from scipy.special import expit
 
@@ -39,18 +39,24 @@ LIGHT_SPEED_M_S = 299_792_458.0
 #: Photons s^-1 m^-2 sr^-1 in one Rayleigh: 1e6 / (4 pi) cm^-2 (Hunten, Roach & Chamberlain 1956).
 PHOTONS_PER_RAYLEIGH = 1e10 / (4.0 * np.pi)
 #: Maximum luminous efficacy of photopic (683 lm W^-1) and scotopic (1700 lm W^-1) vision, CIE.
-K_M = float(colour.constants.CONSTANT_K_M)
-K_PRIME_M = float(colour.constants.CONSTANT_KP_M)
+K_M = 683.0
+K_PRIME_M = 1700.0
 
-_CMFS = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
-_SCOTOPIC = colour.colorimetry.SDS_LEFS_SCOTOPIC["CIE 1951 Scotopic Standard Observer"]
-_SRGB = colour.models.RGB_COLOURSPACE_sRGB
+#: The CIE and ISO tables, from colour-science (tools/make_colour_tables.py says what is where):
+#: read from a small packaged file, so that a picture does not import colour-science.
+with np.load(Path(__file__).parent / "data" / "colour-tables.npz") as _file:
+    _TABLES = {key: _file[key] for key in _file.files}
 #: XYZ (D65 white) to linear sRGB, and the luminance of linear sRGB (0.2126, 0.7152, 0.0722): IEC 61966-2-1.
-_XYZ_TO_SRGB = np.asarray(_SRGB.matrix_XYZ_to_RGB, dtype=float)
-_LUMA = np.asarray(_SRGB.matrix_RGB_to_XYZ, dtype=float)[1]
+_XYZ_TO_SRGB = _TABLES["xyz_to_srgb"]
+_LUMA = _TABLES["srgb_to_xyz"][1]
 #: Wavelength grid of the spectral integrals (calibration and sky background): the 5 nm grid of
-#: the ColorChecker reflectances (ISO 17321-1 set in colour-science), 380-780 nm.
-_GRID = colour.SpectralShape(380.0, 780.0, 5.0)
+#: the ColorChecker reflectances (ISO 17321-1 set in colour-science), 380-780 nm, and its step.
+_GRID_NM = _TABLES["grid_nm"]
+_GRID_STEP_NM = 5.0
+#: The CIE 1931 2-degree colour-matching functions (81, 3) and the CIE 1951 scotopic luminous
+#: efficiency (81,) on that grid.
+_CMFS_GRID = _TABLES["cmfs_grid"]
+_SCOTOPIC_GRID = _TABLES["scotopic_grid"]
 
 # Generic Bayer CMOS sensor, relative response per photon. The shapes follow typical published
 # curves, e.g. the NPL-measured Nikon D5100 set in colour-science (peaks 460, 530 and 595 nm; the
@@ -191,13 +197,14 @@ def _joules_per_photon(wavelength_air_nm: np.ndarray | float) -> np.ndarray:
     return PLANCK_J_S * LIGHT_SPEED_M_S / (_air_to_vacuum_nm(wavelength_air_nm) * 1e-9)
 
 
-def _read_table(
-    sd: colour.SpectralDistribution | colour.MultiSpectralDistributions, wavelength_nm: float
-) -> np.ndarray:
-    """Tabulated function at one wavelength; zero outside its domain (colour raises there)."""
-    if sd.shape.start <= wavelength_nm <= sd.shape.end:
-        return np.asarray(sd[wavelength_nm], dtype=float)
-    return np.zeros(np.shape(sd.values)[1:])
+def _at_line(table: str, wavelength_nm: float) -> np.ndarray:
+    """``line_cmfs`` or ``line_scotopic`` of the packaged tables at a line component's wavelength."""
+    found = np.flatnonzero(_TABLES["line_nm"] == wavelength_nm)
+    if not found.size:
+        raise NorrskenError(
+            f"no colour tables at {wavelength_nm} nm: regenerate them with tools/make_colour_tables.py"
+        )
+    return _TABLES[table][found[0]]
 
 
 def _check_keys(line_keys: Sequence[str]) -> tuple[str, ...]:
@@ -222,7 +229,7 @@ def _per_component(keys: tuple[str, ...], per_wavelength: Callable[[float], np.n
 def _xyz_table(keys: tuple[str, ...]) -> np.ndarray:
     def xyz(nm: float) -> np.ndarray:
         radiance = PHOTONS_PER_RAYLEIGH * _joules_per_photon(nm)  # W m^-2 sr^-1 per R
-        return K_M * radiance * _read_table(_CMFS, nm)
+        return K_M * radiance * _at_line("line_cmfs", nm)
 
     return _per_component(keys, xyz)
 
@@ -230,7 +237,7 @@ def _xyz_table(keys: tuple[str, ...]) -> np.ndarray:
 @functools.lru_cache(maxsize=32)
 def _scotopic_table(keys: tuple[str, ...]) -> np.ndarray:
     def scotopic(nm: float) -> np.ndarray:
-        return K_PRIME_M * PHOTONS_PER_RAYLEIGH * _joules_per_photon(nm) * _read_table(_SCOTOPIC, nm)
+        return K_PRIME_M * PHOTONS_PER_RAYLEIGH * _joules_per_photon(nm) * _at_line("line_scotopic", nm)
 
     return _per_component(keys, scotopic)
 
@@ -303,14 +310,17 @@ def _sensor_response(wavelength_nm: np.ndarray | float, ir_cut: bool) -> np.ndar
     return response
 
 
-#: Continuum light sources, by name: CIE spectra from colour-science (CIE 15:2018 tables).
+#: Continuum light sources, by name: CIE spectra from colour-science (CIE 15:2018 tables; the
+#: packaged ``continuum_<name>`` arrays, named in tools/make_colour_tables.py).
 #: ``daylight``: D65 (the neutral reference, sunlit ground, the dark-sky continuum); ``sodium``: HP1,
 #: the standard high-pressure sodium lamp (CCT 1950 K), most European street lighting until the
 #: 2010s; ``led``: LED-B3, a phosphor-converted white LED (CCT 4100 K). ``moonlight`` is sunlight
 #: reddened by the lunar reflectance, which rises steadily from blue to red (Lane & Irvine 1973,
 #: AJ 78, 267): taken as a 4100 K Planckian. Stars are Planckians, ``"planck:<kelvin>"``.
-_CIE_CONTINUA = {"daylight": "D65", "sodium": "HP1", "led": "LED-B3"}
+_CIE_CONTINUA = tuple(key.removeprefix("continuum_") for key in _TABLES if key.startswith("continuum_"))
 _MOONLIGHT_K = 4100.0
+#: Second radiation constant of Planck's law in nm K (CIE 15:2018: 1.4388e-2 m K).
+_PLANCK_C2_NM_K = 1.4388e7
 
 
 def _check_continua(names: Sequence[str]) -> tuple[str, ...]:
@@ -326,16 +336,17 @@ def _check_continua(names: Sequence[str]) -> tuple[str, ...]:
 def _spectrum_on_grid(name: str) -> np.ndarray:
     """Spectral radiance (W m^-2 sr^-1 nm^-1) of 1 cd m^-2 of a named continuum, on the 5 nm grid."""
     if name in _CIE_CONTINUA:
-        spectrum = colour.SDS_ILLUMINANTS[_CIE_CONTINUA[name]].copy().align(_GRID).values
+        spectrum = _TABLES[f"continuum_{name}"]
     elif name == "moonlight" or name.startswith("planck:"):
         kelvin = _MOONLIGHT_K if name == "moonlight" else _planck_kelvin(name)
-        spectrum = colour.sd_blackbody(kelvin, _GRID).values
+        # Planck's law up to a constant factor (normalised below), with the second radiation
+        # constant of CIE 15:2018, c2 = 1.4388e-2 m K (as colour-science's sd_blackbody).
+        spectrum = _GRID_NM**-5.0 / np.expm1(_PLANCK_C2_NM_K / (_GRID_NM * kelvin))
     else:
         raise NorrskenError(
             f"unknown continuum {name!r}: use one of {', '.join([*_CIE_CONTINUA, 'moonlight'])} or 'planck:<kelvin>'"
         )
-    ybar = _CMFS.copy().align(_GRID).values[:, 1]
-    return spectrum / (K_M * np.sum(spectrum * ybar) * _GRID.interval)
+    return spectrum / (K_M * np.sum(spectrum * _CMFS_GRID[:, 1]) * _GRID_STEP_NM)
 
 
 def _planck_kelvin(name: str) -> float:
@@ -350,7 +361,7 @@ def _planck_kelvin(name: str) -> float:
 
 def _photons(name: str) -> np.ndarray:
     """Photons s^-1 m^-2 sr^-1 per grid step of 1 cd m^-2 of a named continuum."""
-    return _spectrum_on_grid(name) / _joules_per_photon(_GRID.wavelengths) * _GRID.interval
+    return _spectrum_on_grid(name) / _joules_per_photon(_GRID_NM) * _GRID_STEP_NM
 
 
 @functools.lru_cache(maxsize=1)
@@ -360,14 +371,12 @@ def _camera_profile() -> tuple[np.ndarray, np.ndarray]:
     The matrix maps white-balanced camera RGB to linear sRGB, fitted over the 24 ColorChecker
     patches under D65 (see :func:`_fit_colour_correction`).
     """
-    wavelengths, d65, photons = _GRID.wavelengths, _spectrum_on_grid("daylight"), _photons("daylight")
+    wavelengths, d65, photons = _GRID_NM, _spectrum_on_grid("daylight"), _photons("daylight")
     response = _sensor_response(wavelengths, ir_cut=True)
     white = photons @ response
-    reflectances = np.array([
-        sd.copy().align(_GRID).values for sd in colour.SDS_COLOURCHECKERS["ISO 17321-1"].values()
-    ])
+    reflectances = _TABLES["colourchecker"]
     camera = (reflectances * photons) @ response / white
-    xyz = K_M * (reflectances * d65 * _GRID.interval) @ _CMFS.copy().align(_GRID).values
+    xyz = K_M * (reflectances * d65 * _GRID_STEP_NM) @ _CMFS_GRID
     return white, _fit_colour_correction(camera, xyz @ _XYZ_TO_SRGB.T)
 
 
@@ -405,7 +414,7 @@ def _camera_table(keys: tuple[str, ...], continua: tuple[str, ...], ir_cut: bool
     """
     white, matrix = _camera_profile()
     lines = _per_component(keys, lambda nm: PHOTONS_PER_RAYLEIGH * _sensor_response(nm, ir_cut))
-    response = _sensor_response(_GRID.wavelengths, ir_cut)
+    response = _sensor_response(_GRID_NM, ir_cut)
     sources = np.array([_photons(name) @ response for name in continua]).reshape(-1, 3)
     return (np.vstack([lines, sources]) / white) @ matrix.T
 
@@ -415,11 +424,9 @@ def _eye_table(keys: tuple[str, ...], continua: tuple[str, ...]) -> np.ndarray:
     """Per Rayleigh of each line, then per cd m^-2 of each continuum, shape (n, 4): linear sRGB in
     cd m^-2 and scotopic cd m^-2."""
     lines = np.column_stack([_xyz_table(keys) @ _XYZ_TO_SRGB.T, _scotopic_table(keys)])
-    cmfs = _CMFS.copy().align(_GRID).values
-    scotopic = _SCOTOPIC.copy().align(_GRID).values
     sources = [
-        np.append(K_M * _GRID.interval * (_spectrum_on_grid(name) @ cmfs) @ _XYZ_TO_SRGB.T,
-                  K_PRIME_M * _GRID.interval * (_spectrum_on_grid(name) @ scotopic))
+        np.append(K_M * _GRID_STEP_NM * (_spectrum_on_grid(name) @ _CMFS_GRID) @ _XYZ_TO_SRGB.T,
+                  K_PRIME_M * _GRID_STEP_NM * (_spectrum_on_grid(name) @ _SCOTOPIC_GRID))
         for name in continua
     ]
     return np.vstack([lines, *sources])
