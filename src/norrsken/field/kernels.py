@@ -200,6 +200,15 @@ def arc_profile(d):
 
 
 @njit(cache=True, inline="always")
+def along_arc(pf, table, k, v):
+    """Row ``k`` of an arc table on v (``pf.arc_centre`` or ``pf.arc_rays``) at magnetic
+    longitude ``v``, deg, linearly interpolated (the tables span the circle)."""
+    x = min(max(((v - pf.v0) % 360.0) / pf.dv, 0.0), table.shape[1] - 1.000001)
+    i = int(x)
+    return (1.0 - (x - i)) * table[k, i] + (x - i) * table[k, i + 1]
+
+
+@njit(cache=True, inline="always")
 def arcs_at(pf, u, v, candidates, offsets):
     """The sum of the arcs at (u, v) and the bit mask of the arcs within reach (|u - u0| <= reach).
 

@@ -36,7 +36,7 @@ from numba import njit
 from .. import checks
 from ..errors import NorrskenError
 from ..field import SHELL_KM, EmissionField, PackedField, sample
-from ..field.kernels import ARC_EDGE, arc_crossing, arc_scratch
+from ..field.kernels import ARC_EDGE, along_arc, arc_crossing, arc_scratch
 from ..geometry import EARTH_RADIUS_KM
 
 log = logging.getLogger(__name__)
@@ -101,15 +101,6 @@ def _airglow_distance(pf, altitude):
 
 
 @njit(cache=True, inline="always")
-def _centre(pf, k, v):
-    """Arc ``k``'s centre line u at magnetic longitude ``v``, deg (its table spans the circle)."""
-    nv = pf.arc_centre.shape[1]
-    x = min(max(((v - pf.v0) % 360.0) / pf.dv, 0.0), nv - 1.000001)
-    i = int(x)
-    return (1.0 - (x - i)) * pf.arc_centre[k, i] + (x - i) * pf.arc_centre[k, i + 1]
-
-
-@njit(cache=True, inline="always")
 def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b, offsets_a, offsets_b, pf_a, pf_b, acc, step_scale):
     """Add the light of every arc in ``crossing`` (bits) that a step of ``step`` km crosses.
 
@@ -134,7 +125,6 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
         v_b -= 360.0
     elif v_a - v_b > 180.0:
         v_b += 360.0
-    nv = pf.arc_centre.shape[1]
     along_km = abs(v_b - v_a) * pf.along_km_per_deg
     # An end outside the lit grid has no flux: the other end's stands in for the table.
     only_a, only_b = q_b <= 0.0, q_a <= 0.0
@@ -143,12 +133,12 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
             continue
         sigma = pf.arcs[k, 2]
         edge = ARC_EDGE * sigma
-        off_a = offsets_a[k] if (known_a >> k) & 1 else u_a - _centre(pf, k, v_a)
-        off_b = offsets_b[k] if (known_b >> k) & 1 else u_b - _centre(pf, k, v_b)
+        off_a = offsets_a[k] if (known_a >> k) & 1 else u_a - along_arc(pf, pf.arc_centre, k, v_a)
+        off_b = offsets_b[k] if (known_b >> k) & 1 else u_b - along_arc(pf, pf.arc_centre, k, v_b)
         reach = edge + pf.arc_bend[k] * (v_b - v_a) * (v_b - v_a) * 0.125
         if min(off_a, off_b) > reach or max(off_a, off_b) < -reach:
             continue  # beyond the edge all along, however the centre line bends in between
-        off_m = 0.5 * (u_a + u_b) - _centre(pf, k, 0.5 * (v_a + v_b))
+        off_m = 0.5 * (u_a + u_b) - along_arc(pf, pf.arc_centre, k, 0.5 * (v_a + v_b))
         bend = abs(off_m - 0.5 * (off_a + off_b))
         if min(min(off_a, off_b), off_m) > edge + bend or max(max(off_a, off_b), off_m) < -edge - bend:
             continue
@@ -162,7 +152,7 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
         off0 = off_a
         for i in range(n):
             f1 = (i + 1.0) / n
-            off1 = off_b if i == n - 1 else (u_a + f1 * (u_b - u_a)) - _centre(pf, k, v_a + f1 * (v_b - v_a))
+            off1 = off_b if i == n - 1 else (u_a + f1 * (u_b - u_a)) - along_arc(pf, pf.arc_centre, k, v_a + f1 * (v_b - v_a))
             mean, centre = arc_crossing(off0, off1, sigma)
             off0 = off1
             if mean <= 0.0:
@@ -171,11 +161,7 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
             q = q_a + f * (q_b - q_a)
             if q <= 0.0:
                 continue
-            xv = ((v_a + f * (v_b - v_a) - pf.v0) % 360.0) / pf.dv
-            xv = min(max(xv, 0.0), nv - 1.000001)
-            iv = int(xv)
-            ray = (1.0 - (xv - iv)) * pf.arc_rays[k, iv] + (xv - iv) * pf.arc_rays[k, iv + 1]
-            scale = q * weight * ray * mean
+            scale = q * weight * along_arc(pf, pf.arc_rays, k, v_a + f * (v_b - v_a)) * mean
             w_b = 0.0 if only_a else (1.0 if only_b else f)
             for j in range(acc.size):
                 acc[j] += scale * ((1.0 - w_b) * pf_a[j] + w_b * pf_b[j])
