@@ -440,10 +440,7 @@ class ColumnTable:
         int_h^top z [N2+] dz = h N(h) + int_h^top N dz (cm^-2 km), from the stored N alone."""
         column = self.n2p_column_per_flux_cm2.astype(float)
         h = self.shadow_height_km
-        layers = 0.5 * (column[..., 1:] + column[..., :-1]) * np.diff(h)
-        above = np.zeros_like(column)
-        above[..., :-1] = np.cumsum(layers[..., ::-1], axis=-1)[..., ::-1]
-        return np.stack([column, h * column + above])
+        return np.stack([column, h * column + _integral_above(column, h)])
 
     def at(
         self,
@@ -520,16 +517,21 @@ class ColumnTable:
         return brightness + lit, np.where(lit > 0, weighted, height)
 
 
+def _integral_above(values: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The integral of ``values`` (last axis on ``z``) from each node to the top, trapezoidal."""
+    layers = 0.5 * (values[..., 1:] + values[..., :-1]) * np.diff(z)
+    above = np.zeros_like(values)
+    above[..., :-1] = np.cumsum(layers[..., ::-1], axis=-1)[..., ::-1]
+    return above
+
+
 def column_arrays(table: EmissionTable) -> dict[str, np.ndarray]:
     """The :class:`ColumnTable` arrays of an emission table: VER integrated over altitude, and the
     N2+ column above each of :data:`SHADOW_HEIGHT_KM` (summed from the top on the table's grid)."""
     ver = table.ver_per_flux.astype(float)  # (line, E0, Q, z)
     z = table.altitude_km
     column = np.trapezoid(ver, z, axis=-1)
-    n2p = table.n2p_per_flux.astype(float)
-    layers = 0.5 * (n2p[..., 1:] + n2p[..., :-1]) * np.diff(z) * 1e5  # cm^-2 per erg cm^-2 s^-1
-    above = np.zeros_like(n2p)
-    above[..., :-1] = np.cumsum(layers[..., ::-1], axis=-1)[..., ::-1]
+    above = 1e5 * _integral_above(table.n2p_per_flux.astype(float), z)  # cm^-2 per erg cm^-2 s^-1
     return {
         "brightness_per_flux_r": 0.1 * column,
         "height_km": np.trapezoid(ver * z, z, axis=-1) / np.maximum(column, 1e-30),
