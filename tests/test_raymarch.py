@@ -14,7 +14,7 @@ import pytest
 from norrsken.errors import NorrskenError
 from norrsken.field import SHELL_KM, emission_field
 from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
-from norrsken.render.raymarch import line_radiance, line_radiance_image, shell_segments
+from norrsken.render.raymarch import MAX_LEVELS, line_radiance, line_radiance_image, sampling_levels, shell_segments
 
 TIME = "2017-01-18T21:00Z"
 ZENITH_ANGLES = np.array([0.0, 30.0, 60.0, 70.0, 75.0, 80.0])
@@ -136,6 +136,41 @@ def test_adaptive_image_matches_exact(tromso):
     exact = line_radiance_image(tromso, origin, rays, adaptive=False)
     adaptive = line_radiance_image(tromso, origin, rays)
     np.testing.assert_allclose(adaptive, exact, rtol=0.02, atol=1.0)
+
+
+def test_hierarchical_sampling_matches_exact():
+    """Three levels of refinement on a narrow view of the arcs from Oslo (0.0625 deg pixels):
+    measured median 0.05-0.07 %, 99th percentile 0.9-1.3 %, sums within 1e-4 of tracing every pixel."""
+    from norrsken.render.camera import PinholeCamera
+
+    basis = enu_basis(59.91, 10.75)
+    rays = PinholeCamera(320, 180, azimuth_deg=0.0, elevation_deg=8.0, fov_deg=20.0).rays_enu() @ basis
+    origin = EARTH_RADIUS_KM * basis[2]
+    field = emission_field(TIME, 59.91, 10.75, structure="arcs")
+    assert sampling_levels(rays) == 3
+    exact = line_radiance_image(field, origin, rays, adaptive=False)
+    sampled = line_radiance_image(field, origin, rays)
+    for line in ("427.8", "557.7", "630.0"):
+        k = field.lines.index(line)
+        lit = exact[..., k] > 0.02 * exact[..., k].max()
+        error = np.abs(sampled[lit, k] / exact[lit, k] - 1.0)
+        assert np.median(error) < 0.005 and np.percentile(error, 99) < 0.03, line
+        assert sampled[..., k].sum() == pytest.approx(exact[..., k].sum(), rel=1e-3)
+
+
+def test_sampling_levels_follow_the_pixel_size():
+    """More levels where pixels are small; none for wide views, where a grid 4 pixels apart would
+    already be coarser than the thinnest arcs."""
+    from norrsken.render.camera import AllSkyCamera, PinholeCamera
+
+    assert sampling_levels(PinholeCamera(64, 48, azimuth_deg=0.0, elevation_deg=20.0, fov_deg=60.0).rays_enu()) == 1
+    assert sampling_levels(AllSkyCamera(1024, 1024).rays_enu()) == 2
+    assert sampling_levels(PinholeCamera(1920, 1080, azimuth_deg=0.0, elevation_deg=8.0, fov_deg=30.0).rays_enu()) == MAX_LEVELS
+    rays = np.tile([0.0, 0.0, 1.0], (4, 4, 1))
+    field = emission_field(TIME, 69.65, 18.96, radius_deg=5.0)
+    for levels in (0, MAX_LEVELS + 1, 2.0, True):
+        with pytest.raises(NorrskenError, match="levels"):
+            line_radiance_image(field, np.array([0.0, 0.0, 6371.0]), rays, levels=levels)
 
 
 def test_shell_segments():

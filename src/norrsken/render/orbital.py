@@ -69,6 +69,9 @@ CELL_KM = 20.0
 #: 2 %), the 99.9th 2, and the 99th percentile of the radiance error 5.0 % (6.4 % at 10 %, 4.0 %
 #: at 2 %) where the light is above 2 % of its peak.
 ADAPTIVE_TOLERANCE = 0.05
+#: ... in one level only: the limb's arcs are 1500-2500 km away, 15-25x farther than overhead
+#: from the ground, so a coarser first grid would step over them (4 levels on the frame above:
+#: 99th percentile 8 % instead of 4.3 %).
 
 
 def limb_depression_deg(altitude_km: float) -> float:
@@ -210,7 +213,7 @@ def orbit_view(
     rays_enu = camera.rays_enu()
     rays = rays_enu @ enu
     brightness = line_radiance_image(
-        emission, origin, rays, adaptive=adaptive, tolerance=ADAPTIVE_TOLERANCE, preview=preview
+        emission, origin, rays, adaptive=adaptive, tolerance=ADAPTIVE_TOLERANCE, preview=preview, levels=1
     )
     brightness = np.nan_to_num(brightness, nan=0.0)
     timing["aurora"] = clock.perf_counter() - started

@@ -204,16 +204,17 @@ def sky(
     azimuth, elevation = direction_from_enu(rays)
     # The geometric horizon of a raised observer dips below 0 deg.
     sky_mask = elevation > -central_angle_deg(altitude_km)
-    continuum = None
+    continuum, continua = None, ()
     if stars:
         continuum = _stars_and_moon(camera, origin, enu, moment, float(bodies.moon_illumination))
+        continua = SKY_CONTINUA
     display = line_radiance_to_display(
-        np.nan_to_num(brightness, nan=0.0),
+        np.where(np.isnan(brightness), np.float32(0.0), brightness),
         emission.lines,
         exposure,
         background=background,
         continuum_cd=continuum,
-        continua=scene.CONTINUA if stars else (),
+        continua=continua,
     )
     display[~sky_mask] = 0.0  # the ground, and the outside of an all-sky circle
     rgb = to_uint8(display)
@@ -255,12 +256,16 @@ def summary(ds: xr.Dataset) -> dict:
     return out
 
 
+#: The continua of a ground view: the Moon's disc, then the stars' Planckian bins (the lit ground
+#: and city lights of :data:`norrsken.render.scene.CONTINUA` are the orbital view's).
+SKY_CONTINUA = (scene.CONTINUA[scene.MOONLIGHT], *scene.CONTINUA[scene.STAR_LIGHT])
+
+
 def _stars_and_moon(camera: Camera, origin: np.ndarray, enu: np.ndarray, moment, moon_illumination: float):
-    """The stars and the Moon's disc as continuum luminances (H, W, n_continua) for a ground view."""
-    continuum = np.zeros((camera.height, camera.width, len(scene.CONTINUA)), dtype=np.float32)
-    continuum[..., scene.STAR_LIGHT] = scene.star_light(camera, origin, enu, icrs_to_ecef(moment))
-    light = scene.illumination(moment, moon_illumination)
-    continuum[..., scene.MOONLIGHT] = scene.moon_disc(camera, origin, enu, light)
+    """The Moon's disc and the stars as continuum luminances (H, W, len(SKY_CONTINUA)) for a ground view."""
+    continuum = np.empty((camera.height, camera.width, len(SKY_CONTINUA)), dtype=np.float32)
+    continuum[..., 1:] = scene.star_light(camera, origin, enu, icrs_to_ecef(moment))
+    continuum[..., 0] = scene.moon_disc(camera, origin, enu, scene.illumination(moment, moon_illumination))
     return continuum
 
 
