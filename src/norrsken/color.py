@@ -470,7 +470,8 @@ def _eye_linear(observed: np.ndarray) -> np.ndarray:
 
 
 def _encode(linear: np.ndarray) -> np.ndarray:
-    """Gamut-map and tone-map linear sRGB (3, N), keeping hue; sRGB-encode to (N, 3) float32.
+    """Gamut-map and tone-map linear sRGB (3, N), keeping hue; sRGB-encode to (N, 3) float32
+    (``linear``, a temporary of the caller's, is overwritten).
 
     1. Desaturate toward grey at constant luminance just enough that no channel is negative.
        Moving along a line through grey keeps the ratios of channel differences, hence the hue.
@@ -479,11 +480,16 @@ def _encode(linear: np.ndarray) -> np.ndarray:
     2. Roll the largest channel off above the knee towards 1, scaling all three channels alike.
     3. sRGB encoding (IEC 61966-2-1).
     """
-    # Clamp float rounding only: a sum of non-negative terms can come out at -1e-12.
+    # In place where the arrays are frame-sized: fresh memory for every temporary costs more than
+    # the arithmetic on a 1080p frame. Clamp float rounding only: a sum of non-negative terms can
+    # come out at -1e-12.
     luminance = np.maximum(_LUMA.astype(np.float32) @ linear, 0.0)
     low = linear.min(axis=0)
     keep = np.divide(luminance, luminance - low, out=np.ones_like(low), where=low < 0)
-    linear = np.maximum(luminance + keep * (linear - luminance), 0.0)
+    linear -= luminance
+    linear *= keep
+    linear += luminance
+    np.maximum(linear, 0.0, out=linear)
 
     peak = linear.max(axis=0)
     over = np.maximum(peak - _SHOULDER_KNEE, 0.0)
@@ -491,9 +497,14 @@ def _encode(linear: np.ndarray) -> np.ndarray:
     rolled = _SHOULDER_KNEE + head * over / (over + head)
     linear *= np.divide(rolled, peak, out=np.ones_like(peak), where=over > 0)
 
-    encoded = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** np.float32(1.0 / 2.4) - 0.055)
+    dark = linear <= 0.0031308
+    dark_part = 12.92 * linear[dark]
+    np.power(linear, np.float32(1.0 / 2.4), out=linear)
+    linear *= np.float32(1.055)
+    linear -= np.float32(0.055)
+    linear[dark] = dark_part
     # The clip only removes float rounding above 1.
-    return np.clip(encoded, 0.0, 1.0).T
+    return np.clip(linear, 0.0, 1.0, out=linear).T
 
 
 def line_radiance_to_display(

@@ -267,12 +267,19 @@ def field_direction(
     ndarray, shape (..., 3)
         (east, north, up) components of B / |B|; in the north B points down (up < 0).
     """
-    import ppigrf
-
     time = to_utc(time)
     check_within(time, IGRF_DATES, "the IGRF field direction")
-    lat, lon = np.broadcast_arrays(checks.latitude(lat), np.asarray(lon, dtype=float))
-    b = np.stack(
-        [np.asarray(c)[0] for c in ppigrf.igrf(lon, lat, _check_height(height_km), time.replace(tzinfo=None))], axis=-1
-    )
+    lat, lon = np.broadcast_arrays(np.asarray(checks.latitude(lat), dtype=float), np.asarray(lon, dtype=float))
+    day = time.replace(hour=0, minute=0, second=0, microsecond=0)
+    return _field_of_the_day(lat.tobytes(), lon.tobytes(), lat.shape, _check_height(height_km), day).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _field_of_the_day(lat_bytes: bytes, lon_bytes: bytes, shape: tuple, height_km: float, day: dt.datetime) -> np.ndarray:
+    """IGRF unit vectors at the start of ``day``: within a day the field turns by ~0.0003 deg, and
+    ppigrf parses its coefficient file on every call (~30 ms), which each frame of a night repeated."""
+    import ppigrf
+
+    lat, lon = np.frombuffer(lat_bytes).reshape(shape), np.frombuffer(lon_bytes).reshape(shape)
+    b = np.stack([np.asarray(c)[0] for c in ppigrf.igrf(lon, lat, height_km, day.replace(tzinfo=None))], axis=-1)
     return b / np.linalg.norm(b, axis=-1, keepdims=True)
