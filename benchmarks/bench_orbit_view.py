@@ -1,9 +1,10 @@
 """Speed of the orbital renderer: the demo's 1920x1080 frame from the ISS over Poland.
 
-Run with ``python benchmarks/bench_orbit_view.py``. Target (issue 6, 2 cores): a warm frame
-(numba kernels compiled and cached, emission table, land mask and catalogues cached) in under
-8 s, with the split between the aurora (emission field and ray marching), the scene (ground, city
-lights, stars, Moon) and the colour. Everything is written to a temporary cache dir.
+Run with ``python benchmarks/bench_orbit_view.py``. Target (issue 17, 2 cores; issue 6 asked
+8 s): a warm frame with arcs (numba kernels compiled and cached, emission table, land mask and
+catalogues cached) in under 5 s, with the split between the aurora (emission field and ray
+marching), the scene (ground, city lights, stars, Moon) and the colour. Everything is written to
+a temporary cache dir.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 
 TIME = "2017-01-18T23:59Z"
 ISS = (51.22, 22.02, 405.7)  # the demo's moment (planner's best European pass of the day)
-TARGET_S = 8.0
+TARGET_S = 5.0
 
 
 def main() -> None:

@@ -173,63 +173,73 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
     trapezoidal rule, one sample per step, the step chosen from the limits at its start, and
     the arcs crossed by each step added in closed form, piece by piece (:func:`_add_arcs`).
 
-    The step is written once, inside the loop over segments: inlining it once per segment
-    instead compiled to code 1.5x slower (measured on the all-sky benchmark).
+    The step and the sample are written once, inside the loop over segments: the step inlined
+    once per segment compiled to code 1.5x slower (measured on the all-sky benchmark), and a
+    second call site of the inlined sample (for each segment's start) made the kernel's
+    compilation 19 s instead of 11 s.
     """
     count, a0, a1, b0, b1 = shell_segments(ox, oy, oz, dx, dy, dz)
     arcs = pf.norm > 0.0
+    # Set by the first sample of each segment, before any step is taken.
+    altitude = horizontal = tilt = q_a = u_a = v_a = x = y = z = 0.0
+    lit, within_a, cand_a = False, 0, 0
     for segment in range(count):
         t, t1 = (a0, a1) if segment == 0 else (b0, b1)
-        x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
-        altitude, horizontal, tilt, lit, q_a, u_a, v_a, within_a, cand_a = sample(pf, x, y, z, ver_a, pf_a, off_a, True)
-        while t < t1:
-            mu = abs(x * dx + y * dy + z * dz) / (EARTH_RADIUS_KM + altitude)
-            cos_el = math.sqrt(max(1.0 - mu * mu, 0.0))
-            vertical = step_scale * (VERTICAL_STEP_KM + VERTICAL_STEP_GROWTH * max(altitude - SHELL_KM[0], 0.0))
-            if not lit and horizontal > pf.max_step_km:
-                vertical = max(vertical, _airglow_distance(pf, altitude))
-            else:
-                horizontal *= step_scale
-            step = MAX_STEP_KM
-            if mu > 1e-9:
-                step = min(step, vertical / mu)
-            speed = cos_el + mu * tilt
-            if speed > 1e-9:
-                step = min(step, horizontal / speed)
-            step = min(step, t1 - t)
-            t += step
+        first = True
+        while True:
+            step = 0.0  # the segment's first pass only samples its start
+            if not first:
+                mu = abs(x * dx + y * dy + z * dz) / (EARTH_RADIUS_KM + altitude)
+                cos_el = math.sqrt(max(1.0 - mu * mu, 0.0))
+                vertical = step_scale * (VERTICAL_STEP_KM + VERTICAL_STEP_GROWTH * max(altitude - SHELL_KM[0], 0.0))
+                if not lit and horizontal > pf.max_step_km:
+                    vertical = max(vertical, _airglow_distance(pf, altitude))
+                else:
+                    horizontal *= step_scale
+                step = MAX_STEP_KM
+                if mu > 1e-9:
+                    step = min(step, vertical / mu)
+                speed = cos_el + mu * tilt
+                if speed > 1e-9:
+                    step = min(step, horizontal / speed)
+                step = min(step, t1 - t)
+                t += step
             x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
             altitude, horizontal, tilt, lit_b, q_b, u_b, v_b, within_b, cand_b = sample(
                 pf, x, y, z, ver_b, pf_b, off_b, True
             )
-            for k in range(acc.size):
-                acc[k] += 0.5 * (ver_a[k] + ver_b[k]) * step
-            # The arcs to integrate: those within reach at either end and candidates at both
-            # (an arc that is no candidate at one end reaches neither end's part of the grid: a
-            # step is shorter than those parts). An end without aurora has no candidates: the
-            # other end's stand in, and where it is off the grid its footprint too (the arcs
-            # fade with the smooth flux there, which the interpolation to the crossing carries).
-            crossing = (within_a | within_b) & cand_a & cand_b
-            if not lit:
-                crossing = within_b
-            elif not lit_b:
-                crossing = within_a
-            if arcs and crossing:
-                ua, va, ub, vb = u_a, v_a, u_b, v_b
-                if ua < 0.0:
-                    ua, va = ub, vb
-                elif ub < 0.0:
-                    ub, vb = ua, va
-                _add_arcs(
-                    pf, step, crossing, q_a, q_b, ua, ub, va, vb, within_a, within_b, off_a, off_b, pf_a, pf_b, acc,
-                    step_scale,
-                )  # fmt: skip
+            if not first:
+                for k in range(acc.size):
+                    acc[k] += 0.5 * (ver_a[k] + ver_b[k]) * step
+                # The arcs to integrate: those within reach at either end and candidates at both
+                # (an arc that is no candidate at one end reaches neither end's part of the grid: a
+                # step is shorter than those parts). An end without aurora has no candidates: the
+                # other end's stand in, and where it is off the grid its footprint too (the arcs
+                # fade with the smooth flux there, which the interpolation to the crossing carries).
+                crossing = (within_a | within_b) & cand_a & cand_b
+                if not lit:
+                    crossing = within_b
+                elif not lit_b:
+                    crossing = within_a
+                if arcs and crossing:
+                    ua, va, ub, vb = u_a, v_a, u_b, v_b
+                    if ua < 0.0:
+                        ua, va = ub, vb
+                    elif ub < 0.0:
+                        ub, vb = ua, va
+                    _add_arcs(
+                        pf, step, crossing, q_a, q_b, ua, ub, va, vb, within_a, within_b, off_a, off_b, pf_a, pf_b, acc,
+                        step_scale,
+                    )  # fmt: skip
             for k in range(acc.size):
                 ver_a[k] = ver_b[k]
                 pf_a[k] = pf_b[k]
             for k in range(off_a.size):
                 off_a[k] = off_b[k]
             lit, q_a, u_a, v_a, within_a, cand_a = lit_b, q_b, u_b, v_b, within_b, cand_b
+            first = False
+            if t >= t1:
+                break
 
 
 #: Rays are handed out in blocks of this many, block b to thread b mod n_threads, so that the
@@ -259,13 +269,13 @@ def _march(pf, origin, rays, out, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, f
 def announce_compilation() -> None:
     """Say, before the ray marcher is first called in a process, when it has to be compiled
     (no machine code of it in numba's cache: a fresh install or a new version): that takes
-    20-30 s, once, and a first picture would otherwise seem to hang."""
+    10-20 s, once, and a first picture would otherwise seem to hang."""
     if _march.signatures:  # loaded or compiled already in this process
         return
     folder = Path(numba.config.CACHE_DIR or ".")
     # numba's cache layout: <CACHE_DIR>/<package folder>_<hash>/<module>.<function>-<line>.pyXY.nbi
     if not any(folder.glob(f"*/raymarch._march-*.py{numba.core.utils.PYVERSION[0]}{numba.core.utils.PYVERSION[1]}.nbi")):
-        log.warning("compiling the renderer (once per install; 20-30 s)")
+        log.warning("compiling the renderer (once per install; 10-20 s)")
 
 
 def threads() -> int:
