@@ -204,7 +204,8 @@ def sky(
     azimuth, elevation = direction_from_enu(rays)
     # The geometric horizon of a raised observer dips below 0 deg.
     sky_mask = elevation > -central_angle_deg(altitude_km)
-    continuum, continua = None, ()
+    continuum: np.ndarray | None = None
+    continua: tuple[str, ...] = ()
     if stars:
         continuum = _stars_and_moon(camera, origin, enu, moment, float(bodies.moon_illumination))
         continua = SKY_CONTINUA
