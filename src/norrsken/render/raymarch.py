@@ -396,9 +396,10 @@ def line_radiance_image(
 
     With ``adaptive`` (the default) only every other pixel in both directions is traced at first;
     each pixel in between is interpolated from the traced ones around it where the estimated
-    error of that is within ``tolerance`` (2 % by default, +1 R) in every line (see
-    :func:`_fill_between`), and is traced otherwise. Smooth skies cost about a quarter of the
-    rays; peaks and edges of arcs, the horizon and the rim of an all-sky circle are traced in
+    error of that is within ``tolerance`` (2 % by default, plus 0.2 % of the line's brightest
+    traced value in the frame) in every line (see :func:`_fill_between`), and is traced
+    otherwise. Smooth skies cost about a quarter of the rays (far fewer with several levels,
+    below); peaks and edges of arcs, the horizon and the rim of an all-sky circle are traced in
     full. A feature narrower than two pixels that no traced neighbour sees can be missed: use
     ``adaptive=False`` for exact per-pixel values.
 
@@ -490,9 +491,9 @@ def _fill_between(out, trace, tolerance, floor, contrast):
     exist, the value is the cubic through four of them (for a diagonal pixel the mean of the
     cubics along the two rows and two columns around it), accepted when it differs from the
     linear mean (and the cubics from each other) by at most ``tolerance`` of the largest
-    neighbour plus ``floor``, and the neighbours differ by at most ``contrast`` of it: that
-    difference estimates the error of the interpolation from the curvature, so steady gradients
-    interpolate and peaks, edges and kinks are traced. Elsewhere (next to the image's border or
+    neighbour plus that line's ``floor`` (R), and the neighbours differ by at most ``contrast``
+    of it: that difference estimates the error of the interpolation from the curvature, so
+    steady gradients interpolate and peaks, edges and kinks are traced. Elsewhere (next to the image's border or
     an all-sky circle's rim) the linear mean is accepted where the neighbours agree within
     ``tolerance``. Pixels on the last row or column of an even-sized image lack a neighbour and
     are flagged.
