@@ -360,8 +360,8 @@ ADAPTIVE_CONTRAST = 0.3
 #: Hierarchical sampling: a view whose pixels are small traces first a grid 2**levels pixels apart,
 #: refines it to every other pixel the same way (interpolated where accurate, traced elsewhere) and
 #: so on down to the full image. Levels are added while the coarsest grid's spacing at the image
-#: centre stays within COARSEST_SPACING_DEG: the thinnest arcs (sigma 1.5 km, field/arcs.py) span
-#: ~0.9 deg at 100 km overhead, so a grid that fine still sees every arc. A coarse level's
+#: centre stays within COARSEST_SPACING_DEG: the thinnest arcs (sigma 1.5 km, field/arcs.py) have
+#: a sigma of ~0.9 deg (FWHM ~2 deg) at 100 km overhead, so a grid that fine still sees every arc. A coarse level's
 #: interpolation error propagates into the finer ones, so its tolerance is the finer level's times
 #: COARSE_TOLERANCE_FACTOR. On the pinhole benchmark with arcs (1920x1080, 30 deg, 4 levels) this
 #: traces 11 % of the pixels instead of 26 % (6 % with the floor above).
@@ -427,9 +427,9 @@ def line_radiance_image(
         raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance:g}", parameter="tolerance")
     if levels is None:
         levels = sampling_levels(rays)
-    elif isinstance(levels, bool) or not isinstance(levels, int) or not 1 <= levels <= MAX_LEVELS:
+    elif isinstance(levels, bool) or not isinstance(levels, int | np.integer) or not 1 <= levels <= MAX_LEVELS:
         raise NorrskenError(f"levels must be an integer from 1 to {MAX_LEVELS}, got {levels!r}", parameter="levels")
-    return _refine(field, origin_ecef_km, rays, levels, tolerance, ADAPTIVE_CONTRAST, step_scale)
+    return _refine(field, origin_ecef_km, rays, int(levels), tolerance, ADAPTIVE_CONTRAST, step_scale)
 
 
 def sampling_levels(rays_ecef: np.ndarray) -> int:
@@ -493,12 +493,13 @@ def _fill_between(out, trace, tolerance, floor, contrast):
     linear mean (and the cubics from each other) by at most ``tolerance`` of the largest
     neighbour plus that line's ``floor`` (R), and the neighbours differ by at most ``contrast``
     of it: that difference estimates the error of the interpolation from the curvature, so
-    steady gradients interpolate and peaks, edges and kinks are traced. Elsewhere (next to the image's border or
-    an all-sky circle's rim) the linear mean is accepted where the neighbours agree within
-    ``tolerance``. Pixels on the last row or column of an even-sized image lack a neighbour and
-    are flagged.
+    steady gradients interpolate and peaks, edges and kinks are traced. Elsewhere (next to the
+    image's border or an all-sky circle's rim) the linear mean is accepted where the neighbours
+    agree within the same bound. An infinite ``tolerance`` (a preview) accepts every interpolation there is.
+    Pixels on the last row or column of an even-sized image lack a neighbour and are flagged.
     """
     height, width, n_lines = out.shape
+    accept_all = math.isinf(tolerance)  # a preview; inf times a dark neighbour's 0 would be NaN
     for y in range(height):
         for x in range(width):
             if y % 2 == 0 and x % 2 == 0:
@@ -528,7 +529,7 @@ def _fill_between(out, trace, tolerance, floor, contrast):
                 low = min(min(a, b), min(c, d))
                 linear = 0.25 * (a + b + c + d)
                 if not cubic:
-                    agree = high - low <= tolerance * high + floor[k]
+                    agree = accept_all or high - low <= tolerance * high + floor[k]
                     value = linear
                 else:
                     if y0 == y1:
@@ -545,7 +546,9 @@ def _fill_between(out, trace, tolerance, floor, contrast):
                         value = 0.25 * (left + right + top + bottom)
                         spread = max(max(abs(left - value), abs(right - value)), max(abs(top - value), abs(bottom - value)))
                     bound = tolerance * high + floor[k]
-                    agree = abs(value - linear) <= bound and spread <= bound and high - low <= contrast * high + floor[k]
+                    agree = accept_all or (
+                        abs(value - linear) <= bound and spread <= bound and high - low <= contrast * high + floor[k]
+                    )
                 if not agree:
                     break
                 out[y, x, k] = max(value, 0.0)  # a cubic can undershoot next to a dark pixel
