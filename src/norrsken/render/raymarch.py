@@ -360,10 +360,10 @@ ADAPTIVE_CONTRAST = 0.3
 #: Hierarchical sampling: a view whose pixels are small traces first a grid 2**levels pixels apart,
 #: refines it to every other pixel the same way (interpolated where accurate, traced elsewhere) and
 #: so on down to the full image. Levels are added while the coarsest grid's spacing at the image
-#: centre stays within COARSEST_SPACING_DEG: the thinnest arcs (sigma 1.5 km, field/arcs.py) have
-#: a sigma of ~0.9 deg (FWHM ~2 deg) at 100 km overhead, so a grid that fine still sees every arc. A coarse level's
-#: interpolation error propagates into the finer ones, so its tolerance is the finer level's times
-#: COARSE_TOLERANCE_FACTOR. On the pinhole benchmark with arcs (1920x1080, 30 deg, 4 levels) this
+#: centre stays within COARSEST_SPACING_DEG: the thinnest arcs' sigma (1.5 km, field/arcs.py) is
+#: ~0.9 deg at 100 km overhead (FWHM ~2 deg), so a grid that fine still sees every arc. A coarse
+#: level's interpolation error propagates into the finer ones, so its tolerance is the finer
+#: level's times COARSE_TOLERANCE_FACTOR. On the pinhole benchmark with arcs (1920x1080, 30 deg, 4 levels) this
 #: traces 11 % of the pixels instead of 26 % (6 % with the floor above).
 COARSEST_SPACING_DEG = 0.75
 MAX_LEVELS = 4
@@ -495,8 +495,9 @@ def _fill_between(out, trace, tolerance, floor, contrast):
     of it: that difference estimates the error of the interpolation from the curvature, so
     steady gradients interpolate and peaks, edges and kinks are traced. Elsewhere (next to the
     image's border or an all-sky circle's rim) the linear mean is accepted where the neighbours
-    agree within the same bound. An infinite ``tolerance`` (a preview) accepts every interpolation there is.
-    Pixels on the last row or column of an even-sized image lack a neighbour and are flagged.
+    agree within the same bound. An infinite ``tolerance`` (a preview) accepts every
+    interpolation there is. Pixels on the last row or column of an even-sized image lack a
+    neighbour and are flagged.
     """
     height, width, n_lines = out.shape
     accept_all = math.isinf(tolerance)  # a preview; inf times a dark neighbour's 0 would be NaN
