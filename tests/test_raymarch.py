@@ -170,6 +170,9 @@ def test_sampling_levels_follow_the_pixel_size():
     rays = np.tile([0.0, 0.0, 1.0], (4, 4, 1))
     field = emission_field(TIME, 69.65, 18.96, radius_deg=5.0)
     assert line_radiance_image(field, np.array([0.0, 0.0, 6371.0]), rays, levels=np.int64(2)).shape == (4, 4, 9)
+    for bad in (np.zeros((0, 4, 3)), np.zeros((4, 3))):
+        with pytest.raises(NorrskenError, match="shape"):
+            sampling_levels(bad)
     for levels in (0, MAX_LEVELS + 1, 2.0, True):
         with pytest.raises(NorrskenError, match="levels"):
             line_radiance_image(field, np.array([0.0, 0.0, 6371.0]), rays, levels=levels)

@@ -415,9 +415,7 @@ def line_radiance_image(
     -------
     ndarray float32 (H, W, n_lines)
     """
-    rays = np.asarray(rays_ecef, dtype=float)
-    if rays.ndim != 3 or rays.shape[-1] != 3:
-        raise NorrskenError(f"rays must have shape (H, W, 3), got {rays.shape}")
+    rays = _image_rays(rays_ecef)
     if preview:
         return _refine(field, origin_ecef_km, rays, 1, math.inf, math.inf, PREVIEW_STEP_SCALE)
     if not adaptive:
@@ -436,6 +434,7 @@ def sampling_levels(rays_ecef: np.ndarray) -> int:
     """Levels of hierarchical sampling for an image of rays (H, W, 3): at least 1, then one more
     while the coarsest grid's spacing (2**levels pixels) at the image centre stays within
     :data:`COARSEST_SPACING_DEG`, at most :data:`MAX_LEVELS`."""
+    rays_ecef = _image_rays(rays_ecef)
     height, width = rays_ecef.shape[:2]
     y, x = height // 2, min(width // 2, width - 2)
     if x < 0:
@@ -449,6 +448,14 @@ def sampling_levels(rays_ecef: np.ndarray) -> int:
     while levels < MAX_LEVELS and 2 ** (levels + 1) * pixel_deg <= COARSEST_SPACING_DEG:
         levels += 1
     return levels
+
+
+def _image_rays(rays_ecef: np.ndarray) -> np.ndarray:
+    """``rays_ecef`` as a float array of shape (H, W, 3) with H, W >= 1, or a NorrskenError."""
+    rays = np.asarray(rays_ecef, dtype=float)
+    if rays.ndim != 3 or rays.shape[-1] != 3 or 0 in rays.shape[:2]:
+        raise NorrskenError(f"rays must have shape (H, W, 3) with H, W >= 1, got {rays.shape}")
+    return rays
 
 
 def _refine(field, origin_ecef_km, rays, levels, tolerance, contrast, step_scale) -> np.ndarray:
