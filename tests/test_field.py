@@ -47,11 +47,12 @@ def test_local_grid_reproduces_the_oval_maps(smooth):
 
 
 def test_arcs_conserve_energy_on_average(smooth, arcs):
-    """The arcs redistribute Q: its area mean over the scene stays within 3 % of the smooth one."""
+    """The arcs gather the discrete part of Q: its area mean over the scene stays within 2 % of the
+    smooth one (energy is conserved)."""
     lat, lon = random_cap(400_000, 18.0, seed=1)
     mean_smooth = smooth.energy_flux_erg(lat, lon).mean()
     mean_arcs = arcs.energy_flux_erg(lat, lon).mean()
-    assert mean_arcs == pytest.approx(mean_smooth, rel=0.03)
+    assert mean_arcs == pytest.approx(mean_smooth, rel=0.02)
     # ... while the picture is very different point by point: curtains, not a glow.
     q = arcs.energy_flux_erg(lat, lon)
     lit = smooth.energy_flux_erg(lat, lon) > 0.5

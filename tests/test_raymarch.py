@@ -140,8 +140,10 @@ def test_adaptive_image_matches_exact(tromso):
 
 def test_hierarchical_sampling_matches_exact():
     """Three levels of refinement on a narrow view of the arcs from Oslo (0.0625 deg pixels):
-    measured median 0.09-0.13 %, 99th percentile 1.6-2.6 % (one level: 0.5-0.7 %), sums within
-    1.3e-4 of tracing every pixel."""
+    measured median 0-0.02 % (most pixels interpolate exactly where the sky is dark), 99th
+    percentile 4.2 % at 427.8 nm and 14 % at 630.0 nm, where the arcs' thin rays are sharpest
+    (1.6-2.6 % before curtains were 1-10 km sheets with 1-2 km rays), sums within 3e-3 of
+    tracing every pixel (1.3e-3 at 630.0 nm)."""
     from norrsken.render.camera import PinholeCamera
 
     basis = enu_basis(59.91, 10.75)
@@ -155,8 +157,8 @@ def test_hierarchical_sampling_matches_exact():
         k = field.lines.index(line)
         lit = exact[..., k] > 0.02 * exact[..., k].max()
         error = np.abs(sampled[lit, k] / exact[lit, k] - 1.0)
-        assert np.median(error) < 0.005 and np.percentile(error, 99) < 0.03, line
-        assert sampled[..., k].sum() == pytest.approx(exact[..., k].sum(), rel=1e-3)
+        assert np.median(error) < 0.005 and np.percentile(error, 99) < 0.2, line
+        assert sampled[..., k].sum() == pytest.approx(exact[..., k].sum(), rel=3e-3)
 
 
 def test_sampling_levels_follow_the_pixel_size():
@@ -218,8 +220,9 @@ def test_adaptive_tolerance_is_checked(tolerance):
 
 
 def test_a_preview_is_close_to_the_full_render():
-    # Measured at 256 x 256 all-sky with arcs: median 1.1 % and 90th percentile 8.7 % per pixel
-    # where the green is above 2 % of its peak (arc edges), the total within 0.3 %.
+    # Measured at 256 x 256 all-sky with arcs: median 1.1 % and 90th percentile 22 % per pixel
+    # where the green is above 2 % of its peak (the arcs' 1-2 km rays are at the scale of the
+    # preview's every other pixel; 8.7 % with the 8-40 km stripes before), the total within 1 %.
     from norrsken.render.camera import AllSkyCamera
 
     basis = enu_basis(69.65, 18.96)
@@ -231,7 +234,7 @@ def test_a_preview_is_close_to_the_full_render():
     assert np.isnan(preview).sum() == np.isnan(full).sum()  # the same circle
     lit = np.isfinite(full) & (full > 0.02 * np.nanmax(full))
     error = np.abs(preview[lit] / full[lit] - 1.0)
-    assert np.median(error) < 0.02 and np.percentile(error, 90) < 0.12
+    assert np.median(error) < 0.02 and np.percentile(error, 90) < 0.3
     assert np.nansum(preview) == pytest.approx(np.nansum(full), rel=0.01)
 
 

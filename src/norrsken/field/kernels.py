@@ -36,8 +36,10 @@ KM_PER_DEG = (EARTH_RADIUS_KM + FOOTPRINT_KM) * math.pi / 180.0
 TABLE_STEP_KM = 1.0
 #: Coarse cells (in grid cells) of the empty-space map.
 COARSE = 4
-#: An arc's cross-section ends at this many sigma (see :func:`arc_profile`).
+#: An arc's cross-section ends at this many sigma (see :func:`arc_profile`); its integral across
+#: is ARC_WIDTH_SIGMA sigma (8 times the integral of (1 - s^2)^8 from 0 to 1).
 ARC_EDGE = 4.0
+ARC_WIDTH_SIGMA = 2.396
 
 
 
@@ -57,10 +59,11 @@ class PackedField(NamedTuple):
     g0, dg : float
         Gnomonic coordinate of the first cell centre and the cell spacing (both axes): the cell of
         coordinate g is (g - g0) / dg.
-    cells : ndarray float32 (n, n, 4)
+    cells : ndarray float32 (n, n, 5)
         Per cell (rows north, columns east): Q (erg cm^-2 s^-1), Q times the table's fractional
-        mean-energy index, |AACGM latitude| u and local magnetic longitude v (deg, relative to the
-        tangent point's, in [-180, 180)).
+        mean-energy index, |AACGM latitude| u, local magnetic longitude v (deg, relative to the
+        tangent point's, in [-180, 180)) and the discrete part of Q, Q_d (erg cm^-2 s^-1; see
+        :mod:`norrsken.field.arcs`).
     tilt : ndarray float32 (n, n, 3)
         Displacement of the field line per km of altitude above the footprint height, in grid
         cells (north, east), and its length in km per km.
@@ -86,8 +89,11 @@ class PackedField(NamedTuple):
     arcs : ndarray (n_arcs, 4)
         Per arc: centre latitude u0, reach (deg of u beyond which it adds nothing, folds
         included), sigma (deg) and amplitude; no rows without arcs.
-    arc_centre, arc_rays : ndarray float32 (n_arcs, n_v)
-        Each arc's centre line u(v) and its along-arc ray pattern, tabulated on v.
+    arc_centre : ndarray float32 (n_arcs, n_v)
+        Each arc's centre line u(v), tabulated on v (``v0``, ``dv``).
+    arc_rays : ndarray float64 (n_arcs, n_ray + 1)
+        The cumulative integral of each arc's ray pattern on v (``ray_v0``, ``ray_dv``), in
+        samples: a window's mean is a difference (see :func:`ray_mean`).
     arc_bend : ndarray (n_arcs,)
         Largest |d^2 centre / dv^2| of each arc's centre line, deg^-1: over a change dv of v its
         departure from a straight line is at most arc_bend dv^2 / 8.
@@ -96,11 +102,21 @@ class PackedField(NamedTuple):
     along_km_per_deg : float
         Km along the arcs per degree of v.
     v0, dv : float
-        First magnetic longitude and spacing of the arcs' tables, deg.
-    diffuse : float
-        Diffuse share f_d of the energy flux (not modulated by the arcs).
+        First magnetic longitude and spacing of the arcs' centre tables, deg.
+    ray_v0, ray_dv : float
+        First magnetic longitude and spacing of the ray tables, deg.
+    ray_periodic : bool
+        Whether the ray tables span the circle (else the scene's range of v).
+    arc_table : ndarray float32 (n_arcs, altitude, basis profile)
+        VER per unit energy flux of each arc's own (Gaussian) spectrum on
+        :func:`table_altitudes_km`.
+    arc_n2p : ndarray float32 (n_arcs, altitude)
+        N2+ density per unit energy flux of each arc's spectrum.
+    arc_table_integral, arc_n2p_integral : ndarray float64
+        Their integrals over altitude from the bottom of the axis, in samples (of the linear
+        interpolant: :func:`altitude_mean`).
     norm : float
-        Q-weighted mean of the arc sum over the scene (0: no arcs).
+        Q_d-weighted mean of the arc sum over the scene (0: no arcs).
     airglow : ndarray float32 (altitude, basis profile)
         Airglow VER (photons cm^-3 s^-1) on the table's altitude axis.
     airglow_bands : ndarray (n_layers, 2)
@@ -133,7 +149,13 @@ class PackedField(NamedTuple):
     along_km_per_deg: float
     v0: float
     dv: float
-    diffuse: float
+    ray_v0: float
+    ray_dv: float
+    ray_periodic: bool
+    arc_table: np.ndarray
+    arc_n2p: np.ndarray
+    arc_table_integral: np.ndarray
+    arc_n2p_integral: np.ndarray
     norm: float
     airglow: np.ndarray
     airglow_bands: np.ndarray
@@ -150,7 +172,7 @@ def arc_sum_at_cells(pf, fy, fx, offsets, out):
     """The arc sum at fractional grid positions (``fy``, ``fx``) into ``out``; ``offsets`` is
     scratch of one value per arc."""
     for i in range(fy.size):
-        q, qe, u, v = _bilinear(pf.cells, fy[i], fx[i])
+        q, qe, u, v, qd = _bilinear(pf.cells, fy[i], fx[i])
         candidates = pf.arc_mask[int(fy[i] + 0.5) // COARSE, int(fx[i] + 0.5) // COARSE]
         out[i] = arcs_at(pf, u, v, candidates, offsets)[0]
 
@@ -184,6 +206,10 @@ def _bilinear(cells, fy, fx):
         + w10 * cells[iy + 1, ix, 2]
         + w11 * cells[iy + 1, ix + 1, 2],
         w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11,
+        w00 * cells[iy, ix, 4]
+        + w01 * cells[iy, ix + 1, 4]
+        + w10 * cells[iy + 1, ix, 4]
+        + w11 * cells[iy + 1, ix + 1, 4],
     )
 
 
@@ -206,6 +232,54 @@ def along_arc(pf, table, k, v):
     x = min(max(((v - pf.v0) % 360.0) / pf.dv, 0.0), table.shape[1] - 1.000001)
     i = int(x)
     return (1.0 - (x - i)) * table[k, i] + (x - i) * table[k, i + 1]
+
+
+@njit(cache=True, inline="always")
+def _ray_cumulative(pf, k, x):
+    """Arc ``k``'s cumulative ray pattern at fractional sample ``x`` (a periodic table wraps, with
+    one whole pattern per turn; a table of the scene's range is clamped)."""
+    n = pf.arc_rays.shape[1] - 1
+    base = 0.0
+    if pf.ray_periodic:
+        turns = math.floor(x / n)
+        x -= turns * n
+        base = turns * pf.arc_rays[k, n]
+    x = min(max(x, 0.0), n - 1.0e-9)
+    i = int(x)
+    return base + pf.arc_rays[k, i] + (x - i) * (pf.arc_rays[k, i + 1] - pf.arc_rays[k, i])
+
+
+@njit(cache=True, inline="always")
+def ray_mean(pf, k, v, half_deg):
+    """The mean of arc ``k``'s ray pattern (mean 1) over magnetic longitudes ``v`` +- ``half_deg``,
+    deg, at least over one sample of the table: a point value, or the average a line of sight
+    sees where it runs along the arc."""
+    half = max(half_deg / pf.ray_dv, 0.5)
+    x = ((v - pf.ray_v0) % 360.0) / pf.ray_dv
+    if not pf.ray_periodic and x > pf.arc_rays.shape[1] - 1:
+        return 1.0  # outside the scene's range: the pattern's mean
+    return (_ray_cumulative(pf, k, x + half) - _ray_cumulative(pf, k, x - half)) / (2.0 * half)
+
+
+@njit(cache=True, inline="always")
+def _integral_at(values, integral, x):
+    """The integral from sample 0 to fractional sample ``x`` (inside the axis) of the linear
+    interpolant of ``values``, from its integral at the samples."""
+    i = min(int(x), values.size - 2)
+    w = x - i
+    return integral[i] + values[i] * w + 0.5 * (values[i + 1] - values[i]) * w * w
+
+
+@njit(cache=True, inline="always")
+def altitude_mean(values, integral, x, half):
+    """The mean of the linear interpolant of ``values`` (one row of an altitude table) over
+    fractional samples ``x`` +- ``half`` (clamped to the axis): a point value for a small window."""
+    top = values.size - 1.0
+    lo, hi = min(max(x - half, 0.0), top), min(max(x + half, 0.0), top)
+    if hi - lo < 1.0e-3:
+        i = min(int(lo), values.size - 2)
+        return values[i] + (lo - i) * (values[i + 1] - values[i])
+    return (_integral_at(values, integral, hi) - _integral_at(values, integral, lo)) / (hi - lo)
 
 
 @njit(cache=True, inline="always")
@@ -233,19 +307,20 @@ def arcs_at(pf, u, v, candidates, offsets):
             offset = u - ((1.0 - wv) * pf.arc_centre[k, iv] + wv * pf.arc_centre[k, iv + 1])
             d = abs(offset) / sigma
             if d < ARC_EDGE:
-                total += amplitude * ((1.0 - wv) * pf.arc_rays[k, iv] + wv * pf.arc_rays[k, iv + 1]) * arc_profile(d)
+                total += amplitude * ray_mean(pf, k, v, 0.0) * arc_profile(d)
         offsets[k] = offset
     return total, within
 
 
 @njit(cache=True, inline="always")
-def modulated_flux(pf, q, u, v, candidates, offsets):
-    """The energy flux ``q`` at (u, v) with the arcs' modulation Q (f_d + (1 - f_d) S / <S>_Q)
-    (see :mod:`norrsken.field.arcs`) and the bits of the arcs within reach (see :func:`arcs_at`)."""
+def modulated_flux(pf, q, qd, u, v, candidates, offsets):
+    """The energy flux ``q`` with discrete part ``qd`` at (u, v) with the arcs' modulation,
+    Q - Q_d + Q_d S / <S>_{Q_d} (see :mod:`norrsken.field.arcs`), and the bits of the arcs within
+    reach (see :func:`arcs_at`)."""
     if pf.norm <= 0.0:
         return q, 0
     arcs, within = arcs_at(pf, u, v, candidates, offsets)
-    return q * (pf.diffuse + (1.0 - pf.diffuse) * arcs / pf.norm), within
+    return q - qd + qd * arcs / pf.norm, within
 
 
 @njit(cache=True, inline="always")
@@ -363,8 +438,9 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
     """VER at ECEF point (x, y, z) km into ``out`` (one value per basis profile); returns the
     footprint's state and step limits.
 
-    With ``arcs_apart`` (the ray marcher, which integrates each arc crossing in closed form) the
-    arcs' own light is left out: ``out`` holds the airglow and the diffuse share of the aurora.
+    With ``arcs_apart`` (the ray marcher, which integrates each arc crossing in closed form, and
+    :func:`sample_points`, which adds it with the arcs' own spectra) the arcs' own light is left
+    out: ``out`` holds the airglow and the diffuse part of the aurora.
     ``offsets`` receives each arc's offset (see :func:`arcs_at`).
 
     Returns
@@ -377,8 +453,8 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
         Footprint displacement per km of altitude change.
     lit : bool
         Whether aurora is present at the footprint (else only airglow can shine).
-    q : float
-        The smooth energy flux (erg cm^-2 s^-1, 0 where none).
+    qd : float
+        The smooth discrete energy flux Q_d that the arcs gather (erg cm^-2 s^-1, 0 where none).
     u, v : float
         |AACGM latitude| and local magnetic longitude of the footprint, deg (u = -1 outside
         the grid).
@@ -398,29 +474,29 @@ def sample(pf, x, y, z, out, per_flux, offsets, arcs_apart):
     cy, cx, tilt = footprint_cell(pf, x, y, z, altitude)
     if cy < 0.0:
         return altitude, 1.0e4, tilt, False, 0.0, -1.0, 0.0, 0, 0
-    q, qe, u, v = _bilinear(pf.cells, cy, cx)
+    q, qe, u, v, qd = _bilinear(pf.cells, cy, cx)
     jy, jx = int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE
     if q <= 0.0:
         return altitude, max(pf.clear_km[jy, jx], pf.max_step_km), tilt, False, 0.0, u, v, 0, 0
     e_index = qe / q
     candidates = pf.arc_mask[jy, jx]
-    q_level, within = modulated_flux(pf, q, u, v, candidates, offsets)
-    share = q * pf.diffuse if arcs_apart and pf.norm > 0.0 else q_level
+    q_level, within = modulated_flux(pf, q, qd, u, v, candidates, offsets)
+    share = q - qd if arcs_apart and pf.norm > 0.0 else q_level
     for k in range(per_flux.size):
         per_flux[k] = 0.0
     if inside:
         add_table(pf, q_level, e_index, zi, 1.0, per_flux)
-        if _in_sunlight(pf.sun, x, y, z):  # resonant scattering by the N2+ ions
+        if in_sunlight(pf.sun, x, y, z):  # resonant scattering by the N2+ ions
             n2p = n2p_per_flux(pf, q_level, e_index, zi)
             for k in range(per_flux.size):
                 per_flux[k] += pf.basis_g[k] * n2p
         for k in range(out.size):
             out[k] += share * per_flux[k]
-    return altitude, pf.max_step_km, tilt, True, q, u, v, within, candidates
+    return altitude, pf.max_step_km, tilt, True, qd, u, v, within, candidates
 
 
 @njit(cache=True, inline="always")
-def _in_sunlight(sun, x, y, z):
+def in_sunlight(sun, x, y, z):
     """Whether ECEF point (x, y, z) km sees the Sun past the spherical Earth (the geometric shadow
     of :func:`norrsken.emission.sunlit.solar_zenith_to_shadow_height_km`)."""
     along = x * sun[0] + y * sun[1] + z * sun[2]
@@ -430,9 +506,30 @@ def _in_sunlight(sun, x, y, z):
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # numba's stubs lack _nrt
 def sample_points(pf, points, out, buffer, per_flux, offsets):
     """VER of the basis profiles at ECEF points (n, 3) km into ``out`` (n, n_basis); ``buffer``,
-    ``per_flux`` and ``offsets`` are scratch of n_basis, n_basis and n_arcs values."""
+    ``per_flux`` and ``offsets`` are scratch of n_basis, n_basis and n_arcs values.
+
+    The diffuse aurora and the airglow come from :func:`sample`, the arcs' light from each arc's
+    own spectrum (``arc_table``) at the point's altitude.
+    """
+    nz = pf.arc_table.shape[1]
     for i in range(points.shape[0]):
-        sample(pf, points[i, 0], points[i, 1], points[i, 2], buffer, per_flux, offsets, False)
+        x, y, z = points[i, 0], points[i, 1], points[i, 2]
+        altitude, _, _, lit, qd, u, v, within, _ = sample(pf, x, y, z, buffer, per_flux, offsets, True)
+        zi = (altitude - pf.z0) / pf.dz
+        if lit and within and pf.norm > 0.0 and 0.0 <= zi < nz - 1:
+            iz = int(zi)
+            wz = zi - iz
+            sunlit = in_sunlight(pf.sun, x, y, z)
+            for k in range(pf.arcs.shape[0]):
+                if not (within >> k) & 1:
+                    continue
+                d = abs(offsets[k]) / pf.arcs[k, 2]
+                if d >= ARC_EDGE:
+                    continue
+                w = qd / pf.norm * pf.arcs[k, 3] * ray_mean(pf, k, v, 0.0) * arc_profile(d)
+                n2p = (1.0 - wz) * pf.arc_n2p[k, iz] + wz * pf.arc_n2p[k, iz + 1] if sunlit else 0.0
+                for j in range(buffer.size):
+                    buffer[j] += w * ((1.0 - wz) * pf.arc_table[k, iz, j] + wz * pf.arc_table[k, iz + 1, j] + pf.basis_g[j] * n2p)
         for k in range(buffer.size):
             out[i, k] = buffer[k]
 
@@ -446,7 +543,7 @@ def flux_points(pf, points, out, offsets):
         cy, cx, _ = footprint_cell(pf, x, y, z, math.sqrt(x * x + y * y + z * z) - EARTH_RADIUS_KM)
         out[i] = 0.0
         if cy >= 0.0:
-            q, _, u, v = _bilinear(pf.cells, cy, cx)
+            q, _, u, v, qd = _bilinear(pf.cells, cy, cx)
             if q > 0.0:
                 candidates = pf.arc_mask[int(cy + 0.5) // COARSE, int(cx + 0.5) // COARSE]
-                out[i] = modulated_flux(pf, q, u, v, candidates, offsets)[0]
+                out[i] = modulated_flux(pf, q, qd, u, v, candidates, offsets)[0]

@@ -7,10 +7,11 @@ it in named steps:
 
 1. :func:`local_grid`: the gnomonic grid and the geographic place of every cell;
 2. :func:`footprint_maps`: the global maps sampled at the cells (Q, Q times the mean-energy index,
-   |mlat| and the magnetic longitude relative to the centre);
+   |mlat|, the magnetic longitude relative to the centre and the discrete part of Q);
 3. :func:`field_line_tilt`: the drift of the field line per km of altitude (IGRF), in grid cells;
 4. :func:`clear_distance_km`: per coarse cell, a lower bound of the distance to lit cells;
-5. :func:`assemble`: the arcs, the kernel table and the airglow, into one PackedField.
+5. :func:`assemble`: the arcs (with their own spectra), the kernel table and the airglow, into
+   one PackedField.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from scipy import ndimage
 
 from .. import geomag
 from ..emission.sunlit import G_FACTORS
-from ..emission.table import EmissionTable, table_mean_energy
+from ..emission.table import EmissionTable, spectrum_columns, table_mean_energy
 from ..ephemeris import sun_direction_ecef
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM
+from ..precipitation.discrete import discrete_share
 from .airglow import airglow_profile
-from .arcs import DIFFUSE_FRACTION, arc_mask, arc_norm, place_arcs
+from .arcs import Arcs, arc_mask, arc_norm, place_arcs
 from .kernels import COARSE, FOOTPRINT_KM, SHELL_KM, TABLE_STEP_KM, PackedField, table_altitudes_km
 
 #: Energy flux below which a cell counts as dark (erg cm^-2 s^-1): the bottom of the emission
@@ -121,7 +123,7 @@ def local_grid(basis: np.ndarray, radius_deg: float, cell_km: float) -> LocalGri
 def _global_sampler(
     maps: xr.Dataset, table: EmissionTable, moment: dt.datetime
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Bilinear sampling of the global maps (Q, Q * E0 index, |mlat|, cos/sin mlon) at lat/lon."""
+    """Bilinear sampling of the global maps (Q, Q * E0 index, |mlat|, cos/sin mlon, Q_d) at lat/lon."""
     flux = np.where(maps["energy_flux_erg"].values >= MIN_FLUX_ERG, maps["energy_flux_erg"].values, 0.0)
     mean = table_mean_energy(np.nan_to_num(maps["mean_energy_kev"].values, nan=1.0), flux)
     e_axis = table.mean_energy_kev
@@ -130,7 +132,8 @@ def _global_sampler(
     # longitude of weight 0 (its unit vector becomes 0 and drops out of the interpolation).
     mlon = np.radians(geomag.mlon_from_mlt(maps["mlt"].values, moment))
     cos_mlon, sin_mlon = np.nan_to_num(np.cos(mlon)), np.nan_to_num(np.sin(mlon))
-    stack = np.stack([flux, flux * e_index, np.abs(np.nan_to_num(maps["mlat"].values)), cos_mlon, sin_mlon])
+    discrete = flux * discrete_share(maps)
+    stack = np.stack([flux, flux * e_index, np.abs(np.nan_to_num(maps["mlat"].values)), cos_mlon, sin_mlon, discrete])
     stack = np.concatenate([stack, stack[:, :, :1]], axis=2)  # close the longitude circle
     lat0, dlat = float(maps.lat[0]), float(maps.lat[1] - maps.lat[0])
     lon0, dlon = float(maps.lon[0]), float(maps.lon[1] - maps.lon[0])
@@ -144,20 +147,21 @@ def _global_sampler(
 
 def footprint_maps(
     maps: xr.Dataset, table: EmissionTable, moment: dt.datetime, grid: LocalGrid
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The global maps at the grid's cells (which are footprints, at the maps' height).
 
     Returns
     -------
-    flux, flux_e, u, v : ndarray (n, n)
+    flux, flux_e, u, v, discrete : ndarray (n, n)
         Q (0 below :data:`MIN_FLUX_ERG`), Q times the table's fractional mean-energy index, |AACGM
-        latitude| and magnetic longitude relative to the grid's centre in [-180, 180), deg.
+        latitude|, magnetic longitude relative to the grid's centre in [-180, 180), deg, and the
+        discrete part of Q (:func:`~norrsken.precipitation.discrete.discrete_share`).
     """
-    flux, flux_e, u, cos_v, sin_v = _global_sampler(maps, table, moment)(grid.lat, grid.lon)
+    flux, flux_e, u, cos_v, sin_v, discrete = _global_sampler(maps, table, moment)(grid.lat, grid.lon)
     middle = grid.n // 2
     mlon_centre = math.degrees(math.atan2(sin_v[middle, middle], cos_v[middle, middle]))
     v = np.mod(np.degrees(np.arctan2(sin_v, cos_v)) - mlon_centre + 180.0, 360.0) - 180.0
-    return flux, flux_e, u, v
+    return flux, flux_e, u, v, np.minimum(discrete, flux)
 
 
 def field_line_tilt(grid: LocalGrid, moment: dt.datetime) -> np.ndarray:
@@ -248,6 +252,37 @@ def kernel_table(table: EmissionTable) -> tuple[np.ndarray, np.ndarray, np.ndarr
 STEP_CELLS = 2.4
 
 
+def arc_tables(
+    arcs: Arcs, cells: np.ndarray, table: EmissionTable, line_basis: np.ndarray, line_factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each arc's VER per unit flux of its basis profiles (n_arcs, z, basis) and N2+ (n_arcs, z) on
+    the kernel axis, for its Gaussian spectrum at the scene's typical discrete flux."""
+    altitudes = table_altitudes_km()
+    n_basis = int(line_basis.max()) + 1
+    count = arcs.rows.shape[0]
+    if not count:
+        return np.zeros((0, altitudes.size, n_basis), np.float32), np.zeros((0, altitudes.size), np.float32)
+    # The chemistry is read at the peak flux of a typical arc: the Q_d-weighted mean of the
+    # discrete flux, gathered into arcs (~1/RAY_BASE brighter in their cores); within the table.
+    discrete = cells[..., 4].astype(float)
+    typical = float((discrete**2).sum() / discrete.sum()) * 3.0
+    flux = np.clip(typical * arcs.rows[:, 3], table.energy_flux_erg[0], table.energy_flux_erg[-1])
+    ver, n2p = spectrum_columns(table, arcs.mean_energy_kev, flux, altitudes)
+    # One line of each basis profile stands for it, at the profile's own scale.
+    first = [int(np.flatnonzero(line_basis == b)[0]) for b in range(n_basis)]
+    profiles = ver[:, first, :] / line_factor[first][None, :, None]
+    return np.ascontiguousarray(profiles.transpose(0, 2, 1), dtype=np.float32), np.ascontiguousarray(n2p, dtype=np.float32)
+
+
+def altitude_integral(table: np.ndarray) -> np.ndarray:
+    """The integral of the linear interpolant of ``table`` along its altitude axis (axis 1) from
+    the first sample, in samples, float64 (the trapezoidal rule is exact for it)."""
+    values = table.astype(float)
+    out = np.zeros_like(values)
+    np.cumsum(0.5 * (values[:, 1:] + values[:, :-1]), axis=1, out=out[:, 1:])
+    return out
+
+
 def assemble(
     grid: LocalGrid,
     cells: np.ndarray,
@@ -264,6 +299,7 @@ def assemble(
     ``sun`` (ECEF unit vector) for the sunlit N2+."""
     arcs = place_arcs(cells, structure, seed)
     table_array, line_basis, line_factor = kernel_table(table)
+    arc_table, arc_n2p = arc_tables(arcs, cells, table, line_basis, line_factor)
     basis_g = np.zeros(table_array.shape[-1])
     for k, b in enumerate(line_basis):  # the g-factor of each profile's own scale
         basis_g[b] = G_FACTORS[k] / line_factor[k]
@@ -287,12 +323,18 @@ def assemble(
         arcs=arcs.rows,
         arc_centre=arcs.centre,
         arc_rays=arcs.rays,
+        ray_v0=arcs.ray_v0,
+        ray_dv=arcs.ray_dv,
+        ray_periodic=arcs.ray_periodic,
+        arc_table=arc_table,
+        arc_n2p=arc_n2p,
+        arc_table_integral=altitude_integral(arc_table),
+        arc_n2p_integral=altitude_integral(arc_n2p),
         arc_bend=np.abs(np.diff(arcs.centre.astype(float), 2, axis=1)).max(axis=1, initial=0.0) / arcs.dv**2,
         arc_mask=arc_mask(cells, arcs),
         along_km_per_deg=arcs.along_km_per_deg,
         v0=arcs.v0,
         dv=arcs.dv,
-        diffuse=DIFFUSE_FRACTION,
         norm=0.0,
         **airglow_profile(airglow, line_basis, line_factor, table_array.shape[-1]),
         max_step_km=STEP_CELLS * grid.cell_km,
@@ -316,8 +358,8 @@ def pack_field(
     """The PackedField of the oval ``maps`` and emission ``table`` of ``moment`` on a grid of
     ``radius_deg`` and ``cell_km`` around the tangent point of ``basis`` (see the module docstring)."""
     grid = local_grid(basis, radius_deg, cell_km)
-    flux, flux_e, u, v = footprint_maps(maps, table, moment, grid)
-    cells = np.ascontiguousarray(np.stack([flux, flux_e, u, v], axis=-1), dtype=np.float32)
+    flux, flux_e, u, v, discrete = footprint_maps(maps, table, moment, grid)
+    cells = np.ascontiguousarray(np.stack([flux, flux_e, u, v, discrete], axis=-1), dtype=np.float32)
     tilt = field_line_tilt(grid, moment)
     clear_km = clear_distance_km(flux > 0.0, grid)
     return assemble(grid, cells, tilt, clear_km, table, structure, seed, airglow, sun_direction_ecef(moment))

@@ -18,7 +18,8 @@ spherical Earth (a ray that meets the ground ends there), then VER from
 - arcs are not sampled: each step adds the light of the arcs it crosses in closed form, cut
   into pieces along which the offset from an arc's folded centre line is linear (the integral
   of the arc's polynomial cross-section and its centroid follow exactly; :func:`_add_arcs`), so
-  a thin arc costs no more steps than smooth aurora, and its rays are read every 4 km along it;
+  a thin arc costs no more steps than smooth aurora; its rays are averaged over the stretch of
+  arc each piece sees, and its light follows its own spectrum's table;
 - in dark regions the vertical limit is also relaxed to the distance to the nearest airglow layer.
 """
 
@@ -36,7 +37,17 @@ from numba import njit
 from .. import checks
 from ..errors import NorrskenError
 from ..field import SHELL_KM, EmissionField, PackedField, sample
-from ..field.kernels import ARC_EDGE, along_arc, arc_crossing, arc_scratch
+from ..field.kernels import (
+    ARC_EDGE,
+    ARC_WIDTH_SIGMA,
+    KM_PER_DEG,
+    along_arc,
+    altitude_mean,
+    arc_crossing,
+    arc_scratch,
+    in_sunlight,
+    ray_mean,
+)
 from ..geometry import EARTH_RADIUS_KM
 
 log = logging.getLogger(__name__)
@@ -47,9 +58,12 @@ VERTICAL_STEP_GROWTH = 0.05
 #: No step is longer than this, km.
 MAX_STEP_KM = 400.0
 #: Along an arc's lit part the footprint moves at most this far per piece of a step, km (the
-#: arc's rays are 8-40 km apart); a step has at most MAX_ARC_PIECES pieces per arc.
+#: smallest folds of an arc are 30-80 km long); a step has at most MAX_ARC_PIECES pieces per arc.
 ARC_PIECE_KM = 4.0
 MAX_ARC_PIECES = 16
+#: ... and climbs at most this far: an arc's peaked spectrum puts its light in a layer ~10 km thick
+#: with a sharp lower border.
+ARC_PIECE_HEIGHT_KM = 0.5
 
 
 @njit(cache=True, inline="always")
@@ -101,8 +115,12 @@ def _airglow_distance(pf, altitude):
 
 
 @njit(cache=True, inline="always")
-def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b, offsets_a, offsets_b, pf_a, pf_b, acc, step_scale):
-    """Add the light of every arc in ``crossing`` (bits) that a step of ``step`` km crosses.
+def _add_arcs(
+    pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b, offsets_a, offsets_b, xa, ya, za, xb, yb, zb, t_a,
+    pixel_rad, step_scale, acc,
+):
+    """Add the light of every arc in ``crossing`` (bits) that a step of ``step`` km from (xa, ya,
+    za) to (xb, yb, zb) (ECEF km), ``t_a`` km from the ray's origin, crosses.
 
     The footprint's u and v go linearly along the step (it is short next to the grid's scale),
     the arcs' centre lines need not (folds and curls). Per arc, the offset from its centre line,
@@ -112,26 +130,37 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
     reached. Otherwise the offset is read in the middle too, and an arc whose three offsets lie
     beyond its edge on one side, by more than their departure from a straight line, is skipped;
     otherwise the step is cut into pieces, enough that the offset is linear along each to a
-    quarter sigma and that the arc's rays (8-40 km apart) are read every
-    :data:`ARC_PIECE_KM` of its lit length. Along a piece the mean of the cross-section and
-    where its light is centred are integrals of a polynomial
-    (:func:`~norrsken.field.kernels.arc_crossing`); the smooth flux, magnetic longitude (for the
-    arc's rays) and the table's VER per unit flux (``pf_a``, ``pf_b``, read at the ends) are
-    interpolated to that centre. So a crossing costs a few multiplications however thin the arc,
-    where sampling it took steps of 1.5 sigma. The table is read at the ends' level of energy
-    flux, not the arc's own (VER per unit flux changes by a few per cent for a tenfold flux).
+    quarter sigma and that each covers at most :data:`ARC_PIECE_KM` of the arc's lit length. Along a piece the mean of the cross-section and where its light is centred are
+    integrals of a polynomial (:func:`~norrsken.field.kernels.arc_crossing`); the discrete flux
+    ``q_a``, ``q_b`` (read at the ends) is interpolated to that centre, the arc's rays are
+    averaged over the stretch of the arc the piece sees lit (a point where the line of sight
+    cuts across the arc, a long stretch where it runs along it: :func:`ray_mean`), and the arc's
+    own VER per unit flux (its Gaussian spectrum, ``arc_table``, with the resonant scattering of
+    its N2+ where the point is sunlit) is read at the centre's altitude. So a crossing costs a
+    few multiplications however thin the arc, where sampling it took steps of 1.5 sigma.
+
+    A camera's pixel (``pixel_rad`` wide) integrates what is thinner than itself, which one ray
+    through its centre would alias: arcs and rays are blurred, keeping their light, to at least
+    two pixels' footprint at the step's distance (a lens's blur of about a pixel). The arc's table is computed at one typical flux (VER per unit flux changes by a few per cent
+    for a tenfold flux).
     """
     if v_b - v_a > 180.0:
         v_b -= 360.0
     elif v_a - v_b > 180.0:
         v_b += 360.0
     along_km = abs(v_b - v_a) * pf.along_km_per_deg
-    # An end outside the lit grid has no flux: the other end's stands in for the table.
-    only_a, only_b = q_b <= 0.0, q_a <= 0.0
+    nz = pf.arc_table.shape[1]
+    alt_a = math.sqrt(xa * xa + ya * ya + za * za) - EARTH_RADIUS_KM
+    alt_b = math.sqrt(xb * xb + yb * yb + zb * zb) - EARTH_RADIUS_KM
+    # What a pixel sees there (blur of about a pixel, so 2 pixels across: an image sampled every
+    # other pixel then still resolves it), in deg of magnetic latitude and longitude.
+    blur_km = 2.0 * t_a * pixel_rad
+    blur_u = blur_km / KM_PER_DEG
     for k in range(pf.arcs.shape[0]):
         if not (crossing >> k) & 1:
             continue
-        sigma = pf.arcs[k, 2]
+        # An arc thinner than that is spread over it, keeping its light.
+        sigma = math.sqrt(pf.arcs[k, 2] * pf.arcs[k, 2] + (blur_u / ARC_WIDTH_SIGMA) ** 2)
         edge = ARC_EDGE * sigma
         off_a = offsets_a[k] if (known_a >> k) & 1 else u_a - along_arc(pf, pf.arc_centre, k, v_a)
         off_b = offsets_b[k] if (known_b >> k) & 1 else u_b - along_arc(pf, pf.arc_centre, k, v_b)
@@ -143,17 +172,22 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
         if min(min(off_a, off_b), off_m) > edge + bend or max(max(off_a, off_b), off_m) < -edge - bend:
             continue
         # Linear to a quarter sigma along each piece (the departure falls as the square of the
-        # piece), and the rays read every ARC_PIECE_KM along the lit part.
+        # piece), at most ARC_PIECE_KM along the lit part of the arc (the midpoint alone misses
+        # the S-bends of folds 30-80 km long) and ARC_PIECE_HEIGHT_KM up it.
         pieces = math.sqrt(bend / (0.25 * sigma)) + 1.0
         lit_share = min(1.0, 2.0 * edge / max(abs(off_b - off_a), 1e-12))
         pieces = max(pieces, along_km * lit_share / (step_scale * ARC_PIECE_KM) + 1.0)
+        pieces = max(pieces, abs(alt_b - alt_a) * lit_share / (step_scale * ARC_PIECE_HEIGHT_KM) + 1.0)
         n = min(int(pieces), MAX_ARC_PIECES)
-        weight = (1.0 - pf.diffuse) * pf.arcs[k, 3] / pf.norm * step / n
+        weight = pf.arcs[k, 3] * (pf.arcs[k, 2] / sigma) / pf.norm * step / n
+        piece_v = abs(v_b - v_a) / n
         off0 = off_a
         for i in range(n):
             f1 = (i + 1.0) / n
             off1 = off_b if i == n - 1 else (u_a + f1 * (u_b - u_a)) - along_arc(pf, pf.arc_centre, k, v_a + f1 * (v_b - v_a))
             mean, centre = arc_crossing(off0, off1, sigma)
+            # The share of the piece lit: the arc's equivalent width, 2.4 sigma, across.
+            lit = min(1.0, ARC_WIDTH_SIGMA * sigma / max(abs(off1 - off0), 1e-12))
             off0 = off1
             if mean <= 0.0:
                 continue
@@ -161,14 +195,22 @@ def _add_arcs(pf, step, crossing, q_a, q_b, u_a, u_b, v_a, v_b, known_a, known_b
             q = q_a + f * (q_b - q_a)
             if q <= 0.0:
                 continue
-            scale = q * weight * along_arc(pf, pf.arc_rays, k, v_a + f * (v_b - v_a)) * mean
-            w_b = 0.0 if only_a else (1.0 if only_b else f)
+            zi = (alt_a + f * (alt_b - alt_a) - pf.z0) / pf.dz
+            if zi < 0.0 or zi >= nz - 1:
+                continue
+            # Rays and the arc's VER profile averaged over the lit part of the piece.
+            half_z = 0.5 * lit * abs(alt_b - alt_a) / (n * pf.dz)
+            half_v = 0.5 * max(lit * piece_v, blur_km / pf.along_km_per_deg)
+            scale = q * weight * ray_mean(pf, k, v_a + f * (v_b - v_a), half_v) * mean
+            sunlit = in_sunlight(pf.sun, xa + f * (xb - xa), ya + f * (yb - ya), za + f * (zb - za))
+            n2p = altitude_mean(pf.arc_n2p[k], pf.arc_n2p_integral[k], zi, half_z) if sunlit else 0.0
             for j in range(acc.size):
-                acc[j] += scale * ((1.0 - w_b) * pf_a[j] + w_b * pf_b[j])
+                ver = altitude_mean(pf.arc_table[k, :, j], pf.arc_table_integral[k, :, j], zi, half_z)
+                acc[j] += scale * (ver + pf.basis_g[j] * n2p)
 
 
 @njit(cache=True, inline="always")
-def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, step_scale):
+def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, per_flux, off_a, off_b, acc, step_scale, pixel_rad):
     """Integrate one ray (unit direction d from o) into ``acc``: each shell segment with the
     trapezoidal rule, one sample per step, the step chosen from the limits at its start, and
     the arcs crossed by each step added in closed form, piece by piece (:func:`_add_arcs`).
@@ -181,13 +223,14 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
     count, a0, a1, b0, b1 = shell_segments(ox, oy, oz, dx, dy, dz)
     arcs = pf.norm > 0.0
     # Set by the first sample of each segment, before any step is taken.
-    altitude = horizontal = tilt = q_a = u_a = v_a = x = y = z = 0.0
+    altitude = horizontal = tilt = q_a = u_a = v_a = x = y = z = xa = ya = za = 0.0
     lit, within_a, cand_a = False, 0, 0
     for segment in range(count):
         t, t1 = (a0, a1) if segment == 0 else (b0, b1)
         first = True
         while True:
             step = 0.0  # the segment's first pass only samples its start
+            xa, ya, za = x, y, z
             if not first:
                 mu = abs(x * dx + y * dy + z * dz) / (EARTH_RADIUS_KM + altitude)
                 cos_el = math.sqrt(max(1.0 - mu * mu, 0.0))
@@ -206,7 +249,7 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
                 t += step
             x, y, z = ox + t * dx, oy + t * dy, oz + t * dz
             altitude, horizontal, tilt, lit_b, q_b, u_b, v_b, within_b, cand_b = sample(
-                pf, x, y, z, ver_b, pf_b, off_b, True
+                pf, x, y, z, ver_b, per_flux, off_b, True
             )
             if not first:
                 for k in range(acc.size):
@@ -228,12 +271,11 @@ def _trace(pf, ox, oy, oz, dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, a
                     elif ub < 0.0:
                         ub, vb = ua, va
                     _add_arcs(
-                        pf, step, crossing, q_a, q_b, ua, ub, va, vb, within_a, within_b, off_a, off_b, pf_a, pf_b, acc,
-                        step_scale,
+                        pf, step, crossing, q_a, q_b, ua, ub, va, vb, within_a, within_b, off_a, off_b, xa, ya, za, x, y,
+                        z, t - step, pixel_rad, step_scale, acc,
                     )  # fmt: skip
             for k in range(acc.size):
                 ver_a[k] = ver_b[k]
-                pf_a[k] = pf_b[k]
             for k in range(off_a.size):
                 off_a[k] = off_b[k]
             lit, q_a, u_a, v_a, within_a, cand_a = lit_b, q_b, u_b, v_b, within_b, cand_b
@@ -253,7 +295,7 @@ BLOCK = 64
 # (_nrt=False, see norrsken.field.kernels), so the scratch arrays come from the caller.
 # numba's stubs lack _nrt: hence the type: ignore.
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy", _nrt=False)  # type: ignore[call-overload]
-def _march(pf, origin, rays, out, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, first_block, block_stride, step_scale):
+def _march(pf, origin, rays, out, ver_a, ver_b, per_flux, off_a, off_b, acc, first_block, block_stride, step_scale, pixel_rad):
     n = rays.shape[0]
     n_lines = out.shape[1]
     for block in range(first_block, (n + BLOCK - 1) // BLOCK, block_stride):
@@ -261,7 +303,9 @@ def _march(pf, origin, rays, out, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, f
             dx, dy, dz = rays[i, 0], rays[i, 1], rays[i, 2]
             for k in range(acc.size):
                 acc[k] = 0.0
-            _trace(pf, origin[0], origin[1], origin[2], dx, dy, dz, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, step_scale)
+            _trace(
+                pf, origin[0], origin[1], origin[2], dx, dy, dz, ver_a, ver_b, per_flux, off_a, off_b, acc, step_scale, pixel_rad
+            )
             for k in range(n_lines):
                 out[i, k] = 0.1 * pf.line_factor[k] * acc[pf.line_basis[k]]
 
@@ -284,7 +328,12 @@ def threads() -> int:
 
 
 def line_radiance(
-    field: EmissionField | PackedField, origin_ecef_km: np.ndarray, rays_ecef: np.ndarray, *, step_scale: float = 1.0
+    field: EmissionField | PackedField,
+    origin_ecef_km: np.ndarray,
+    rays_ecef: np.ndarray,
+    *,
+    step_scale: float = 1.0,
+    pixel_deg: float = 0.0,
 ) -> np.ndarray:
     """Brightness (Rayleigh) of every line along rays from one origin.
 
@@ -300,6 +349,9 @@ def line_radiance(
     step_scale
         Multiplies the step limits inside lit and airglow regions (0.01-4; smaller is slower and
         more exact, for convergence checks).
+    pixel_deg
+        Angular size of the pixels the rays stand for, deg (0: points): the arcs' rays are
+        averaged at least over a pixel's footprint.
 
     Returns
     -------
@@ -308,6 +360,7 @@ def line_radiance(
     """
     packed = field.packed if isinstance(field, EmissionField) else field
     step_scale = checks.real("step_scale", step_scale, (0.01, 4.0))
+    pixel_rad = math.radians(checks.real("pixel_deg", pixel_deg, (0.0, 10.0), "deg"))
     origin = np.asarray(origin_ecef_km, dtype=float)
     rays = np.asarray(rays_ecef, dtype=float)
     if origin.shape != (3,) or not np.isfinite(origin).all():
@@ -329,10 +382,9 @@ def line_radiance(
     announce_compilation()
 
     def run(thread: int) -> None:
-        ver_a, ver_b, acc = np.empty(n_basis), np.empty(n_basis), np.empty(n_basis)
-        pf_a, pf_b = np.empty(n_basis), np.empty(n_basis)
+        ver_a, ver_b, acc, per_flux = np.empty(n_basis), np.empty(n_basis), np.empty(n_basis), np.empty(n_basis)
         off_a, off_b = arc_scratch(packed), arc_scratch(packed)
-        _march(packed, origin, traced, result, ver_a, ver_b, pf_a, pf_b, off_a, off_b, acc, thread, n_threads, step_scale)
+        _march(packed, origin, traced, result, ver_a, ver_b, per_flux, off_a, off_b, acc, thread, n_threads, step_scale, pixel_rad)
 
     if n_threads == 1:
         run(0)
@@ -416,10 +468,11 @@ def line_radiance_image(
     ndarray float32 (H, W, n_lines)
     """
     rays = _image_rays(rays_ecef)
+    pixel = pixel_deg(rays)
     if preview:
-        return _refine(field, origin_ecef_km, rays, 1, math.inf, math.inf, PREVIEW_STEP_SCALE)
+        return _refine(field, origin_ecef_km, rays, 1, math.inf, math.inf, PREVIEW_STEP_SCALE, pixel)
     if not adaptive:
-        return line_radiance(field, origin_ecef_km, rays, step_scale=step_scale)
+        return line_radiance(field, origin_ecef_km, rays, step_scale=step_scale, pixel_deg=pixel)
     tolerance = checks.real("tolerance", tolerance)
     if not 0.0 < tolerance <= 0.5:
         raise NorrskenError(f"tolerance must lie in (0, 0.5], got {tolerance:g}", parameter="tolerance")
@@ -427,27 +480,35 @@ def line_radiance_image(
         levels = sampling_levels(rays)
     elif isinstance(levels, bool) or not isinstance(levels, int | np.integer) or not 1 <= levels <= MAX_LEVELS:
         raise NorrskenError(f"levels must be an integer from 1 to {MAX_LEVELS}, got {levels!r}", parameter="levels")
-    return _refine(field, origin_ecef_km, rays, int(levels), tolerance, ADAPTIVE_CONTRAST, step_scale)
+    return _refine(field, origin_ecef_km, rays, int(levels), tolerance, ADAPTIVE_CONTRAST, step_scale, pixel)
 
 
 def sampling_levels(rays_ecef: np.ndarray) -> int:
     """Levels of hierarchical sampling for an image of rays (H, W, 3): at least 1, then one more
     while the coarsest grid's spacing (2**levels pixels) at the image centre stays within
     :data:`COARSEST_SPACING_DEG`, at most :data:`MAX_LEVELS`."""
+    pixel = pixel_deg(rays_ecef)
+    if pixel <= 0.0:  # no pair of rays at the centre
+        return 1
+    levels = 1
+    while levels < MAX_LEVELS and 2 ** (levels + 1) * pixel <= COARSEST_SPACING_DEG:
+        levels += 1
+    return levels
+
+
+def pixel_deg(rays_ecef: np.ndarray) -> float:
+    """The angle between the two rays at the centre of an image of rays (H, W, 3), deg (0 where the
+    image is one pixel wide or has no ray there)."""
     rays_ecef = _image_rays(rays_ecef)
     height, width = rays_ecef.shape[:2]
     y, x = height // 2, min(width // 2, width - 2)
     if x < 0:
-        return 1
+        return 0.0
     a, b = rays_ecef[y, x], rays_ecef[y, x + 1]
     cosine = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
-    if not math.isfinite(cosine):  # no ray at the centre
-        return 1
-    pixel_deg = math.degrees(math.acos(min(1.0, cosine)))
-    levels = 1
-    while levels < MAX_LEVELS and 2 ** (levels + 1) * pixel_deg <= COARSEST_SPACING_DEG:
-        levels += 1
-    return levels
+    if not math.isfinite(cosine):
+        return 0.0
+    return math.degrees(math.acos(min(1.0, cosine)))
 
 
 def _image_rays(rays_ecef: np.ndarray) -> np.ndarray:
@@ -458,22 +519,25 @@ def _image_rays(rays_ecef: np.ndarray) -> np.ndarray:
     return rays
 
 
-def _refine(field, origin_ecef_km, rays, levels, tolerance, contrast, step_scale) -> np.ndarray:
+def _refine(field, origin_ecef_km, rays, levels, tolerance, contrast, step_scale, pixel) -> np.ndarray:
     """Brightness of every ray of ``rays`` (H, W, 3): every other pixel from ``levels - 1`` levels
-    of refinement of a coarser grid (traced in full at level 0), the rest by :func:`_fill_between`."""
+    of refinement of a coarser grid (traced in full at level 0), the rest by :func:`_fill_between`.
+    Every level traces with the full image's pixel size ``pixel`` (deg)."""
     if levels == 0:
-        return line_radiance(field, origin_ecef_km, rays, step_scale=step_scale)
+        return line_radiance(field, origin_ecef_km, rays, step_scale=step_scale, pixel_deg=pixel)
     height, width = rays.shape[:2]
     packed = field.packed if isinstance(field, EmissionField) else field
     out = np.full((height, width, packed.line_basis.size), np.nan, dtype=np.float32)
     coarse = np.ascontiguousarray(rays[::2, ::2])
-    out[::2, ::2] = _refine(field, origin_ecef_km, coarse, levels - 1, tolerance * COARSE_TOLERANCE_FACTOR, contrast, step_scale)
+    out[::2, ::2] = _refine(
+        field, origin_ecef_km, coarse, levels - 1, tolerance * COARSE_TOLERANCE_FACTOR, contrast, step_scale, pixel
+    )
     trace = np.zeros((height, width), dtype=np.bool_)
     floor = np.maximum(ADAPTIVE_FLOOR_R, ADAPTIVE_FLOOR_FRACTION * np.nanmax(out[::2, ::2], axis=(0, 1), initial=0.0))
     _fill_between(out, trace, tolerance, floor.astype(np.float32), contrast)
     trace &= np.isfinite(rays).all(axis=-1)  # pixels without a ray (outside an all-sky circle) stay NaN
     if trace.any():
-        out[trace] = line_radiance(field, origin_ecef_km, rays[trace], step_scale=step_scale)
+        out[trace] = line_radiance(field, origin_ecef_km, rays[trace], step_scale=step_scale, pixel_deg=pixel)
     return out
 
 
