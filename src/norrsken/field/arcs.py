@@ -159,7 +159,7 @@ def place_arcs(cells: np.ndarray, structure: str, seed: int) -> Arcs:
         sigma_deg = math.exp(rng.uniform(*np.log(ARC_SIGMA_KM))) / KM_PER_DEG
         centre[k] = u0[k] + fold
         rows[k] = (u0[k], reach + 4.0 * sigma_deg, sigma_deg, rng.lognormal(0.0, 0.5))
-    energy = np.exp(rng.uniform(*np.log(ARC_ENERGY_KEV), count))
+    energy = np.exp(rng.uniform(math.log(ARC_ENERGY_KEV[0]), math.log(ARC_ENERGY_KEV[1]), count))
     rays, ray_v0, ray_dv, ray_periodic = _ray_tables(cells[..., 3], km_per_deg_v, rng)
     return Arcs(rows, centre.astype(np.float32), v_lo, dv, rays, ray_v0, ray_dv, ray_periodic, energy)
 
