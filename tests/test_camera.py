@@ -415,3 +415,52 @@ def test_direction_and_basis_refuse_bad_angles():
         AllSkyCamera(64, 64).direction_to_pixel([0.0, 10.0], [45.0, 100.0])
     with pytest.raises(NorrskenError, match="lat must lie between -90 and 90"):
         enu_basis(91.0, 0.0)
+
+
+# --- vignetting ---
+
+
+def test_pinhole_vignetting_is_cos4_of_the_angle_off_the_axis():
+    from norrsken.render.camera import vignetting
+
+    camera = PinholeCamera(101, 61, azimuth_deg=30.0, elevation_deg=20.0, fov_deg=90.0, roll_deg=10.0)
+    falloff = vignetting(camera)
+    assert falloff.shape == (61, 101) and falloff.dtype == np.float32
+    assert falloff[30, 50] == pytest.approx(1.0, abs=1e-7)  # the pixel on the optical axis
+    # The angle off the axis from the camera's own rays (not the module's formula).
+    axis = enu(30.0, 20.0)
+    cos_off = camera.rays_enu() @ axis
+    np.testing.assert_allclose(falloff, cos_off**4, rtol=1e-5)
+    # The corner of a 90 deg field: 49.1 deg off the axis (tan = hypot(50, 30) / 50.5), cos^4 0.184.
+    off_deg = math.degrees(math.atan(math.hypot(50.0, 30.0) / (101 / 2)))
+    assert falloff[0, 0] == pytest.approx(math.cos(math.radians(off_deg)) ** 4, rel=1e-5)
+    assert falloff[0, 0] == pytest.approx(0.184, abs=0.001)
+
+
+def test_allsky_vignetting_is_milder_than_cos4():
+    from norrsken.render.camera import vignetting
+
+    camera = AllSkyCamera(129, 129)
+    falloff = vignetting(camera)
+    assert falloff[64, 64] == pytest.approx(1.0)
+    zenith = np.radians(90.0 - camera.pixel_to_direction(*np.meshgrid(np.arange(129.0), np.arange(129.0)))[1])
+    inside = np.isfinite(zenith) & (zenith > 0)
+    np.testing.assert_allclose(falloff[inside], np.sin(zenith[inside]) / zenith[inside], rtol=1e-5)
+    assert np.all(falloff[~np.isfinite(zenith)] == 0.0)  # outside the circle
+    # At the horizon 2 / pi (-0.65 EV), far brighter than a pinhole's cos^4 at 80 deg.
+    rim = falloff[64, 0]
+    assert rim == pytest.approx(math.sin(zenith[64, 0]) / zenith[64, 0], rel=1e-5)
+    assert 0.63 < rim < 0.66 and rim > 10 * math.cos(math.radians(80.0)) ** 4
+
+
+@given(st.floats(1.0, 170.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_vignetting_never_brightens_off_the_axis(fov_deg, fx, fy):
+    from norrsken.render.camera import vignetting
+
+    camera = PinholeCamera(32, 24, azimuth_deg=0.0, elevation_deg=0.0, fov_deg=fov_deg)
+    falloff = vignetting(camera)
+    x, y = round(fx * 31), round(fy * 23)
+    assert 0.0 < falloff[y, x] <= falloff.max() <= 1.0
+    # cos^4 of the off-axis angle of that pixel centre, here from its image-plane distance.
+    off = math.atan(math.hypot(x - 15.5, y - 11.5) / camera.focal_length_px)
+    assert falloff[y, x] == pytest.approx(math.cos(off) ** 4, rel=1e-5)

@@ -341,3 +341,183 @@ def test_planckian_continua_are_colour_science_s_blackbody(kelvin):
     theirs = colour.sd_blackbody(kelvin, colour.SpectralShape(380.0, 780.0, 5.0)).values
     theirs = theirs / (color.K_M * np.sum(theirs * color._CMFS_GRID[:, 1]) * 5.0)
     np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+# --- the sensor: electrons and noise (norrsken.sensor) ---
+
+
+def _photons_per_lux_s_d65() -> tuple[np.ndarray, np.ndarray]:
+    """Wavelengths (nm) and photons m^-2 nm^-1 of 1 lux s of CIE D65, on a 1 nm grid from
+    colour-science's tables (not the 5 nm grid of the module)."""
+    shape = colour.SpectralShape(380.0, 780.0, 1.0)
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape).values
+    ybar = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values[:, 1]
+    nm = shape.wavelengths
+    watts = d65 / (683.0 * np.sum(d65 * ybar))  # W m^-2 nm^-1 of 1 lux
+    return nm, watts / (6.62607015e-34 * 299_792_458.0 / (nm * 1e-9))
+
+
+@pytest.mark.parametrize("iso", [800.0, 3200.0])
+def test_saturation_electrons_follow_iso_12232_and_the_pixel(iso):
+    """1.0 of a raw channel holds the electrons of H_sat = 78 / S lux s of D65 in one pixel through
+    the channel's absolute QE: computed here on a 1 nm grid with colour-science's D65 and CMFs."""
+    from norrsken import sensor
+
+    nm, photons = _photons_per_lux_s_d65()
+    qe = 0.5 * sensor.response(nm, ir_cut=True) / sensor.RESPONSE_PEAK
+    expected = 78.0 / iso * (5.9e-6) ** 2 * (photons @ qe)
+    exposure = CameraExposure(iso=iso, f_number=1.4, exposure_s=0.5)
+    np.testing.assert_allclose(exposure.saturation_electrons, expected, rtol=0.01)
+    # The figures of the docstring and docs/camera.md, ISO 3200: 978 (R), 1587 (G), 1080 (B) e-.
+    if iso == 3200.0:
+        np.testing.assert_allclose(exposure.saturation_electrons, [978.0, 1587.0, 1080.0], rtol=2e-3)
+    # The relative responses peak in the blue dye (460 nm); the absolute QE there is the parameter,
+    # and the electrons scale with the pixel's area and the QE.
+    assert sensor.RESPONSE_PEAK == pytest.approx(float(sensor.response(460.0, ir_cut=False)[2]), rel=1e-3)
+    smaller = CameraExposure(iso=iso, pixel_pitch_um=2.95, quantum_efficiency=0.25).saturation_electrons
+    np.testing.assert_allclose(smaller, exposure.saturation_electrons / 8.0, rtol=1e-12)
+
+
+def _flat_d65(linear: float, exposure: CameraExposure, side: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """A uniform field of D65 light whose white-balanced raw value is ``linear`` in every channel."""
+    luminance = linear / exposure.linear_per_cd_m2
+    return np.zeros((side, side, 1)), np.full((side, side, 1), luminance)
+
+
+def test_flat_field_noise_is_poisson_plus_read_noise_through_the_colour_matrix():
+    """Per pixel and channel: raw variance (e + read^2) / N_sat^2 with e = raw N_sat electrons;
+    linear sRGB = M raw, so var_i = sum_c M_ic^2 var_c. Compared in linear light (the sRGB
+    encoding inverted, well below the shoulder and with no channel near 0)."""
+    from norrsken.color import _camera_profile
+
+    exposure = CameraExposure()  # ISO 3200, f/2.8, 8 s, read noise 1.5 e-
+    matrix = _camera_profile()[1]
+    for level in (0.2, 0.5):
+        lines, continuum = _flat_d65(level, exposure)
+        display = line_radiance_to_display(
+            lines, ["557.7"], exposure, continuum_cd=continuum, continua=["daylight"], noise_seed=11
+        )
+        linear = _decode(display).reshape(-1, 3)
+        electrons = level * np.array([978.0, 1587.0, 1080.0])  # the figures checked above
+        raw_variance = (electrons + 1.5**2) / np.array([978.0, 1587.0, 1080.0]) ** 2
+        expected = np.sqrt(matrix**2 @ raw_variance)
+        assert linear.min() > 0.0 and linear.max() < 0.8  # untouched by gamut map and shoulder
+        np.testing.assert_allclose(linear.mean(axis=0), level, rtol=0.005)
+        np.testing.assert_allclose(linear.std(axis=0), expected, rtol=0.03)
+        # Channel mixing matters: the colour matrix makes the noise larger than the raw's.
+        assert np.all(expected > np.sqrt(raw_variance).min())
+
+
+def test_the_seed_fixes_the_frame():
+    exposure = CameraExposure()
+    lines, continuum = _flat_d65(0.2, exposure, side=64)
+    kwargs = dict(continuum_cd=continuum, continua=["daylight"])
+    first = line_radiance_to_display(lines, ["557.7"], exposure, noise_seed=5, **kwargs)
+    again = line_radiance_to_display(lines, ["557.7"], exposure, noise_seed=5, **kwargs)
+    other = line_radiance_to_display(lines, ["557.7"], exposure, noise_seed=6, **kwargs)
+    assert np.array_equal(first, again)
+    assert np.mean(first != other) > 0.9
+
+
+def test_without_noise_or_seed_the_frame_is_bitwise_the_noise_free_one():
+    # Values of the noise-free pipeline before the sensor model existed (the commit before it).
+    radiance = np.array([[0.0, 0.0], [2e3, 500.0], [4e4, 3e3]])
+    continuum = np.array([[1e-3], [0.0], [2e-2]])
+    kwargs = dict(background=True, continuum_cd=continuum, continua=["sodium"])
+    before = np.array(
+        [
+            [0.2995702922344208, 0.15619948506355286, 0.0597238764166832],
+            [0.06653960794210434, 0.1342567503452301, 0.017210498452186584],
+            [0.9733900427818298, 0.6834317445755005, 0.0],
+        ],
+        dtype=np.float32,
+    )
+    keys = ["557.7", "630.0"]
+    assert np.array_equal(line_radiance_to_display(radiance, keys, CAMERA, **kwargs), before)
+    quiet = CameraExposure(noise=False)
+    assert np.array_equal(line_radiance_to_display(radiance, keys, quiet, noise_seed=3, **kwargs), before)
+    assert not np.array_equal(line_radiance_to_display(radiance, keys, CAMERA, noise_seed=3, **kwargs), before)
+
+
+def test_the_eye_ignores_the_seed():
+    radiance = np.random.default_rng(0).uniform(0.0, 3e4, size=(32, 32, len(LINE_KEYS)))
+    clean = line_radiance_to_display(radiance, LINE_KEYS, EYE, background=True)
+    assert np.array_equal(line_radiance_to_display(radiance, LINE_KEYS, EYE, background=True, noise_seed=9), clean)
+
+
+def test_shot_noise_dominates_a_bright_field_and_read_noise_a_dark_one():
+    """The sensor's noise on raw values directly: std = sqrt(e + read^2 + dark) electrons."""
+    from norrsken import sensor
+
+    saturation = np.array([1000.0, 2000.0, 1000.0])
+
+    def std_e(electrons: float, read: float, dark: float = 0.0) -> np.ndarray:
+        raw = np.full((3, 200_000), np.float32(electrons / 1000.0))
+        raw[1] *= 0.5  # the same electrons in the green channel, which holds twice as many
+        sensor.add_noise(raw, saturation, read, dark, seed=2)
+        return (raw * saturation[:, None].astype(np.float32)).std(axis=1)
+
+    dark_sky, bright, brighter = std_e(0.0, 3.0), std_e(400.0, 3.0), std_e(1600.0, 3.0)
+    np.testing.assert_allclose(dark_sky, 3.0, rtol=0.01)  # no light: read noise alone
+    np.testing.assert_allclose(bright, np.sqrt(400.0 + 9.0), rtol=0.01)
+    # Bright: shot noise, std ~ sqrt(signal): four times the light, twice the noise.
+    np.testing.assert_allclose(brighter / bright, np.sqrt(1609.0 / 409.0), rtol=0.01)
+    assert abs(brighter / bright - 2.0).max() < 0.02
+    # Dark: read noise; 4x the light changes the noise far less than 2x.
+    faint, fainter = std_e(0.5, 3.0), std_e(2.0, 3.0)
+    assert (fainter / faint).max() < 1.1
+    # Dark current: its shot noise stays, its mean is taken off.
+    raw = np.zeros((3, 200_000), dtype=np.float32)
+    sensor.add_noise(raw, saturation, 0.0, 100.0, seed=4)
+    electrons = raw * saturation[:, None].astype(np.float32)
+    np.testing.assert_allclose(electrons.std(axis=1), 10.0, rtol=0.01)
+    np.testing.assert_allclose(electrons.mean(axis=1), 0.0, atol=0.1)
+
+
+def test_pixel_gain_multiplies_the_light_before_the_noise():
+    exposure = CameraExposure()
+    lines, continuum = _flat_d65(0.3, exposure, side=128)
+    gain = np.full((128, 128), 0.5)
+    gain[:, 64:] = 1.0
+    kwargs = dict(continuum_cd=continuum, continua=["daylight"])
+    clean = _decode(line_radiance_to_display(lines, ["557.7"], exposure, pixel_gain=gain, **kwargs))
+    np.testing.assert_allclose(clean[:, :64], 0.15, rtol=1e-4)
+    np.testing.assert_allclose(clean[:, 64:], 0.3, rtol=1e-4)
+    noisy = _decode(line_radiance_to_display(lines, ["557.7"], exposure, pixel_gain=gain, noise_seed=1, **kwargs))
+    np.testing.assert_allclose(noisy[:, :64].mean(axis=(0, 1)), 0.15, rtol=0.01)
+    # Half the light: the relative noise sqrt(2) larger (shot-noise dominated, 0.15-0.3 of 1587 e-).
+    relative = noisy[:, :64].std(axis=(0, 1)) / 0.15 / (noisy[:, 64:].std(axis=(0, 1)) / 0.3)
+    np.testing.assert_allclose(relative, np.sqrt(2.0), rtol=0.05)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(pixel_pitch_um=0.0), "pixel_pitch_um"),
+        (dict(pixel_pitch_um=80.0), "pixel_pitch_um"),
+        (dict(quantum_efficiency=1.2), "quantum_efficiency"),
+        (dict(quantum_efficiency="0.5"), "quantum_efficiency"),
+        (dict(read_noise_e=-1.0), "read_noise_e"),
+        (dict(read_noise_e=float("inf")), "read_noise_e"),
+        (dict(dark_current_e_s=float("nan")), "dark_current_e_s"),
+        (dict(dark_current_e_s=-0.1), "dark_current_e_s"),
+        (dict(noise=1), "noise"),
+        (dict(vignetting="no"), "vignetting"),
+    ],
+)
+def test_bad_sensor_settings_are_refused(kwargs, name):
+    with pytest.raises(NorrskenError, match=name) as info:
+        CameraExposure(**kwargs)
+    assert info.value.parameter == name
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "7", 2**63])
+def test_bad_noise_seed_is_refused(seed):
+    with pytest.raises(NorrskenError, match="noise_seed"):
+        line_radiance_to_display(np.ones((4, 4, 1)), ["557.7"], CAMERA, noise_seed=seed)
+
+
+@pytest.mark.parametrize("gain", [np.ones((4, 5)), np.full((4, 4), -0.1), np.full((4, 4), np.nan), np.ones((4, 4, 1))])
+def test_bad_pixel_gain_is_refused(gain):
+    with pytest.raises(NorrskenError, match="pixel_gain"):
+        line_radiance_to_display(np.ones((4, 4, 1)), ["557.7"], CAMERA, pixel_gain=gain)

@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("geomag",),
     ("precipitation",),
     ("atmosphere", "emission"),
-    ("field", "color"),
+    ("field", "color", "sensor"),
     ("render",),
     ("visibility", "planner"),
     ("climate", "cube", "frames", "video", "products", "plots"),

@@ -506,7 +506,7 @@ def test_polaris_stands_due_north_at_the_observers_latitude():
     from norrsken.ephemeris import icrs_to_ecef
     from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
     from norrsken.render.camera import AllSkyCamera
-    from norrsken.render.scene import star_light
+    from norrsken.render.scene import STAR_PSF_MAX_PX, star_light
 
     lat, lon = 69.65, 18.96
     camera = AllSkyCamera(512, 512)
@@ -519,5 +519,5 @@ def test_polaris_stands_due_north_at_the_observers_latitude():
     assert window.max() > 0.5 * stars.max() * 10 ** (-0.4 * 2.0)
     # Nothing below the horizon: beyond the circle only the 4-sigma tails of stars on its rim.
     rows, cols = np.indices(stars.shape)
-    outside = np.hypot(cols - 255.5, rows - 255.5) > 256 + 4 * 0.8
+    outside = np.hypot(cols - 255.5, rows - 255.5) > 256 + 4 * STAR_PSF_MAX_PX
     assert stars[outside].max() == 0.0

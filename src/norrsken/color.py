@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit
 
-from . import checks
+from . import checks, sensor
 from .emission.lines import LINE_KEYS, LINES, line_index
 from .errors import NorrskenError
 
@@ -57,28 +56,6 @@ _GRID_STEP_NM = 5.0
 #: efficiency (81,) on that grid.
 _CMFS_GRID = _TABLES["cmfs_grid"]
 _SCOTOPIC_GRID = _TABLES["scotopic_grid"]
-
-# Generic Bayer CMOS sensor, relative response per photon. The shapes follow typical published
-# curves, e.g. the NPL-measured Nikon D5100 set in colour-science (peaks 460, 530 and 595 nm; the
-# red channel falls to half at 635 nm, where the stock IR-cut filter sets in). The
-# dyes turn transparent in the near infrared, so without an IR cut all channels see 777.4 and 844.6.
-#: Silicon photodiode QE: 50 % points at 400 nm (cover glass, microlenses) and 800 nm (absorption
-#: depth of Si grows past the photodiode), logistic widths in nm; about 5 % of peak at 1000 nm.
-_QE_BLUE_EDGE = (400.0, 8.0)
-_QE_RED_EDGE = (800.0, 70.0)
-#: Blue dye: Gaussian pass band (peak, sigma in nm), FWHM 71 nm.
-_DYE_BLUE = (460.0, 30.0)
-#: Green dye: Gaussian peak at 530 nm with sigma 35 nm on the blue side and 45 nm on the red side
-#: (green dyes leak further into the red than into the blue); FWHM 94 nm.
-_DYE_GREEN = (530.0, 35.0, 45.0)
-#: Near-infrared leak of the blue and green dyes: logistic 50 % points and widths, nm.
-_NIR_LEAK_BLUE = (810.0, 15.0)
-_NIR_LEAK_GREEN = (780.0, 15.0)
-#: Red dye: a long-pass edge at 575 nm (logistic width 6 nm).
-_DYE_RED = (575.0, 6.0)
-#: IR-cut filter of a stock camera: 50 % at 640 nm, logistic width 10 nm, so about 73 % at
-#: 630.0 nm, 16 % at H-alpha (656.3 nm) and below 1e-5 at 777.4 nm.
-_IR_CUT = (640.0, 10.0)
 
 #: ISO 12232:2006 saturation-based speed: H_sat = 78 / S lux s, and the focal-plane exposure
 #: H = q L t / N^2 with q = 0.65 (lens transmittance, vignetting and cos^4 for a typical lens).
@@ -111,14 +88,10 @@ _SHOULDER_KNEE = 0.8
 
 @dataclasses.dataclass(frozen=True)
 class CameraExposure:
-    """A camera with a generic Bayer CMOS sensor, exposed after ISO 12232.
+    """A camera with a generic Bayer CMOS sensor, exposed after ISO 12232, and its noise.
 
-    The sensor's R, G, B responses per photon are the silicon QE (50 % at 400 and 800 nm, ~5 % at
-    1000 nm) times the colour dyes (blue: Gaussian peak 460 nm, sigma 30 nm; green: peak 530 nm,
-    sigma 35 nm below and 45 nm above; red: long-pass from 575 nm; the blue and green dyes turn
-    transparent above 810 and 780 nm) times, if ``ir_cut``, an IR-cut filter with 50 %
-    transmission at 640 nm (logistic width 10 nm), as in stock cameras.
-
+    The sensor's R, G, B responses per photon are :func:`norrsken.sensor.response` (silicon QE
+    times the colour dyes times, if ``ir_cut``, an IR-cut filter at 640 nm, as in stock cameras).
     Camera RGB goes to linear sRGB through a 3x3 colour-correction matrix fitted by least squares
     to the 24 ColorChecker patches (ISO 17321-1 reflectances) under D65, constrained so that D65
     white stays neutral and no spectrum gets a negative luminance. The fit uses the sensor with
@@ -128,7 +101,11 @@ class CameraExposure:
     Exposure follows the ISO 12232 saturation-based speed: the focal-plane exposure is
     H = 0.65 L t / N^2 lux s and saturation is reached at H_sat = 78 / S lux s, so a neutral D65
     surface of luminance L (cd m^-2) gives the linear value 0.65 L t S / (78 N^2), 1.0 being
-    sensor saturation.
+    sensor saturation. A channel saturates with the electrons that H_sat puts into a pixel
+    (:attr:`saturation_electrons`): at ISO 3200 and 5.9 um, QE 0.5, 978 (R), 1587 (G) and 1080 (B)
+    e- (at any f-number and time); ISO 800 has four times as many. The default frame (f/2.8, 8 s)
+    records the dark sky (1.7e-4 cd m^-2, linear 0.0047) as 4.6 (R), 7.4 (G), 5.0 (B) e-, which
+    their shot noise and 1.5 e- of read noise make a grainy black.
 
     Parameters
     ----------
@@ -141,22 +118,46 @@ class CameraExposure:
     ir_cut : bool
         Whether the IR-cut filter is fitted. Without it the sensor records 777.4 and 844.6 nm and
         the long-wave part of the N2 1PG band.
+    noise : bool
+        Whether a frame rendered with a ``noise_seed`` gets noise (:mod:`norrsken.sensor`).
+    pixel_pitch_um, quantum_efficiency, read_noise_e, dark_current_e_s : float
+        Pixel pitch (0.5-50 um), peak QE (0.01-1), read noise (0-100 e- rms) and dark current
+        (0-1e4 e- per second and pixel; only its shot noise shows): :mod:`norrsken.sensor`.
+    vignetting : bool
+        Whether the lens darkens off its axis (:func:`norrsken.render.camera.vignetting`, which
+        the caller passes as ``pixel_gain``).
     """
 
     iso: float = 3200.0
     f_number: float = 2.8
     exposure_s: float = 8.0
     ir_cut: bool = True
+    noise: bool = True
+    pixel_pitch_um: float = sensor.PIXEL_PITCH_UM
+    quantum_efficiency: float = sensor.QUANTUM_EFFICIENCY
+    read_noise_e: float = sensor.READ_NOISE_E
+    dark_current_e_s: float = sensor.DARK_CURRENT_E_S
+    vignetting: bool = False
 
     def __post_init__(self) -> None:
         for name, valid, unit in (("iso", (50.0, 409600.0), ""), ("f_number", (0.7, 32.0), ""), ("exposure_s", (1e-4, 3600.0), "s")):
             checks.real(name, getattr(self, name), valid, unit)
-        checks.flag("ir_cut", self.ir_cut)
+        for name in ("ir_cut", "noise", "vignetting"):
+            checks.flag(name, getattr(self, name))
+        sensor.check_sensor(self.pixel_pitch_um, self.quantum_efficiency, self.read_noise_e, self.dark_current_e_s)
 
     @property
     def linear_per_cd_m2(self) -> float:
         """Linear sensor value (1.0 = saturation) of a neutral D65 surface of 1 cd m^-2."""
         return _ISO_Q * self.exposure_s * self.iso / (_ISO_SATURATION_LUX_S * self.f_number**2)
+
+    @property
+    def saturation_electrons(self) -> np.ndarray:
+        """Electrons of each raw channel (R, G, B) at 1.0: those of D65 light at H_sat = 78 / S lux s
+        through one pixel and the channel's absolute QE, shape (3,)."""
+        area_m2 = (1e-6 * self.pixel_pitch_um) ** 2
+        qe = self.quantum_efficiency / sensor.RESPONSE_PEAK
+        return _ISO_SATURATION_LUX_S / self.iso * area_m2 * qe * _camera_profile()[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,31 +286,6 @@ def scotopic_per_rayleigh(line_keys: Sequence[str] = LINE_KEYS) -> np.ndarray:
     return _scotopic_table(_check_keys(line_keys)).copy()
 
 
-def _sensor_response(wavelength_nm: np.ndarray | float, ir_cut: bool) -> np.ndarray:
-    """Relative (R, G, B) response per photon of the generic sensor, shape (..., 3)."""
-    lam = np.asarray(wavelength_nm, dtype=float)[..., None]
-
-    def rising(edge: tuple[float, float]) -> np.ndarray:
-        return expit((lam - edge[0]) / edge[1])
-
-    def gaussian(band: tuple[float, ...]) -> np.ndarray:
-        # (peak, sigma) or (peak, sigma below the peak, sigma above it)
-        sigma = np.where(lam < band[0], band[1], band[-1])
-        return np.exp(-0.5 * ((lam - band[0]) / sigma) ** 2)
-
-    qe = rising(_QE_BLUE_EDGE) * (1.0 - rising(_QE_RED_EDGE))
-    # A dye transmits its pass band or its infrared leak, whichever is larger.
-    dyes = np.concatenate([
-        rising(_DYE_RED),
-        np.maximum(gaussian(_DYE_GREEN), rising(_NIR_LEAK_GREEN)),
-        np.maximum(gaussian(_DYE_BLUE), rising(_NIR_LEAK_BLUE)),
-    ], axis=-1)
-    response = qe * dyes
-    if ir_cut:
-        response = response * (1.0 - rising(_IR_CUT))
-    return response
-
-
 #: Continuum light sources, by name: CIE spectra from colour-science (CIE 15:2018 tables; the
 #: packaged ``continuum_<name>`` arrays, named in tools/make_colour_tables.py).
 #: ``daylight``: D65 (the neutral reference, sunlit ground, the dark-sky continuum); ``sodium``: HP1,
@@ -368,11 +344,14 @@ def _photons(name: str) -> np.ndarray:
 def _camera_profile() -> tuple[np.ndarray, np.ndarray]:
     """Camera raw of 1 cd m^-2 of D65 white (3,) and the colour-correction matrix (3, 3).
 
+    The raw is photons s^-1 m^-2 sr^-1 weighted by the relative response; the same numbers are
+    the weighted photons m^-2 of a focal-plane exposure of 1 lux s of D65.
+
     The matrix maps white-balanced camera RGB to linear sRGB, fitted over the 24 ColorChecker
     patches under D65 (see :func:`_fit_colour_correction`).
     """
     wavelengths, d65, photons = _GRID_NM, _spectrum_on_grid("daylight"), _photons("daylight")
-    response = _sensor_response(wavelengths, ir_cut=True)
+    response = sensor.response(wavelengths, ir_cut=True)
     white = photons @ response
     reflectances = _TABLES["colourchecker"]
     camera = (reflectances * photons) @ response / white
@@ -407,16 +386,23 @@ def _fit_colour_correction(camera: np.ndarray, target: np.ndarray) -> np.ndarray
 
 
 @functools.lru_cache(maxsize=32)
+def _camera_raw_table(keys: tuple[str, ...], continua: tuple[str, ...], ir_cut: bool) -> np.ndarray:
+    """White-balanced camera raw per Rayleigh of each line, then per cd m^-2 of each continuum,
+    shape (n, 3): (1, 1, 1) per cd m^-2 of D65."""
+    white = _camera_profile()[0]
+    lines = _per_component(keys, lambda nm: PHOTONS_PER_RAYLEIGH * sensor.response(nm, ir_cut))
+    response = sensor.response(_GRID_NM, ir_cut)
+    sources = np.array([_photons(name) @ response for name in continua]).reshape(-1, 3)
+    return np.vstack([lines, sources]) / white
+
+
+@functools.lru_cache(maxsize=32)
 def _camera_table(keys: tuple[str, ...], continua: tuple[str, ...], ir_cut: bool) -> np.ndarray:
     """Linear sRGB per Rayleigh of each line, then per cd m^-2 of each continuum, shape (n, 3).
 
     Units: luminance of an equally bright neutral D65 surface, cd m^-2.
     """
-    white, matrix = _camera_profile()
-    lines = _per_component(keys, lambda nm: PHOTONS_PER_RAYLEIGH * _sensor_response(nm, ir_cut))
-    response = _sensor_response(_GRID_NM, ir_cut)
-    sources = np.array([_photons(name) @ response for name in continua]).reshape(-1, 3)
-    return (np.vstack([lines, sources]) / white) @ matrix.T
+    return _camera_raw_table(keys, continua, ir_cut) @ _camera_profile()[1].T
 
 
 @functools.lru_cache(maxsize=32)
@@ -515,6 +501,8 @@ def line_radiance_to_display(
     background: bool = False,
     continuum_cd: np.ndarray | None = None,
     continua: Sequence[str] = (),
+    noise_seed: int | None = None,
+    pixel_gain: np.ndarray | None = None,
 ) -> np.ndarray:
     """Display sRGB of line radiances and continuum sources, as a camera records them or a
     dark-adapted eye sees them.
@@ -536,6 +524,13 @@ def line_radiance_to_display(
     continua : sequence of str
         The spectrum of each source: ``"daylight"`` (D65), ``"moonlight"``, ``"sodium"`` (CIE HP1),
         ``"led"`` (CIE LED-B3) or ``"planck:<kelvin>"``.
+    noise_seed : int, optional
+        For a :class:`CameraExposure` with ``noise``: the seed of the frame's shot, dark and read
+        noise (:func:`norrsken.sensor.add_noise`), drawn per pixel and channel in camera raw space
+        before the colour-correction matrix. None (and the eye, always): no noise.
+    pixel_gain : numpy.ndarray, optional
+        Shape of the image (``brightness_r.shape[:-1]``), finite and non-negative: multiplies all
+        the light of each pixel before the noise (vignetting).
 
     Returns
     -------
@@ -548,7 +543,8 @@ def line_radiance_to_display(
     ------
     NorrskenError
         For an unknown line key, a last axis that does not match ``line_keys``, a negative or
-        non-finite radiance, or an exposure of the wrong type.
+        non-finite radiance, an exposure of the wrong type, a seed that is not a whole number
+        0 to 2^63 - 1, or a ``pixel_gain`` of the wrong shape, negative or not finite.
     """
     keys = _check_keys(line_keys)
     # Single precision is plenty for display values and halves the memory traffic of a frame.
@@ -574,11 +570,26 @@ def line_radiance_to_display(
         arrays.append(continuum)
     # The sky background is one more continuum, added to every pixel.
     names = (*spectra, "daylight")
-    if isinstance(exposure, CameraExposure):
+    gain = None if pixel_gain is None else sensor.check_gain(pixel_gain, radiance.shape[:-1])
+    seed = None if noise_seed is None else checks.integer("noise_seed", noise_seed, (0, 2**63 - 1))
+    if isinstance(exposure, CameraExposure) and exposure.noise and seed is not None:
+        table = _camera_raw_table(keys, names, exposure.ir_cut) * exposure.linear_per_cd_m2
+        raw = _channels(arrays, table, background)
+        if gain is not None:
+            raw *= gain
+        dark_e = exposure.dark_current_e_s * exposure.exposure_s
+        sensor.add_noise(raw, exposure.saturation_electrons, exposure.read_noise_e, dark_e, seed)
+        linear = _camera_profile()[1].astype(np.float32) @ raw
+    elif isinstance(exposure, CameraExposure):
         table = _camera_table(keys, names, exposure.ir_cut) * exposure.linear_per_cd_m2
         linear = _channels(arrays, table, background)
+        if gain is not None:
+            linear *= gain  # the colour matrix is linear: the same as before it
     elif isinstance(exposure, EyeExposure):
-        linear = _eye_linear(_channels(arrays, _eye_table(keys, names), background))
+        observed = _channels(arrays, _eye_table(keys, names), background)
+        if gain is not None:
+            observed *= gain
+        linear = _eye_linear(observed)
     else:
         raise NorrskenError(f"exposure must be a CameraExposure or an EyeExposure, got {type(exposure).__name__}")
     return _encode(linear).reshape(*radiance.shape[:-1], 3)

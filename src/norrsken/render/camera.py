@@ -315,3 +315,29 @@ def make_camera(
             raise NorrskenError("an all-sky camera takes a field of view (fov_deg), not a focal length")
         return AllSkyCamera(width, height, fov_deg=180.0 if fov_deg is None else fov_deg)
     raise NorrskenError(f"unknown camera kind {kind!r}: use one of {', '.join(CAMERA_KINDS)}")
+
+
+def vignetting(camera: Camera) -> np.ndarray:
+    """Natural vignetting: the relative illumination of each pixel of a uniformly bright scene,
+    1 on the optical axis, shape (H, W), float32 (0 outside an all-sky circle).
+
+    A rectilinear (pinhole) lens follows the cos^4 law of the angle theta off its axis (Reiss
+    1945, J. Opt. Soc. Am. 35, 283): cos theta from the foreshortened entrance pupil, cos^3 theta
+    from the solid angle that a pixel subtends. An equidistant fisheye (radius = f theta) keeps
+    its illumination far better: a pixel at theta subtends sin theta / theta of the solid angle
+    of one at the centre (not cos^3 theta), and its entrance pupil grows and turns toward
+    oblique light, which largely makes up for the cos theta. The fisheye here is given the
+    projection's factor sin theta / theta alone (a design choice: 0.64, -0.65 EV, at 90 deg), the
+    pupil's cos theta taken as compensated. Both are relative to the axis, where the ISO 12232
+    exposure of :class:`~norrsken.color.CameraExposure` holds.
+    """
+    x, y = np.meshgrid(np.arange(camera.width, dtype=float), np.arange(camera.height, dtype=float))
+    cx, cy = camera.centre
+    rho_px = np.hypot(x - cx, y - cy)
+    if isinstance(camera, PinholeCamera):
+        cos_off_axis = camera.focal_length_px / np.hypot(camera.focal_length_px, rho_px)
+        return (cos_off_axis**4).astype(np.float32)
+    if isinstance(camera, AllSkyCamera):
+        off_axis = rho_px * camera._rad_per_px
+        return np.where(rho_px <= camera.radius_px, np.sinc(off_axis / np.pi), 0.0).astype(np.float32)
+    raise NorrskenError(f"vignetting needs a PinholeCamera or an AllSkyCamera, got {type(camera).__name__}")

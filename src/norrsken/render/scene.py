@@ -100,8 +100,16 @@ LIGHTS_ON_DEG = (0.0, -6.0)
 
 #: Stars fainter than this are not drawn (half a second at f/1.4 and ISO 6400 records about this).
 STAR_LIMIT_MAG = 7.0
-#: Star image: a Gaussian of this sigma, px (lens and tracking blur of a hand-held frame).
+#: Star image: a Gaussian of this sigma, px (lens and tracking blur of a hand-held frame), for
+#: stars fainter than STAR_BLOOM_MAG. A star image has a core and a far-reaching aureole of
+#: scattered light (King 1971, PASP 83, 199), and the brighter the star the more of it rises
+#: above the sky and the further its saturated core blooms: sigma = STAR_PSF_PX (1 +
+#: STAR_BLOOM_PER_MAG max(0, STAR_BLOOM_MAG - V)), at most STAR_PSF_MAX_PX (a design choice:
+#: 1.3 px at V 2, 1.8 px for Vega, 2.1 px for Sirius), the flux kept.
 STAR_PSF_PX = 0.8
+STAR_BLOOM_MAG = 4.0
+STAR_BLOOM_PER_MAG = 0.3
+STAR_PSF_MAX_PX = 2.4
 #: Stars whose line of sight grazes the Earth below this height are hidden, and dimmed linearly
 #: up to STAR_CLEAR_KM (most extinction happens in the lowest scale heights).
 STAR_HIDDEN_KM = 15.0
@@ -402,14 +410,20 @@ def star_light(
     # Solid angle of the pixel at the star: a pinhole pixel subtends cos^3(off-axis) / f^2.
     solid_angle = _pixel_solid_angle(camera, x0, y0)
     lux = star_illuminance_lux(stars.v_mag) * clear
-    weights = (lux / solid_angle / (2.0 * np.pi * STAR_PSF_PX**2))[:, None] * _star_bin_weights(stars.temperature_k)
-    sigma = np.full_like(x0, STAR_PSF_PX)
+    sigma = star_psf_px(stars.v_mag)
+    weights = (lux / solid_angle / (2.0 * np.pi * sigma**2))[:, None] * _star_bin_weights(stars.temperature_k)
     zero = np.zeros_like(x0)
     # A star on the rim of a fisheye's circle has no pixel solid angle (neighbours outside): skip it.
     visible = (clear > 0.0) & np.isfinite(solid_angle)
     weights = np.where(visible[:, None], weights, 0.0)
     _splat_projected(image, x0, y0, sigma, zero, zero, sigma, weights, _near_axis(camera, enu, direction))
     return image
+
+
+def star_psf_px(v_mag: np.ndarray) -> np.ndarray:
+    """Gaussian sigma of a star's image, px, growing with its brightness (see :data:`STAR_PSF_PX`)."""
+    brighter_mag = np.maximum(STAR_BLOOM_MAG - np.asarray(v_mag, dtype=float), 0.0)
+    return np.minimum(STAR_PSF_PX * (1.0 + STAR_BLOOM_PER_MAG * brighter_mag), STAR_PSF_MAX_PX)
 
 
 def _pixel_solid_angle(camera: Camera, x: np.ndarray, y: np.ndarray) -> np.ndarray:
