@@ -12,7 +12,7 @@ The model (docs/light-pollution.md), for a town of population P at a ground dist
 - zenith: r = A P / ((d^2 + sigma^2) (d^2 + D0^2)^(1/4)): Walker's law (Walker 1977, PASP 89, 405:
   sky glow ~ P d^-2.5, found by Garstang 1986, PASP 98, 364, to hold from ~10 to ~50 km) far from
   it, saturating inside the town, where the glow follows the light emitted per unit area, P /
-  sigma^2 (sigma = :func:`~norrsken.render.scene.city_sigma_km`, D0 = 3 km);
+  sigma^2 (sigma = :func:`~norrsken.render.scene.city_sigma_km`, D0 = 0.5 km: see NEAR_KM);
 - at elevation h and azimuth dA from the town, the zenith glow times the scattering air along
   the line of sight, X_eff(h) = (1 - 10^(-0.4 k_V X(h))) / (1 - 10^(-0.4 k_V)) (X the air mass,
   k_V the site's extinction: 1 overhead, 1.4 at 45 deg, 6.4 at the horizon for a good site), and
@@ -59,13 +59,15 @@ from .scene import city_sigma_km, led_share, light_sources
 #: 1 % of the natural sky, and the Earth's curvature hides its lit air below 7 km.
 REACH_KM = 300.0
 #: The zenith glow's coefficient A, km^2.5 per inhabitant: the least-squares fit (in mag) to
-#: CALIBRATION, which the model meets within 0.3 mag.
-ZENITH_RATIO = 6.4e-4
+#: CALIBRATION, which the model then meets within 0.3 mag (+0.28 and -0.30).
+ZENITH_RATIO = 5.57e-4
 #: Depth of the lobe toward a town (a design choice: half the glow's mean at the horizon).
 LOBE = 0.5
-#: Distance below which the glow of a town stops steepening as d^-2.5, km (a design choice: the
-#: zenith over a town then follows its light per unit area, P / sigma^2).
-NEAR_KM = 3.0
+#: Inner scale D0 of the law, km. Walker's A P d^-2.5 summed over a town's Gaussian pool of light
+#: (P / (2 pi sigma^2) per km^2 at its centre), cut below d_min, gives 2 A P / (sigma^2 sqrt(d_min))
+#: over the centre; the closed form above gives A P / (sigma^2 sqrt(D0)), the same for
+#: D0 = d_min / 4; d_min = 2 km (a design choice) puts big-city centres at 17.6-18.5 mag arcsec^-2.
+NEAR_KM = 0.5
 #: Where A is fitted: the darkest clear, moonless zenith values measured with Sky Quality Meters
 #: at the Vienna University Observatory, 4 km from the centre (19.25 mag arcsec^-2: Puschnig,
 #: Posch & Uttenthaler 2014, J. Quant. Spectrosc. Radiat. Transf. 139, 64), and at Potsdam-
@@ -160,7 +162,7 @@ def scattering_path(elevation_deg: npt.ArrayLike, extinction_v_mag: float) -> np
     """X_eff: how much more scattering air a line of sight at ``elevation_deg`` sees than the
     zenith, saturating as its own extinction hides what lies beyond (1 at the zenith)."""
     k = -0.4 * math.log(10.0) * extinction_v_mag
-    return np.expm1(k * air_mass(np.asarray(elevation_deg, dtype=float))) / math.expm1(k)
+    return np.expm1(k * air_mass(np.asarray(elevation_deg, dtype=float))) / np.expm1(k * air_mass(90.0))
 
 
 def _grid(towns: _Towns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,7 +182,7 @@ def _grid(towns: _Towns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     height_km = (towns.distance_km + towns.sigma_km)[:, None] * np.tan(np.minimum(elevation, 1.5))[None]
     height_km += (towns.distance_km**2 / (2.0 * EARTH_RADIUS_KM))[:, None]
     rise = np.exp(-height_km / AEROSOL_SCALE_HEIGHT_KM) * (elevation < 1.5)[None]
-    turn = np.angle(np.exp(1j * (azimuth[None] - towns.azimuth_rad[:, None])))
+    turn = (azimuth[None] - towns.azimuth_rad[:, None] + math.pi) % (2.0 * math.pi) - math.pi
     across = np.exp(-0.5 * (turn / towns.dome_width_rad[:, None]) ** 2)
     dome = rise.T @ (across[:, :, None] * (towns.dome_ratio[:, None] * towns.spectra)[:, None, :]).reshape(len(rise), -1)
     return glow + dome.reshape(glow.shape), elevation, azimuth
