@@ -20,10 +20,11 @@ The model (docs/light-pollution.md), for a town of population P at a ground dist
 - a dome low over the town: the air over its lit area (width 2 (sigma + H_a)) seen through the low
   air, exp(-k d) with k the horizontal extinction at the observer, fading with the height the line
   of sight reaches over the town, exp(-((d + sigma) tan h + d^2 / 2R) / H_a) (H_a = 1.5 km, the
-  aerosol's scale height), Gaussian in azimuth with the town's angular half-size plus H_a.
+  aerosol's scale height), Gaussian in azimuth with the town's angular half-size plus H_a (all
+  around for an observer inside the town: weight d / sqrt(d^2 + sigma^2), as for the lobe).
 
-A is calibrated to the darkest clear-sky zenith values measured at two observatories in and
-beside cities (:data:`CALIBRATION`). Haze scales the glow with the air's scattering optical depth
+A is calibrated to the darkest zenith values measured at two observatories in and beside cities
+(:data:`CALIBRATION`). Haze scales the glow with the air's scattering optical depth
 (single scattering) and dims the distant domes; an observer above the haze sees less of both.
 """
 
@@ -68,12 +69,12 @@ LOBE = 0.5
 #: over the centre; the closed form above gives A P / (sigma^2 sqrt(D0)), the same for
 #: D0 = d_min / 4; d_min = 2 km (a design choice) puts big-city centres at 17.6-18.5 mag arcsec^-2.
 NEAR_KM = 0.5
-#: Where A is fitted: the darkest clear, moonless zenith values measured with Sky Quality Meters
+#: Where A is fitted: the darkest zenith values (clear, moonless) measured with Sky Quality Meters
 #: at the Vienna University Observatory, 4 km from the centre (19.25 mag arcsec^-2: Puschnig,
 #: Posch & Uttenthaler 2014, J. Quant. Spectrosc. Radiat. Transf. 139, 64), and at Potsdam-
 #: Babelsberg, 23 km from the centre of Berlin (20.3: Puschnig et al. 2014, JQSRT 139, 76).
 CALIBRATION = {"Vienna University Observatory": (48.2317, 16.3342, 19.25), "Potsdam-Babelsberg": (52.4036, 13.1010, 20.3)}
-#: Aerosol optical depth of the "good" site, at which A holds.
+#: The site quality at which A holds (the glow scales with the scattering optical depth against it).
 _REFERENCE_SITE = "good"
 #: The coarse grid of directions the glow is evaluated on: 1 deg in azimuth, and elevations
 #: 90 t^2 for 46 steps of t (0.04 deg apart at the horizon, where the domes are).
@@ -165,8 +166,8 @@ def scattering_path(elevation_deg: npt.ArrayLike, extinction_v_mag: float) -> np
     return np.expm1(k * air_mass(np.asarray(elevation_deg, dtype=float))) / np.expm1(k * air_mass(90.0))
 
 
-def _grid(towns: _Towns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Glow ratios (elevation, azimuth, spectrum) on the coarse grid, with its axes (rad)."""
+def _grid(towns: _Towns) -> np.ndarray:
+    """Glow ratios to the natural sky (elevation, azimuth, spectrum) on the coarse grid."""
     elevation = np.radians(90.0 * np.linspace(0.0, 1.0, ELEVATION_NODES) ** 2)
     azimuth = np.radians(np.arange(0.0, 360.0 + AZIMUTH_STEP_DEG / 2, AZIMUTH_STEP_DEG))
     weights = towns.zenith_ratio[:, None] * towns.spectra  # (n, 2)
@@ -183,9 +184,11 @@ def _grid(towns: _Towns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     height_km += (towns.distance_km**2 / (2.0 * EARTH_RADIUS_KM))[:, None]
     rise = np.exp(-height_km / AEROSOL_SCALE_HEIGHT_KM) * (elevation < 1.5)[None]
     turn = (azimuth[None] - towns.azimuth_rad[:, None] + math.pi) % (2.0 * math.pi) - math.pi
-    across = np.exp(-0.5 * (turn / towns.dome_width_rad[:, None]) ** 2)
+    # Gaussian in azimuth, becoming a ring all around as the observer walks into the town.
+    gauss = np.exp(-0.5 * (turn / towns.dome_width_rad[:, None]) ** 2)
+    across = towns.toward[:, None] * gauss + (1.0 - towns.toward[:, None])
     dome = rise.T @ (across[:, :, None] * (towns.dome_ratio[:, None] * towns.spectra)[:, None, :]).reshape(len(rise), -1)
-    return glow + dome.reshape(glow.shape), elevation, azimuth
+    return glow + dome.reshape(glow.shape)
 
 
 def _observer(lat: object, lon: object, year: object, site: object, altitude_km: object) -> tuple[float, float, float, str | float, float]:
@@ -247,7 +250,7 @@ def city_glow(
         raise NorrskenError("azimuth_deg must be finite (or NaN for no direction)", parameter="azimuth_deg")
     if np.isinf(el).any() or (el > 90.0).any():
         raise NorrskenError("elevation_deg must be at most 90 degrees (or NaN for no direction)", parameter="elevation_deg")
-    grid, _, _ = _grid(_Towns(lat, lon, year, site, altitude_km, towns))
+    grid = _grid(_Towns(lat, lon, year, site, altitude_km, towns))
     out = np.empty((az.size, 2), dtype=np.float32)
     _lookup(np.ascontiguousarray(az).ravel(), np.ascontiguousarray(el).ravel(), (grid * SKY_LUMINANCE_CD).astype(np.float32), out)
     return out.reshape(*az.shape, 2)
