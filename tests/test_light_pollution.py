@@ -215,3 +215,10 @@ def test_bad_input_names_the_parameter(call, parameter):
     with pytest.raises(NorrskenError) as info:
         call()
     assert info.value.parameter == parameter
+
+
+def test_inside_a_town_the_low_glow_rings_the_horizon():
+    town = one_town(500_000)
+    ring = city_glow(60.0, 10.0, np.arange(0.0, 360.0, 10.0), 2.0, year=2026, towns=town).sum(axis=-1)
+    np.testing.assert_allclose(ring, ring.mean(), rtol=1e-3)
+    assert ring.mean() > 3.0 * float(city_glow(60.0, 10.0, 0.0, 90.0, year=2026, towns=town).sum())

@@ -14,8 +14,8 @@ The model (docs/light-pollution.md), for a town of population P at a ground dist
   it, saturating inside the town, where the glow follows the light emitted per unit area, P /
   sigma^2 (sigma = :func:`~norrsken.render.scene.city_sigma_km`, D0 = 0.5 km: see NEAR_KM);
 - at elevation h and azimuth dA from the town, the zenith glow times the scattering air along
-  the line of sight, X_eff(h) = (1 - 10^(-0.4 k_V X(h))) / (1 - 10^(-0.4 k_V)) (X the air mass,
-  k_V the site's extinction: 1 overhead, 1.4 at 45 deg, 6.4 at the horizon for a good site), and
+  the line of sight, X_eff(h) = (1 - 10^(-0.4 k_V X(h))) / (1 - 10^(-0.4 k_V X(90))) (X the air mass,
+  k_V the site's extinction: 1 overhead, 1.37 at 45 deg, 6.3 at the horizon for a good site), and
   a lobe toward the town, 1 + 0.5 cos(h) cos(dA);
 - a dome low over the town: the air over its lit area (width 2 (sigma + H_a)) seen through the low
   air, exp(-k d) with k the horizontal extinction at the observer, fading with the height the line
