@@ -56,8 +56,8 @@ from ..geometry import EARTH_RADIUS_KM, enu_basis, unit_vectors
 from .catalogs import Cities, cities
 from .scene import city_sigma_km, led_share, light_sources
 
-#: Towns farther than this are left out, km: Walker's law puts a city of a million at 300 km at
-#: 1 % of the natural sky, and the Earth's curvature hides its lit air below 7 km.
+#: Towns farther than this are left out, km: a city of a million at 300 km adds 0.04 % of the
+#: natural sky at the zenith, and the Earth's curvature hides its lit air below 7 km.
 REACH_KM = 300.0
 #: The zenith glow's coefficient A, km^2.5 per inhabitant: the least-squares fit (in mag) to
 #: CALIBRATION, which the model then meets within 0.3 mag (+0.28 and -0.30).
