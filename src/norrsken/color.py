@@ -31,6 +31,7 @@ from scipy.special import expit
 
 from . import checks
 from .emission.lines import LINE_KEYS, LINES, line_index
+from .emission.sky_spectra import NIGHTGLOW_SPECTRA, SKY_SPECTRA
 from .errors import NorrskenError
 
 #: Planck constant (J s) and speed of light (m s^-1), exact in the 2019 SI.
@@ -317,6 +318,7 @@ def _sensor_response(wavelength_nm: np.ndarray | float, ir_cut: bool) -> np.ndar
 #: 2010s; ``led``: LED-B3, a phosphor-converted white LED (CCT 4100 K). ``moonlight`` is sunlight
 #: reddened by the lunar reflectance, which rises steadily from blue to red (Lane & Irvine 1973,
 #: AJ 78, 267): taken as a 4100 K Planckian. Stars are Planckians, ``"planck:<kelvin>"``.
+#: The night sky's own light (nightglow, starlight, the moonlit and twilight sky): emission/sky_spectra.py.
 _CIE_CONTINUA = tuple(key.removeprefix("continuum_") for key in _TABLES if key.startswith("continuum_"))
 _MOONLIGHT_K = 4100.0
 #: Second radiation constant of Planck's law in nm K (CIE 15:2018: 1.4388e-2 m K).
@@ -338,100 +340,25 @@ def _spectrum_on_grid(name: str) -> np.ndarray:
     if name in _CIE_CONTINUA:
         spectrum = _TABLES[f"continuum_{name}"]
     elif name == "moonlight" or name.startswith("planck:"):
-        spectrum = _planck(_MOONLIGHT_K if name == "moonlight" else _planck_kelvin(name))
-    elif name in _AIRGLOW_PER_NM:
-        spectrum = _AIRGLOW_PER_NM[name]() * _joules_per_photon(_GRID_NM)
-    elif name in _SKY_SPECTRA:
-        spectrum = _SKY_SPECTRA[name]()
+        kelvin = _MOONLIGHT_K if name == "moonlight" else _planck_kelvin(name)
+        # Planck's law up to a constant factor (normalised below), with the second radiation
+        # constant of CIE 15:2018, c2 = 1.4388e-2 m K (as colour-science's sd_blackbody).
+        spectrum = _GRID_NM**-5.0 / np.expm1(_PLANCK_C2_NM_K / (_GRID_NM * kelvin))
+    elif name in SKY_SPECTRA:  # the night sky's own light: a factor on photons, sunlight or moonlight
+        base, factor = SKY_SPECTRA[name]
+        spectrum = factor(_GRID_NM) * (_joules_per_photon(_GRID_NM) if base == "photons" else _spectrum_on_grid(base))
     else:
-        names = [*_CIE_CONTINUA, "moonlight", *_AIRGLOW_PER_NM, *_SKY_SPECTRA]
-        raise NorrskenError(
-            f"unknown continuum {name!r}: use one of {', '.join(names)} "
-            "or 'planck:<kelvin>'"
-        )
+        names = ", ".join([*_CIE_CONTINUA, "moonlight", *SKY_SPECTRA])
+        raise NorrskenError(f"unknown continuum {name!r}: use one of {names} or 'planck:<kelvin>'")
     return spectrum / (K_M * np.sum(spectrum * _CMFS_GRID[:, 1]) * _GRID_STEP_NM)
 
 
-def _planck(kelvin: float) -> np.ndarray:
-    """Planck's law on the grid up to a constant factor, with the second radiation constant of
-    CIE 15:2018, c2 = 1.4388e-2 m K (as colour-science's sd_blackbody)."""
-    return _GRID_NM**-5.0 / np.expm1(_PLANCK_C2_NM_K / (_GRID_NM * kelvin))
-
-
-def _bands_per_nm(bands: tuple[tuple[float, float], ...], sigma_nm: float) -> np.ndarray:
-    """Photons per nm on the grid of emission bands given as (centre nm, brightness): Gaussians of
-    ``sigma_nm``, each integrating to its brightness over all wavelengths (a band cut by the grid's
-    end loses what lies beyond), divided by the total brightness."""
-    total = sum(brightness for _, brightness in bands)
-    gaussians = [b * np.exp(-0.5 * ((_GRID_NM - nm) / sigma_nm) ** 2) for nm, b in bands]
-    return np.sum(gaussians, axis=0) / (math.sqrt(2.0 * math.pi) * sigma_nm * total)
-
-
-#: The natural night sky's own light (render/skyglow.py gives the zenith brightness of each, and
-#: docs/sky-light.md the models). The grid ends at 780 nm, so the near-infrared OH bands (6-2 at
-#: 840 nm, the Delta v = 3 sequence near 1 um) and the O2 Atmospheric 0-1 band at 864.5 nm, which
-#: a camera without IR cut would add, are outside every continuum here.
-#: OH Meinel bands: centres (nm; the P branches reach ~10 nm redward of the band origins) and
-#: zenith brightness (R) of the Delta v = 5 and 6 sequences, rounded after Krassovsky, Shefov &
-#: Yarin (1962, Planet. Space Sci. 9, 883) as tabulated by Khomich, Semenov & Shefov (2008,
-#: "Airglow as an Indicator of Upper Atmospheric Structure and Dynamics", Springer, ch. 6):
-#: (6-0) 5, (7-1) 10, (8-2) 20, (9-3) 30, (6-1) 100, (7-2) 120, (8-3) 200, (9-4) 150 R; 635 R in
-#: all, of which the grid holds all but the red half of (9-4). Rotational structure at ~200 K
-#: spreads a band over ~10-15 nm: Gaussians of sigma 5 nm.
-OH_BANDS_R = ((527.0, 5.0), (558.0, 10.0), (588.0, 20.0), (628.0, 30.0), (650.0, 100.0), (694.0, 120.0),
-              (730.0, 200.0), (776.0, 150.0))
-_OH_SIGMA_NM = 5.0
-#: Na D doublet, 589.0 + 589.6 nm (D2/D1 ~1.6: Slanger et al. 2005, GRL 32, L24810): one line at
-#: 589.3 nm spread over its neighbouring grid bins (sigma 2.5 nm).
-_NA_D_NM = 589.3
-#: O2 Herzberg I, Chamberlain and Herzberg II bands: the 380-440 nm tail of a system that lies
-#: mostly at 250-400 nm (Slanger & Copeland 2003, Chem. Rev. 103, 4731), flat in photons there.
-_O2_BLUE_NM = (380.0, 440.0)
-#: Chappuis ozone absorption along the grazing path of twilight sunlight: cross section peak
-#: 5.2e-21 cm^2 near 602 nm, ~100 nm wide (Serdyuchenko et al. 2014, Atmos. Meas. Tech. 7, 625);
-#: 300 DU (8.07e18 cm^-2) over a slant path of ~35 air masses gives an optical depth ~1.5 at the
-#: peak, which keeps the zenith twilight blue (Hulburt 1953, J. Opt. Soc. Am. 43, 113). The Gaussian
-#: of sigma 45 nm and the slant path are a design approximation of the band and the geometry.
-_CHAPPUIS = (602.0, 45.0, 5.2e-21 * 8.07e18 * 35.0)
-#: The Sun as a 5800 K Planckian (its effective temperature is 5772 K, IAU 2015 Resolution B3).
-_SUN_K = 5800.0
-#: Scattering laws of the moonlit and twilight sky: Rayleigh lambda^-4 and aerosol (Mie)
-#: lambda^-1.3, the two terms of Krisciunas & Schaefer (1991, PASP 103, 1033).
-_RAYLEIGH_POWER, _MIE_POWER = -4.0, -1.3
-#: Airglow spectra as photons per nm of one unit of brightness: one Rayleigh of the band system
-#: (``oh_meinel``: the bands above; ``sodium_d``; ``o2_herzberg``: its 380-440 nm part) or, for the
-#: pseudo-continuum, one Rayleigh per nm (flat in photons between 380 and 780 nm).
-_AIRGLOW_PER_NM: dict[str, Callable[[], np.ndarray]] = {
-    "oh_meinel": lambda: _bands_per_nm(OH_BANDS_R, _OH_SIGMA_NM),
-    "sodium_d": lambda: _bands_per_nm(((_NA_D_NM, 1.0),), 0.5 * _GRID_STEP_NM),
-    "o2_herzberg": lambda: ((_GRID_NM >= _O2_BLUE_NM[0]) & (_GRID_NM < _O2_BLUE_NM[1])) / (_O2_BLUE_NM[1] - _O2_BLUE_NM[0]),
-    "airglow_continuum": lambda: np.ones_like(_GRID_NM),
-}
-#: The other sky spectra, as spectral radiance up to a factor.
-_SKY_SPECTRA: dict[str, Callable[[], np.ndarray]] = {
-    # zodiacal light and integrated starlight: solar-like
-    "starlight": lambda: _planck(_SUN_K),
-    "moon_rayleigh": lambda: _planck(_MOONLIGHT_K) * _GRID_NM**_RAYLEIGH_POWER,
-    "moon_mie": lambda: _planck(_MOONLIGHT_K) * _GRID_NM**_MIE_POWER,
-    "twilight": lambda: _planck(_SUN_K) * _GRID_NM**_RAYLEIGH_POWER
-    * np.exp(-_CHAPPUIS[2] * np.exp(-0.5 * ((_GRID_NM - _CHAPPUIS[0]) / _CHAPPUIS[1]) ** 2)),
-}
-
-
 def airglow_cd_per_rayleigh(name: str) -> float:
-    """Luminance (cd m^-2) of one unit of an airglow spectrum: one Rayleigh of ``"oh_meinel"``
-    (its bands as listed in :data:`OH_BANDS_R`), ``"sodium_d"`` or ``"o2_herzberg"`` (its
-    380-440 nm part), or one Rayleigh per nm of ``"airglow_continuum"``.
-
-    Raises
-    ------
-    NorrskenError
-        For a name that is not one of these.
-    """
-    per_nm = _AIRGLOW_PER_NM.get(name)
-    if per_nm is None:
-        raise NorrskenError(f"unknown airglow spectrum {name!r}: use one of {', '.join(_AIRGLOW_PER_NM)}")
-    radiance = PHOTONS_PER_RAYLEIGH * per_nm() * _joules_per_photon(_GRID_NM)  # W m^-2 sr^-1 nm^-1
+    """Luminance (cd m^-2) of 1 R of a nightglow spectrum of emission/sky_spectra.py (1 R nm^-1 of
+    ``"airglow_continuum"``); a NorrskenError for any other name."""
+    if name not in NIGHTGLOW_SPECTRA:
+        raise NorrskenError(f"unknown nightglow spectrum {name!r}: use one of {', '.join(NIGHTGLOW_SPECTRA)}")
+    radiance = PHOTONS_PER_RAYLEIGH * SKY_SPECTRA[name][1](_GRID_NM) * _joules_per_photon(_GRID_NM)
     return float(K_M * np.sum(radiance * _CMFS_GRID[:, 1]) * _GRID_STEP_NM)
 
 
