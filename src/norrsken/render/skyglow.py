@@ -26,6 +26,7 @@ from .. import checks
 from ..atmosphere import transmission
 from ..color import airglow_cd_per_rayleigh, xyz_per_rayleigh
 from ..emission.chemistry import A_6300, A_6364
+from ..emission.sky_spectra import OH_BANDS_R
 from ..ephemeris import sky_bodies
 from ..field.airglow import AIRGLOW_LAYERS, nightglow_scale
 from ..geometry import EARTH_RADIUS_KM
@@ -43,14 +44,14 @@ SKY_COMPONENTS: tuple[str, ...] = (
 #:   of the 0.2-0.5 R/A of the visible (Leinert et al. 1998, A&AS 127, 1, sect. 9; Noll et al. 2012,
 #:   A&A 543, A92, sect. 3.3);
 #: - OH Meinel bands, peak at 87 km (Baker & Stair 1988, Phys. Scr. 37, 611): the 635 R of the
-#:   Delta v = 5 and 6 sequences listed in :data:`norrsken.color.OH_BANDS_R`;
+#:   Delta v = 5 and 6 sequences listed in :data:`norrsken.emission.sky_spectra.OH_BANDS_R`;
 #: - Na D at 92 km (the sodium layer's centroid, 91.6 km: States & Gardner 1999, GRL 26, 2289),
 #:   50 R on average with the seasonal swing of :data:`SODIUM_SEASON`;
 #: - O2 Herzberg I/II and Chamberlain bands at 95 km, ~150 R of them between 380 and 440 nm
 #:   (Slanger & Copeland 2003, Chem. Rev. 103, 4731; Khomich et al. 2008, ch. 3).
 AIRGLOW_SPECTRA: tuple[tuple[str, float, float, float], ...] = (
     ("airglow_continuum", 90.0, 3.0, 555.0),
-    ("oh_meinel", 87.0, 635.0, 600.0),
+    ("oh_meinel", 87.0, sum(brightness for _, brightness in OH_BANDS_R), 600.0),
     ("sodium_d", 92.0, 50.0, 589.3),
     ("o2_herzberg", 95.0, 150.0, 420.0),
 )
