@@ -69,6 +69,16 @@ def test_moonlit_sky_matches_krisciunas_schaefer():
         assert light.sum() - moon < 0.1 * light.sum()
 
 
+def test_moonlit_sky_against_a_published_value(monkeypatch):
+    # specsim's documented example of K&S: observation at Z = 20 deg, Moon at Z = 70 deg, 50 deg apart,
+    # phase angle 45 deg, k = 0.15: 19.855 mag arcsec^-2 (specsim.atmosphere.krisciunas_schaefer)
+    illumination = 0.5 * (1.0 + math.cos(math.radians(45.0)))
+    monkeypatch.setattr(skyglow, "sky_bodies", lambda *_: SkyBodies(-40.0, 180.0, 20.0, 0.0, illumination))
+    light = skyglow.sky_light(*DARK, np.array([0.0]), np.array([70.0]), f107_sfu=100.0, extinction_v_mag=0.15)[0]
+    moon = light[_index("moon_rayleigh")] + light[_index("moon_mie")]
+    assert float(_v_of_cd(moon)) == pytest.approx(19.855, abs=0.01)
+
+
 def test_moonlit_sky_is_blue():
     bodies = sky_bodies(*MOONLIT)
     azimuths = np.array([float(bodies.moon_azimuth_deg) + 180.0, 0.0, 90.0])
@@ -102,7 +112,8 @@ def test_moonlit_sky_fades_below_the_horizon():
 def test_dark_site_zenith_against_published_values():
     low = {f: skyglow.zenith_brightness(*DARK, f107_sfu=f)["v_mag_arcsec2"] for f in (70.0, 75.0, 80.0)}
     assert all(21.5 <= v <= 22.0 for v in low.values()), low  # 21.86-21.90 measured
-    cycle = {f: skyglow.zenith_brightness(*DARK, f107_sfu=f)["v_mag_arcsec2"] for f in (60.0, 100.0, 150.0, 200.0, 250.0)}
+    fluxes = (60.0, 100.0, 150.0, 200.0, 250.0)
+    cycle = {f: skyglow.zenith_brightness(*DARK, f107_sfu=f)["v_mag_arcsec2"] for f in fluxes}
     assert all(21.3 <= v <= 22.2 for v in cycle.values()), cycle  # 21.94 at 60 to 21.33 at 250
     assert list(cycle.values()) == sorted(cycle.values(), reverse=True)
     # solar maximum against minimum: 0.44 mag here; 0.4-0.5 mag measured (Walker 1988, Benn & Ellison 1998)
@@ -199,7 +210,8 @@ def test_no_sky_gives_zero_and_shapes_are_kept():
     elevation=st.floats(0.0, 90.0, allow_nan=False),
 )
 def test_sky_light_is_finite_and_periodic_in_azimuth(azimuth, elevation):
-    light = skyglow.sky_light(*TWILIGHT, np.array([azimuth, azimuth + 360.0]), np.array([elevation] * 2), f107_sfu=150.0)
+    azimuths, elevations = np.array([azimuth, azimuth + 360.0]), np.array([elevation, elevation])
+    light = skyglow.sky_light(*TWILIGHT, azimuths, elevations, f107_sfu=150.0)
     assert np.all(np.isfinite(light)) and np.all(light >= 0.0)
     np.testing.assert_allclose(light[0], light[1], rtol=1e-3)
 

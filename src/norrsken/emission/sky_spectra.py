@@ -21,15 +21,16 @@ import numpy as np
 #: OH Meinel bands: centres (nm; the P branches reach ~10 nm redward of the band origins) and
 #: zenith brightness (R) of the Delta v = 5 and 6 sequences, rounded after Krassovsky, Shefov &
 #: Yarin (1962, Planet. Space Sci. 9, 883) as tabulated by Khomich, Semenov & Shefov (2008,
-#: "Airglow as an Indicator of Upper Atmospheric Structure and Dynamics", Springer, ch. 6):
+#: "Airglow as an Indicator of Upper Atmospheric Structure and Dynamics", Springer):
 #: (6-0) 5, (7-1) 10, (8-2) 20, (9-3) 30, (6-1) 100, (7-2) 120, (8-3) 200, (9-4) 150 R, 635 R in
 #: all, of which the colour grid holds all but the red half of (9-4). Rotational structure at
 #: ~200 K spreads a band over ~10-15 nm: Gaussians of sigma 5 nm.
 OH_BANDS_R = ((527.0, 5.0), (558.0, 10.0), (588.0, 20.0), (628.0, 30.0), (650.0, 100.0), (694.0, 120.0),
               (730.0, 200.0), (776.0, 150.0))
 OH_SIGMA_NM = 5.0
-#: Na D doublet, 589.0 + 589.6 nm (D2/D1 ~1.6: Slanger et al. 2005, GRL 32, L24810): one line at
-#: 589.3 nm, sigma 2.5 nm (half the 5 nm colour grid, so that it lands on its neighbouring bins).
+#: Na D doublet, 589.0 + 589.6 nm (D2/D1 1.2-1.8: Slanger et al. 2005, J. Geophys. Res. 110,
+#: D23302): one line at 589.3 nm, sigma 2.5 nm (half the 5 nm colour grid, so that it lands on its
+#: neighbouring bins).
 NA_D_NM, NA_D_SIGMA_NM = 589.3, 2.5
 #: O2 Herzberg I, Chamberlain and Herzberg II bands: the 380-440 nm tail of a system that lies
 #: mostly at 250-400 nm (Slanger & Copeland 2003, Chem. Rev. 103, 4731), flat in photons there.
@@ -71,7 +72,7 @@ SKY_SPECTRA: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
     "airglow_continuum": ("photons", np.ones_like),
     "oh_meinel": ("photons", lambda nm: bands_per_nm(OH_BANDS_R, OH_SIGMA_NM, nm)),
     "sodium_d": ("photons", lambda nm: bands_per_nm(((NA_D_NM, 1.0),), NA_D_SIGMA_NM, nm)),
-    "o2_herzberg": ("photons", lambda nm: ((nm >= O2_BLUE_NM[0]) & (nm < O2_BLUE_NM[1])) / (O2_BLUE_NM[1] - O2_BLUE_NM[0])),
+    "o2_herzberg": ("photons", lambda nm: ((nm >= O2_BLUE_NM[0]) & (nm < O2_BLUE_NM[1])) / np.ptp(O2_BLUE_NM)),
     "starlight": (SUN, np.ones_like),
     "moon_rayleigh": ("moonlight", lambda nm: nm**RAYLEIGH_POWER),
     "moon_mie": ("moonlight", lambda nm: nm**MIE_POWER),

@@ -41,36 +41,42 @@ SKY_COMPONENTS: tuple[str, ...] = (
 #: Thin nightglow layers: (spectrum, height km, zenith brightness at F10.7 = 80 sfu, luminance-
 #: weighted wavelength nm for the extinction law below). Brightness in R, the continuum's in R nm^-1.
 #: - pseudo-continuum (NO2, FeO and O2 chemiluminescence near 90 km): 0.3 R/A = 3 R/nm, the middle
-#:   of the 0.2-0.5 R/A of the visible (Leinert et al. 1998, A&AS 127, 1, sect. 9; Noll et al. 2012,
-#:   A&A 543, A92, sect. 3.3);
+#:   of the 0.2-0.5 R/A of the visible (Leinert et al. 1998, A&AS 127, 1; Noll et al. 2012, A&A
+#:   543, A92);
 #: - OH Meinel bands, peak at 87 km (Baker & Stair 1988, Phys. Scr. 37, 611): the 635 R of the
 #:   Delta v = 5 and 6 sequences listed in :data:`norrsken.emission.sky_spectra.OH_BANDS_R`;
-#: - Na D at 92 km (the sodium layer's centroid, 91.6 km: States & Gardner 1999, GRL 26, 2289),
-#:   50 R on average with the seasonal swing of :data:`SODIUM_SEASON`;
+#: - Na D at 92 km (the sodium layer peaks at 90-92 km: Plane 2003, Chem. Rev. 103, 4963), 50 R
+#:   on average with the seasonal swing of :data:`SODIUM_SEASON`;
 #: - O2 Herzberg I/II and Chamberlain bands at 95 km, ~150 R of them between 380 and 440 nm
-#:   (Slanger & Copeland 2003, Chem. Rev. 103, 4731; Khomich et al. 2008, ch. 3).
+#:   (Slanger & Copeland 2003, Chem. Rev. 103, 4731; Khomich, Semenov & Shefov 2008, "Airglow as an
+#:   Indicator of Upper Atmospheric Structure and Dynamics", Springer).
+#: All zenith values here (and :data:`STARLIGHT_S10`, and the field's lines in
+#: :func:`zenith_brightness`) are as seen from the ground: the light scattered into the line of
+#: sight from the rest of the sky is taken to make up for the zenith's extinction, so that budgets
+#: of the dark sky add up to its observed 21.9 mag (Roach & Gordon 1973, "The Light of the Night
+#: Sky", Reidel; Leinert et al. 1998). Away from the zenith a layer brightens as V(z) T(h) / T(90),
+#: as in Garstang (1989, PASP 101, 306) and Krisciunas & Schaefer (1991), T the transmission.
 AIRGLOW_SPECTRA: tuple[tuple[str, float, float, float], ...] = (
     ("airglow_continuum", 90.0, 3.0, 555.0),
     ("oh_meinel", 87.0, sum(brightness for _, brightness in OH_BANDS_R), 600.0),
     ("sodium_d", 92.0, 50.0, 589.3),
     ("o2_herzberg", 95.0, 150.0, 420.0),
 )
-#: Na D nightglow season: 1 + 0.4 cos(2 pi (day - winter peak) / 365.25), a winter maximum about
-#: 2.3 times the summer minimum at middle latitudes (Roach & Gordon 1973, "The Light of the Night
-#: Sky", Reidel, ch. 4; Khomich et al. 2008, ch. 4), peaking near the December solstice in the north
-#: (day of year 355) and the June solstice in the south.
+#: Na D nightglow season: 1 + 0.4 cos(2 pi (day - winter peak) / 365.25), a winter maximum 2.3
+#: times the summer minimum, within the factor 2-3 seen at middle latitudes (Roach & Gordon 1973;
+#: Khomich et al. 2008), peaking near the December solstice in the north (day of year 355) and the
+#: June solstice in the south.
 SODIUM_SEASON = (0.4, 355.0)
-#: Zodiacal light and integrated starlight at the zenith, above the atmosphere: 60 + 15 S10 (S10: a
-#: V = 10 star per square degree, V = 27.78 mag arcsec^-2) far from the ecliptic and the Milky Way
-#: (Leinert et al. 1998, A&AS 127, 1, tables 17 and 37; Roach & Gordon 1973, ch. 3), taken as
-#: uniform over the sky.
+#: Zodiacal light and integrated starlight at the zenith: 60 + 15 S10 (S10: a V = 10 star per
+#: square degree, V = 27.78 mag arcsec^-2) away from the ecliptic and the Milky Way (Leinert et al.
+#: 1998; Roach & Gordon 1973), taken as uniform over the sky and dimmed as T(h) / T(90).
 STARLIGHT_S10 = 75.0
 #: Zenith extinction at other wavelengths: k(lambda) = k_V (lambda / 551 nm)^-3, a design law
 #: between Rayleigh's lambda^-4 and the aerosols' ~lambda^-1.3 that gives the 0.2 and 0.13 mag of
-#: atmosphere.LINE_EXTINCTION_MAG at 557.7 and 630.0 nm within 0.01 mag.
+#: atmosphere.LINE_EXTINCTION_MAG at 557.7 and 630.0 nm within 0.01 mag (at 427.8 nm 0.43, not 0.3).
 EXTINCTION_REFERENCE_NM, EXTINCTION_POWER = 551.0, -3.0
 
-#: Krisciunas & Schaefer (1991, PASP 103, 1033), eqs. 15-21: the scattering function's Rayleigh
+#: Krisciunas & Schaefer (1991, PASP 103, 1033): the scattering function's Rayleigh
 #: and Mie terms 10^5.36 (1.06 + cos^2 rho) and 10^(6.15 - rho / 40), the Moon's illuminance
 #: I* = 10^(-0.4 (3.84 + 0.026 |alpha| + 4e-9 alpha^4)), their air mass X(Z) = (1 - 0.96 sin^2 Z)^-1/2.
 KS_RAYLEIGH = (10.0**5.36, 1.06)
@@ -80,7 +86,7 @@ KS_AIR_MASS = 0.96
 #: The moonlit sky fades out smoothly (a smoothstep) as the Moon's centre sinks from the horizon
 #: to this elevation, deg: a design choice (K&S hold down to Z_m = 90 deg).
 MOON_FADE_DEG = -2.0
-#: V mag arcsec^-2 of a brightness in nanolambert (Krisciunas & Schaefer 1991, eq. 27 inverted):
+#: V mag arcsec^-2 of a brightness in nanolambert (Krisciunas & Schaefer 1991, inverted):
 #: B = 34.08 exp(20.7233 - 0.92104 V); and luminance L = 1.08e5 10^(-0.4 V) cd m^-2 (as
 #: color.SKY_LUMINANCE_CD). Together L = 3.17e-6 B (1 nL = 1e-5/pi = 3.18e-6 cd m^-2 exactly).
 NL_TO_V = (34.08, 20.7233, 0.92104)
@@ -88,11 +94,11 @@ V_ZERO_CD = 1.08e5
 #: The S10 unit in V mag arcsec^-2.
 S10_V_MAG = 27.78
 
-#: Zenith twilight in V (Patat, Ugolnikov & Postylyakov 2006, A&A 455, 385, table 3, Paranal):
-#: V = a0 + a1 (zeta - 95) + a2 (zeta - 95)^2 mag arcsec^-2 for the Sun's zenith distance zeta of
-#: 95-105 deg. It includes the night sky, taken off as Paranal's dark V = 21.6 (Patat 2003, A&A 400,
-#: 1183), so the scattered light ends near -15.8 deg; between the horizon and -5 deg the fit is
-#: continued with its slope at 95 deg.
+#: Zenith twilight in V at Paranal, the quadratic fit of Patat, Ugolnikov & Postylyakov (2006, A&A
+#: 455, 385): V = a0 + a1 (zeta - 95) + a2 (zeta - 95)^2 mag arcsec^-2 for the Sun's zenith distance
+#: zeta of 95-105 deg (a low site is ~30 % brighter, they find). It includes the night sky, taken
+#: off as Paranal's dark V = 21.6 (Patat 2003, A&A 400, 1183), so the scattered light ends near
+#: -15.8 deg; between the horizon and -5 deg the fit is continued with its slope at 95 deg.
 TWILIGHT_V = (11.84, 1.518, -0.057)
 TWILIGHT_NIGHT_V = 21.6
 TWILIGHT_END_DEG = -18.0
@@ -111,7 +117,7 @@ _TABLE_STEP_DEG = 0.0025
 def van_rhijn(elevation_deg: np.ndarray | float, height_km: float) -> np.ndarray:
     """Van Rhijn factor of a thin layer at ``height_km``: the slant column over the vertical one,
     V(z) = [1 - (R / (R + h))^2 sin^2 z]^-1/2, z the zenith angle (van Rhijn 1921, Publ. Astron.
-    Lab. Groningen 31), R = geometry.EARTH_RADIUS_KM; 6.0 on the horizon for 90 km."""
+    Lab. Groningen 31, 1), R = geometry.EARTH_RADIUS_KM; 6.0 on the horizon for 90 km."""
     ratio = EARTH_RADIUS_KM / (EARTH_RADIUS_KM + height_km)
     cos_el = np.cos(np.radians(np.asarray(elevation_deg, dtype=float)))
     return 1.0 / np.sqrt(1.0 - ratio**2 * cos_el**2)
@@ -123,7 +129,7 @@ def extinction_mag(extinction_v_mag: float, wavelength_nm: float) -> float:
 
 
 def ks_air_mass(zenith_deg: np.ndarray | float) -> np.ndarray:
-    """Krisciunas & Schaefer's air mass X(Z) = (1 - 0.96 sin^2 Z)^-1/2 (their eq. 3)."""
+    """Krisciunas & Schaefer's (1991) air mass X(Z) = (1 - 0.96 sin^2 Z)^-1/2."""
     return 1.0 / np.sqrt(1.0 - KS_AIR_MASS * np.sin(np.radians(zenith_deg)) ** 2)
 
 
@@ -271,7 +277,9 @@ def sky_light(
         toward = np.cos(az - np.float32(math.radians(float(bodies.sun_azimuth_deg))))
         toward += np.float32(1.0)
         toward *= np.float32(0.5)
-        out[:, n + 3] = horizon * (np.float32(1.0) + np.float32(TWILIGHT_SUNWARD) * toward**2 * low2) * np.float32(twilight)
+        toward *= toward
+        toward *= low2
+        out[:, n + 3] = horizon * (np.float32(1.0) + np.float32(TWILIGHT_SUNWARD) * toward) * np.float32(twilight)
     return out.reshape(*shape, len(SKY_COMPONENTS))
 
 
