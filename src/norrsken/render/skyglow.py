@@ -164,24 +164,30 @@ def twilight_zenith_cd(sun_elevation_deg: float) -> float:
 
 
 @functools.lru_cache(maxsize=8)
-def _elevation_table(extinction_v_mag: float) -> np.ndarray:
-    """Per elevation 0, 0.0025, ... 90 deg (rows), float32: each airglow layer's V(z) T / T_zenith,
-    the diffuse light's T / T_zenith, K&S's 1 - 10^(-0.4 k X(Z)), the twilight's horizon factor,
-    (1 - sin h)^2, sin h and cos h; then a row of zeros."""
+def _elevation_table(extinction_v_mag: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per elevation 0, 0.0025, ... 90 deg, then a last entry of zeros for directions without sky
+    (every component of :func:`sky_light` is 0 there), float32:
+
+    - (rows, n_layers + 1): each airglow layer's V(z) T / T_zenith, the diffuse light's T / T_zenith;
+    - (5, rows): K&S's 1 - 10^(-0.4 k X(Z)), the twilight's horizon factor, (1 - sin h)^2, sin h,
+      cos h (one contiguous row each: read only when the Moon or the twilight is up).
+    """
     elevation = np.linspace(0.0, 90.0, round(90.0 / _TABLE_STEP_DEG) + 1)
-    columns = [
+    light = [
         van_rhijn(elevation, height) * _relative_transmission(elevation, extinction_mag(extinction_v_mag, nm))
         for _, height, _, nm in AIRGLOW_SPECTRA
     ]
-    columns.append(_relative_transmission(elevation, extinction_v_mag))
-    columns.append(1.0 - 10.0 ** (-0.4 * extinction_v_mag * ks_air_mass(90.0 - elevation)))
+    light.append(_relative_transmission(elevation, extinction_v_mag))
     sin_el = np.sin(np.radians(elevation))
-    columns += [1.0 + TWILIGHT_HORIZON * (1.0 - sin_el), (1.0 - sin_el) ** 2, sin_el, np.cos(np.radians(elevation))]
-    # One row per elevation (the components of a direction side by side), and a last row of
-    # zeros for directions without sky: every component of :func:`sky_light` is then 0 there.
-    table = np.zeros((elevation.size + 1, len(columns)), dtype=np.float32)
-    table[:-1] = np.column_stack(columns)
-    return table
+    factors = [
+        1.0 - 10.0 ** (-0.4 * extinction_v_mag * ks_air_mass(90.0 - elevation)),
+        1.0 + TWILIGHT_HORIZON * (1.0 - sin_el), (1.0 - sin_el) ** 2, sin_el, np.cos(np.radians(elevation)),
+    ]
+    light_table = np.zeros((elevation.size + 1, len(light)), dtype=np.float32)
+    light_table[:-1] = np.column_stack(light)
+    factor_table = np.zeros((len(factors), elevation.size + 1), dtype=np.float32)
+    factor_table[:, :-1] = factors
+    return light_table, factor_table
 
 
 def _relative_transmission(elevation_deg: np.ndarray, extinction: float) -> np.ndarray:
@@ -248,17 +254,18 @@ def sky_light(
     shape = np.broadcast_shapes(np.shape(azimuth_deg), np.shape(elevation_deg))
     bodies = sky_bodies(time, lat, lon, altitude_km)
     az, row = _table_rows(azimuth_deg, elevation_deg)
-    # Everything that depends on the elevation alone, read from one table (nearest of 0.0025 deg).
-    rows = _elevation_table(k_v)[row]
+    # Everything that depends on the elevation alone comes from tables (nearest of 0.0025 deg): the
+    # layers and the diffuse light scaled to this moment, gathered straight into the output.
+    light_table, factor_table = _elevation_table(k_v)
     n = len(AIRGLOW_SPECTRA)
-    star, ks, horizon, low2, sin_el, cos_el = (rows[:, n + i] for i in range(6))
-
-    out = np.zeros((row.size, len(SKY_COMPONENTS)), dtype=np.float32)
+    frame_table = np.zeros((light_table.shape[0], len(SKY_COMPONENTS)), dtype=np.float32)
     s10_cd = V_ZERO_CD * 10.0 ** (-0.4 * S10_V_MAG)
     zenith = np.append(_zenith_layers_cd(time, lat, scale), STARLIGHT_S10 * s10_cd).astype(np.float32)
-    np.multiply(rows[:, : n + 1], zenith, out=out[:, : n + 1])
+    frame_table[:, : n + 1] = light_table * zenith
+    out = frame_table[row]
     moon = _moon_cd_per_ks(bodies, k_v)
     if moon > 0.0:
+        ks, sin_el, cos_el = (factor_table[i][row] for i in (0, 3, 4))
         moon_el = math.radians(float(bodies.moon_elevation_deg))
         cos_rho = np.cos(az - np.float32(math.radians(float(bodies.moon_azimuth_deg))))
         cos_rho *= cos_el * np.float32(math.cos(moon_el))
@@ -273,6 +280,7 @@ def sky_light(
         out[:, n + 2] = lit * np.exp(mie)
     twilight = twilight_zenith_cd(float(bodies.sun_elevation_deg))
     if twilight > 0.0:
+        horizon, low2 = (factor_table[i][row] for i in (1, 2))
         # c = (1 + cos(azimuth from the Sun)) / 2
         toward = np.cos(az - np.float32(math.radians(float(bodies.sun_azimuth_deg))))
         toward += np.float32(1.0)
