@@ -256,7 +256,7 @@ def test_airglow_spectra_luminance():
         color.airglow_cd_per_rayleigh("starlight")
 
 
-def test_oh_bands_are_mostly_infrared_for_a_camera():
+def test_camera_without_ir_cut_sees_the_red_oh_bands():
     # without its IR cut a camera records the red OH bands (6-1 to 9-4) that the stock one cuts
     light = np.array([[1e-5]])
     with_cut = color.line_radiance_to_display(
