@@ -27,7 +27,7 @@ from ..atmosphere import transmission
 from ..color import airglow_cd_per_rayleigh, xyz_per_rayleigh
 from ..emission.chemistry import A_6300, A_6364
 from ..emission.sky_spectra import OH_BANDS_R
-from ..ephemeris import sky_bodies
+from ..ephemeris import SkyBodies, sky_bodies
 from ..field.airglow import AIRGLOW_LAYERS, nightglow_scale
 from ..geometry import EARTH_RADIUS_KM
 from ..times import TimeLike, to_utc
@@ -292,7 +292,7 @@ def sky_light(
 
 
 def _zenith_layers_cd(time: TimeLike, lat: float, scale: float) -> np.ndarray:
-    """Luminance (cd m^-2) of each airglow layer at the zenith above the atmosphere, float32."""
+    """Luminance (cd m^-2) of each airglow layer at the zenith as seen from the ground, float32."""
     values = []
     for name, _, brightness, _ in AIRGLOW_SPECTRA:
         season = sodium_season(time, lat) if name == "sodium_d" else 1.0
@@ -300,7 +300,7 @@ def _zenith_layers_cd(time: TimeLike, lat: float, scale: float) -> np.ndarray:
     return np.array(values, dtype=np.float32)
 
 
-def _moon_cd_per_ks(bodies, k_v: float) -> float:
+def _moon_cd_per_ks(bodies: SkyBodies, k_v: float) -> float:
     """The factors of K&S's moonlit sky common to every direction, I* 10^(-0.4 k X(Z_m)) in cd m^-2
     per unit of f(rho) [1 - 10^(-0.4 k X(Z))], with the fade below the horizon; 0 without it."""
     moon_el = float(bodies.moon_elevation_deg)
