@@ -30,6 +30,7 @@ import numpy as np
 
 from . import checks, sensor
 from .emission.lines import LINE_KEYS, LINES, line_index
+from .emission.sky_spectra import NIGHTGLOW_SPECTRA, SKY_SPECTRA
 from .errors import NorrskenError
 
 #: Planck constant (J s) and speed of light (m s^-1), exact in the 2019 SI.
@@ -293,6 +294,7 @@ def scotopic_per_rayleigh(line_keys: Sequence[str] = LINE_KEYS) -> np.ndarray:
 #: 2010s; ``led``: LED-B3, a phosphor-converted white LED (CCT 4100 K). ``moonlight`` is sunlight
 #: reddened by the lunar reflectance, which rises steadily from blue to red (Lane & Irvine 1973,
 #: AJ 78, 267): taken as a 4100 K Planckian. Stars are Planckians, ``"planck:<kelvin>"``.
+#: The night sky's own light (nightglow, starlight, the moonlit and twilight sky): emission/sky_spectra.py.
 _CIE_CONTINUA = tuple(key.removeprefix("continuum_") for key in _TABLES if key.startswith("continuum_"))
 _MOONLIGHT_K = 4100.0
 #: Second radiation constant of Planck's law in nm K (CIE 15:2018: 1.4388e-2 m K).
@@ -318,11 +320,22 @@ def _spectrum_on_grid(name: str) -> np.ndarray:
         # Planck's law up to a constant factor (normalised below), with the second radiation
         # constant of CIE 15:2018, c2 = 1.4388e-2 m K (as colour-science's sd_blackbody).
         spectrum = _GRID_NM**-5.0 / np.expm1(_PLANCK_C2_NM_K / (_GRID_NM * kelvin))
+    elif name in SKY_SPECTRA:  # the night sky's own light: a factor on photons, sunlight or moonlight
+        base, factor = SKY_SPECTRA[name]
+        spectrum = factor(_GRID_NM) * (_joules_per_photon(_GRID_NM) if base == "photons" else _spectrum_on_grid(base))
     else:
-        raise NorrskenError(
-            f"unknown continuum {name!r}: use one of {', '.join([*_CIE_CONTINUA, 'moonlight'])} or 'planck:<kelvin>'"
-        )
+        names = ", ".join([*_CIE_CONTINUA, "moonlight", *SKY_SPECTRA])
+        raise NorrskenError(f"unknown continuum {name!r}: use one of {names} or 'planck:<kelvin>'")
     return spectrum / (K_M * np.sum(spectrum * _CMFS_GRID[:, 1]) * _GRID_STEP_NM)
+
+
+def airglow_cd_per_rayleigh(name: str) -> float:
+    """Luminance (cd m^-2) of 1 R of a nightglow spectrum of emission/sky_spectra.py (1 R nm^-1 of
+    ``"airglow_continuum"``); a NorrskenError for any other name."""
+    if name not in NIGHTGLOW_SPECTRA:
+        raise NorrskenError(f"unknown nightglow spectrum {name!r}: use one of {', '.join(NIGHTGLOW_SPECTRA)}")
+    radiance = PHOTONS_PER_RAYLEIGH * SKY_SPECTRA[name][1](_GRID_NM) * _joules_per_photon(_GRID_NM)
+    return float(K_M * np.sum(radiance * _CMFS_GRID[:, 1]) * _GRID_STEP_NM)
 
 
 def _planck_kelvin(name: str) -> float:
