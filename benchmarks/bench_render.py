@@ -29,7 +29,8 @@ def main() -> None:
     from norrsken.field import emission_field
     from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
     from norrsken.render.camera import AllSkyCamera, PinholeCamera
-    from norrsken.render.raymarch import line_radiance_image, threads
+    from norrsken.render.raymarch import threads
+    from norrsken.render.sampling import line_radiance_image
     from norrsken.render.sky import sky
 
     start = time.perf_counter()

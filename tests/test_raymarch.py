@@ -14,7 +14,8 @@ import pytest
 from norrsken.errors import NorrskenError
 from norrsken.field import SHELL_KM, emission_field
 from norrsken.geometry import EARTH_RADIUS_KM, enu_basis
-from norrsken.render.raymarch import MAX_LEVELS, line_radiance, line_radiance_image, sampling_levels, shell_segments
+from norrsken.render.raymarch import line_radiance, shell_segments
+from norrsken.render.sampling import MAX_LEVELS, line_radiance_image, sampling_levels
 
 TIME = "2017-01-18T21:00Z"
 ZENITH_ANGLES = np.array([0.0, 30.0, 60.0, 70.0, 75.0, 80.0])

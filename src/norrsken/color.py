@@ -75,15 +75,13 @@ _MESOPIC_HIGH_CD = 5.0
 _EYE_EXPONENT = 0.85
 _EYE_SIGMA_CD = 0.03
 
-#: Natural dark-sky background at the zenith: V = 22.0 mag arcsec^-2 (dark sites reach 21.9-22.0 at
-#: solar minimum: Benn & Ellison 1998, New Astron. Rev. 42, 503), converted with
-#: L = 1.08e5 * 10^(-0.4 V) cd m^-2 (Unihedron SQM conversion) to 1.7e-4 cd m^-2. Its spectrum is
-#: taken as CIE D65 (neutral on screen); the real airglow continuum is somewhat redder.
+#: A uniform dark sky of V = 22.0 mag arcsec^-2 (Benn & Ellison 1998, New Astron. Rev. 42, 503),
+#: L = 1.08e5 * 10^(-0.4 V) cd m^-2 (Unihedron SQM conversion), D65: the orbital view's background
+#: (a ground view has the sky's own light of :mod:`norrsken.render.skyglow`).
 SKY_MAG_ARCSEC2 = 22.0
 SKY_LUMINANCE_CD = 1.08e5 * 10.0 ** (-0.4 * SKY_MAG_ARCSEC2)
 
-#: Knee of the highlight shoulder: linear values below it are untouched, above it the largest
-#: channel rolls off smoothly (Reinhard-like) towards 1, all channels scaled alike.
+#: Knee of the highlight shoulder: above it the largest channel rolls off (Reinhard-like) toward 1.
 _SHOULDER_KNEE = 0.8
 
 

@@ -35,7 +35,7 @@ from ..precipitation import OvalModel
 from ..precipitation.model import driver_attrs
 from ..times import TimeLike, to_utc
 from .camera import FOCAL_LENGTH_RANGE_MM, FULL_FRAME_WIDTH_MM, Camera, PinholeCamera
-from .raymarch import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
+from .sampling import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
 from .scene import (
     CITY_LIGHT,
     CONTINUA,
@@ -64,11 +64,11 @@ DEFAULT_EXPOSURE = CameraExposure(iso=6400.0, f_number=1.4, exposure_s=0.5)
 CELL_KM = 20.0
 #: Adaptive sampling of an orbital frame: in-between pixels are interpolated where the estimated
 #: error of the interpolation is within 5 % (ground views: 2 %; see
-#: :func:`norrsken.render.raymarch.line_radiance_image`). On the demo's frame at 960x540 with arcs,
+#: :func:`norrsken.render.sampling.line_radiance_image`). On the demo's frame at 960x540 with arcs,
 #: against tracing every pixel: the 99th percentile of the 8-bit error is 1 level, the 99.9th 2,
 #: and the 99th percentile of the radiance error 4.8 % in 557.7 nm and 2.5 % in 630.0 nm where
 #: the light is above 2 % of its peak (measured 2026-12-08 with the floor of
-#: :data:`~norrsken.render.raymarch.ADAPTIVE_FLOOR_FRACTION`; 4.3 % and 1.9 % without it).
+#: :data:`~norrsken.render.sampling.ADAPTIVE_FLOOR_FRACTION`; 4.3 % and 1.9 % without it).
 ADAPTIVE_TOLERANCE = 0.05
 #: ... in one level only: the limb's arcs are 1500-2500 km away, 15-25x farther than overhead
 #: from the ground, so a coarser first grid would step over them (3 levels, as a ground view of
@@ -165,7 +165,7 @@ def orbit_view(
         Include the airglow layers, city lights, and stars and the Moon.
     adaptive
         Interpolate the aurora between traced pixels where they agree (see
-        :func:`~norrsken.render.raymarch.line_radiance_image`).
+        :func:`~norrsken.render.sampling.line_radiance_image`).
     preview
         A fast approximate picture: a coarser field grid, every other pixel traced with longer
         steps and the rest interpolated (see :func:`norrsken.render.sky.sky`).

@@ -31,7 +31,7 @@ from ..times import TimeLike, to_utc
 from . import scene
 from .camera import AllSkyCamera, Camera
 from .overlay import draw_overlay
-from .raymarch import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
+from .sampling import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
 
 #: Largest picture, pixels (a 4K UHD frame fits): a frame takes ~280 bytes a pixel at its peak
 #: (rays, radiances, directions, colour), so this keeps it under ~2.3 GiB.
@@ -153,7 +153,7 @@ def sky(
         Observer altitude, 0-20 km.
     adaptive
         Interpolate pixels between traced ones where the estimated interpolation error is within
-        2 % (:func:`~norrsken.render.raymarch.line_radiance_image`); False traces every pixel.
+        2 % (:func:`~norrsken.render.sampling.line_radiance_image`); False traces every pixel.
     preview
         A fast approximate picture (thumbnails, a web page): a field grid twice as coarse, every
         other pixel traced with longer steps and the rest interpolated (at 512 x 512 all-sky:
