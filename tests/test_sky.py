@@ -437,7 +437,7 @@ def test_cli_netcdf_round_trip(cli_products):
         assert ds["brightness_r"].dims == ("line", "y", "x")
         assert ds["brightness_r"].shape[1:] == (64, 96)
         # The file gives back the brightest light the command printed (as seen through the air).
-        assert brightest_lines(ds, through_air=True)[GREEN]["max_r"] == pytest.approx(
+        assert brightest_lines(ds, min_elevation_deg=MIN_ELEVATION_DEG)[GREEN]["max_r"] == pytest.approx(
             json.loads(result.stdout)["brightest"][GREEN]["max_r"], rel=1e-6
         )
         assert ds.attrs["kp"] == pytest.approx(10 / 3)

@@ -33,7 +33,7 @@ from ..ephemeris import sun_direction_ecef
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM
 from ..precipitation.discrete import discrete_share
-from .airglow import airglow_profile
+from .airglow import airglow_profile, nightglow_scale
 from .arcs import Arcs, arc_mask, arc_norm, place_arcs
 from .kernels import COARSE, FOOTPRINT_KM, SHELL_KM, TABLE_STEP_KM, PackedField, table_altitudes_km
 
@@ -336,7 +336,9 @@ def assemble(
         v0=arcs.v0,
         dv=arcs.dv,
         norm=0.0,
-        **airglow_profile(airglow, line_basis, line_factor, table_array.shape[-1]),
+        **airglow_profile(
+            airglow, line_basis, line_factor, table_array.shape[-1], scale=nightglow_scale(table.inputs["f107a"])
+        ),
         max_step_km=STEP_CELLS * grid.cell_km,
     )
     if arcs.rows.shape[0]:  # none where the scene has no precipitation at all

@@ -63,7 +63,7 @@ ARC_PIECE_KM = 4.0
 MAX_ARC_PIECES = 16
 #: ... and climbs at most this far: an arc's peaked spectrum puts its light in a layer ~10 km thick
 #: with a sharp lower border.
-ARC_PIECE_HEIGHT_KM = 0.5
+ARC_PIECE_HEIGHT_KM = 1.0
 
 
 @njit(cache=True, inline="always")

@@ -1,10 +1,12 @@
 """The sky from the ground: line radiances and a true-colour picture for one camera.
 
 One call composes the chain: the emission field around the observer
-(:func:`norrsken.field.emission_field`), a camera's rays (:mod:`norrsken.render.camera`), the
-ray marcher (:mod:`norrsken.render.raymarch`) and the observer's colour response
-(:mod:`norrsken.color`). The ground below the horizon is black; the sky above it can carry the
-natural dark-sky continuum.
+(:func:`norrsken.field.emission_field`), a camera's rays (:mod:`norrsken.render.camera`), bent by
+astronomical refraction, the ray marcher (:mod:`norrsken.render.raymarch`), the air's extinction
+of every line (:func:`norrsken.atmosphere.extinction_mag`), the sky's own light (airglow,
+starlight, moonlit and twilight sky: :mod:`norrsken.render.skyglow`; towns' sky glow:
+:mod:`norrsken.render.light_pollution`), stars and the Moon, and the observer's colour response
+with a camera's noise (:mod:`norrsken.color`). The ground below the horizon is black.
 
 Only the night sky is rendered: with the Sun above -6 deg (civil twilight or day) the scattered
 sunlight would swamp the aurora, so the call refuses unless told otherwise (``daylight_ok``).
@@ -19,17 +21,17 @@ import xarray as xr
 
 from .. import checks
 from .. import field as field_module
-from ..atmosphere import LINE_EXTINCTION_MAG, MIN_ELEVATION_DEG, transmission
+from ..atmosphere import MIN_ELEVATION_DEG, check_site, extinction_mag, transmission, true_elevation_deg
 from ..color import CameraExposure, Exposure, EyeExposure, describe_exposure, line_radiance_to_display, to_uint8
 from ..emission.lines import LINES, line_index
 from ..ephemeris import icrs_to_ecef, sky_bodies
 from ..errors import NorrskenError
-from ..geometry import EARTH_RADIUS_KM, central_angle_deg, direction_from_enu, enu_basis
+from ..geometry import EARTH_RADIUS_KM, central_angle_deg, direction_from_enu, enu_basis, enu_from_direction
 from ..precipitation import OvalModel
 from ..precipitation.model import driver_attrs
 from ..times import TimeLike, to_utc
-from . import scene
-from .camera import AllSkyCamera, Camera
+from . import light_pollution, scene, skyglow
+from .camera import AllSkyCamera, Camera, vignetting
 from .overlay import draw_overlay
 from .sampling import PREVIEW_CELL_FACTOR, check_quality, line_radiance_image
 
@@ -119,6 +121,8 @@ def sky(
     adaptive: bool = True,
     preview: bool = False,
     daylight_ok: bool = False,
+    extinction: str | float = "good",
+    light_pollution: bool = True,
 ) -> xr.Dataset:
     """Render the sky over (``lat``, ``lon``) at ``time`` through ``camera``.
 
@@ -142,11 +146,13 @@ def sky(
     structure
         ``"arcs"`` (curtains, seeded by ``seed``) or ``"none"`` (the smooth statistical oval).
     exposure
-        :class:`~norrsken.color.CameraExposure` (default: ISO 3200, f/2.8, 8 s) or
-        :class:`~norrsken.color.EyeExposure`.
+        :class:`~norrsken.color.CameraExposure` (default: ISO 3200, f/2.8, 8 s, with photon and
+        read noise seeded by ``seed``; ``noise=False`` for a clean frame) or
+        :class:`~norrsken.color.EyeExposure` (noise-free).
     airglow, background, stars
-        Include the night airglow layers / the dark-sky continuum / the stars (Hipparcos to V 7,
-        dimmed by their air mass) and the Moon's disc.
+        Include the night airglow layers / the sky's own light (airglow spectrum, starlight,
+        moonlit and twilight sky, and with ``light_pollution`` the towns' sky glow) / the stars
+        (Hipparcos to V 7, dimmed by their air mass) and the Moon's disc.
     horizon, cardinals, grid
         Overlays drawn into ``rgb``.
     altitude_km
@@ -160,12 +166,18 @@ def sky(
         median 1 %, 90th percentile ~5 % from the full render; tests/test_raymarch.py).
     daylight_ok
         Render even with the Sun above -6 deg (the sky is then drawn as if it were night).
+    extinction
+        Site quality for the air's extinction of every source (:data:`~norrsken.atmosphere.
+        EXTINCTION_SITES`: ``"excellent"``, ``"good"``, ``"average"``, ``"hazy"``, ``"none"``) or
+        the V-band extinction in mag per air mass.
+    light_pollution
+        Add the sky glow of the towns around (GeoNames, 15 000 inhabitants and more).
 
     Returns
     -------
     xarray.Dataset
-        ``brightness_r`` (line, y, x) in Rayleigh (NaN outside an all-sky circle, 0 below the
-        horizon), ``azimuth_deg`` and ``elevation_deg`` (y, x), ``rgb`` (y, x, channel) uint8;
+        ``brightness_r`` (line, y, x) in Rayleigh as it reaches the observer through the air (NaN
+        outside an all-sky circle, 0 below the horizon), ``azimuth_deg`` and ``elevation_deg`` (y, x), ``rgb`` (y, x, channel) uint8;
         attrs: time, place, the oval's drivers and their sources (``kp``, ``kp_source``), the Sun
         and Moon, camera and exposure (JSON), the model.
     """
@@ -175,6 +187,7 @@ def sky(
     exposure = CameraExposure() if exposure is None else exposure
     check_frame(camera, exposure, Camera, "a PinholeCamera or an AllSkyCamera")
     check_quality(adaptive, preview)
+    site = check_site(extinction, altitude_km)
     bodies = sky_bodies(moment, lat, lon, altitude_km)
     if bodies.sun_elevation_deg > SUN_LIMIT_DEG and not daylight_ok:
         raise NorrskenError(
@@ -199,23 +212,29 @@ def sky(
     enu = enu_basis(lat, lon)
     origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     rays = camera.rays_enu()
-    brightness = line_radiance_image(emission, origin, rays @ enu, adaptive=adaptive, preview=preview)
-
     azimuth, elevation = direction_from_enu(rays)
+    brightness = line_radiance_image(emission, origin, _refracted(rays, azimuth, elevation) @ enu, adaptive=adaptive, preview=preview)
+    brightness *= line_transmission(emission.lines, elevation, site, altitude_km)
+
     # The geometric horizon of a raised observer dips below 0 deg.
     sky_mask = elevation > -central_angle_deg(altitude_km)
-    continuum: np.ndarray | None = None
+    sources: list[np.ndarray] = []
     continua: tuple[str, ...] = ()
     if stars:
-        continuum = _stars_and_moon(camera, origin, enu, moment, float(bodies.moon_illumination))
+        sources.append(_stars_and_moon(camera, origin, enu, moment, float(bodies.moon_illumination)))
         continua = SKY_CONTINUA
+    if background:
+        sources.append(_sky_light(moment, lat, lon, altitude_km, azimuth, elevation, emission, site, light_pollution))
+        continua += skyglow.SKY_COMPONENTS + (CITY_CONTINUA if light_pollution else ())
+    camera_noise = isinstance(exposure, CameraExposure)
     display = line_radiance_to_display(
         np.where(np.isnan(brightness), np.float32(0.0), brightness),
         emission.lines,
         exposure,
-        background=background,
-        continuum_cd=continuum,
+        continuum_cd=np.concatenate(sources, axis=-1) if sources else None,
         continua=continua,
+        noise_seed=int(seed) if camera_noise and exposure.noise else None,
+        pixel_gain=vignetting(camera) if camera_noise and exposure.vignetting else None,
     )
     display[~sky_mask] = 0.0  # the ground, and the outside of an all-sky circle
     rgb = to_uint8(display)
@@ -240,6 +259,10 @@ def sky(
             "moon_illumination": bodies.moon_illumination,
             "camera": json.dumps(camera.describe()),
             "exposure": json.dumps(describe_exposure(exposure)),
+            "extinction": site,
+            "extinction_v_mag": float(extinction_mag(550.0, site, altitude_km)),
+            "light_pollution": int(light_pollution),
+            **sky_brightness(moment, lat, lon, altitude_km, emission, site, light_pollution),
             "model": MODEL_TEXT,
             "model_name": emission.oval.attrs["model_name"],
         }
@@ -253,8 +276,76 @@ def summary(ds: xr.Dataset) -> dict:
     out["sun_elevation_deg"] = round(ds.attrs["sun_elevation_deg"], 2)
     out["moon_elevation_deg"] = round(ds.attrs["moon_elevation_deg"], 2)
     out["moon_illumination"] = round(ds.attrs["moon_illumination"], 3)
-    out["brightest"] = brightest_lines(ds, through_air=True)
+    out["sky_brightness"] = {
+        key: ds.attrs[key] for key in ("zenith_mag_arcsec2", "natural_zenith_mag_arcsec2", "bortle", "sky_quality")
+    }
+    out["brightest"] = brightest_lines(ds, min_elevation_deg=MIN_ELEVATION_DEG)
     return out
+
+
+#: The continua of the towns' sky glow (:func:`norrsken.render.light_pollution.city_glow`).
+CITY_CONTINUA = ("sodium", "led")
+
+
+def line_transmission(lines: tuple[str, ...], elevation_deg: np.ndarray, site: str | float, altitude_km: float) -> np.ndarray:
+    """The share of each line's light (..., n_lines) that crosses the air to the observer along
+    lines of sight at apparent ``elevation_deg`` (Kasten & Young air mass, the site's extinction
+    at each line's wavelength); 0 below the horizon."""
+    # The model covers 380-800 nm; the near-infrared O I lines take its value at 800 nm (an upper bound).
+    wavelengths = np.clip([LINES[line_index(key)].wavelength_nm for key in lines], 380.0, 800.0)
+    k = extinction_mag(wavelengths, site, altitude_km)
+    # On a table of elevations (0.01 deg), interpolated: a frame has millions of pixels.
+    grid = np.linspace(0.0, 90.0, 9001)
+    table = transmission(grid[:, None], k)
+    seen = np.where(np.isfinite(elevation_deg), elevation_deg, -90.0).ravel()
+    out = np.empty((seen.size, len(lines)), dtype=np.float32)
+    for j in range(len(lines)):
+        out[:, j] = np.interp(seen, grid, table[:, j], left=0.0)
+    return out.reshape(*np.shape(elevation_deg), len(lines))
+
+
+def _refracted(rays_enu: np.ndarray, azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+    """The rays (ENU) of the pixels bent back to their true directions above the air: light seen
+    at apparent elevation h_a arrives from h_a - R (Bennett 1982; 34.5 arcmin at the horizon). The
+    line's lift above the observer (:func:`norrsken.atmosphere.refracted_ray`, up to 2 km at the
+    horizon) is left out: the rays start at the observer, so the lowest ~0.6 deg sees no aurora."""
+    seen = np.isfinite(elevation) & (elevation >= -1.0)
+    true = np.where(seen, true_elevation_deg(np.where(seen, elevation, 0.0)), elevation)
+    return np.where(seen[..., None], enu_from_direction(azimuth, true), rays_enu)
+
+
+def _sky_light(moment, lat, lon, altitude_km, azimuth, elevation, emission, site, towns: bool) -> np.ndarray:
+    """The sky's own light and, with ``towns``, their sky glow (..., n) in cd m^-2."""
+    k_v = float(extinction_mag(550.0, site, altitude_km))
+    f107 = float(emission.table.inputs["f107a"])
+    light = skyglow.sky_light(moment, lat, lon, azimuth, elevation, f107_sfu=f107, extinction_v_mag=k_v, altitude_km=altitude_km)
+    if not towns:
+        return light
+    glow = light_pollution.city_glow(lat, lon, azimuth, elevation, year=_decimal_year(moment), site=site, altitude_km=altitude_km)
+    return np.concatenate([light, glow], axis=-1)
+
+
+def _decimal_year(moment) -> float:
+    return moment.year + (moment.timetuple().tm_yday - 0.5) / 365.25
+
+
+def sky_brightness(moment, lat: float, lon: float, altitude_km: float, emission, site: str | float, towns: bool) -> dict:
+    """Zenith sky brightness (V mag arcsec^-2) without aurora, natural and with the towns' glow, and
+    its Bortle-like class (:func:`norrsken.render.light_pollution.sky_quality`)."""
+    natural = skyglow.zenith_brightness(
+        moment, lat, lon, f107_sfu=float(emission.table.inputs["f107a"]),
+        extinction_v_mag=float(extinction_mag(550.0, site, altitude_km)), altitude_km=altitude_km,
+    )  # fmt: skip
+    total = natural["luminance_cd"]
+    if towns:
+        total += light_pollution.zenith_glow_cd(lat, lon, year=_decimal_year(moment), site=site, altitude_km=altitude_km)
+    quality = light_pollution.sky_quality(float(light_pollution.mag_arcsec2(total)))
+    return {
+        "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
+        "natural_zenith_mag_arcsec2": round(float(natural["v_mag_arcsec2"]), 2),
+        "bortle": int(quality["bortle"]),
+        "sky_quality": str(quality["label"]),
+    }
 
 
 #: The continua of a ground view: the Moon's disc, then the stars' Planckian bins (the lit ground
@@ -270,21 +361,16 @@ def _stars_and_moon(camera: Camera, origin: np.ndarray, enu: np.ndarray, moment,
     return continuum
 
 
-def brightest_lines(ds: xr.Dataset, through_air: bool = False) -> dict:
-    """For 427.8, 557.7 and 630.0 nm: the brightest pixel's radiance (R) and its direction.
-
-    With ``through_air`` (a view from the ground), the radiance as seen through the air below
-    (:data:`~norrsken.atmosphere.LINE_EXTINCTION_MAG`) and only at or above
-    :data:`~norrsken.atmosphere.MIN_ELEVATION_DEG`: the long slant path through the emitting
-    layer makes the unextinguished light brightest right at the horizon, where nobody sees it.
+def brightest_lines(ds: xr.Dataset, min_elevation_deg: float | None = None) -> dict:
+    """For 427.8, 557.7 and 630.0 nm: the brightest pixel's radiance (R) and its direction, at or
+    above ``min_elevation_deg`` if given (a ground view: terrain and haze hide the lowest sky).
     """
     lines = {}
     elevation = ds["elevation_deg"].values
     for key in ("427.8", "557.7", "630.0"):
         image = ds["brightness_r"].sel(line=key).values
-        if through_air:
-            seen = elevation >= MIN_ELEVATION_DEG
-            image = np.where(seen, image * transmission(np.where(seen, elevation, 90.0), LINE_EXTINCTION_MAG[key]), np.nan)
+        if min_elevation_deg is not None:
+            image = np.where(elevation >= min_elevation_deg, image, np.nan)
         if not np.isfinite(image).any():
             continue
         j, i = np.unravel_index(np.nanargmax(image), image.shape)
