@@ -84,12 +84,15 @@ def oslo_south():
 
 @pytest.fixture(scope="module")
 def tromso_smooth():
-    return sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", **NO_OVERLAY)
+    # Away from the town's orange sky glow, which the colour tests would otherwise measure.
+    return sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", light_pollution=False, **NO_OVERLAY)
 
 
 @pytest.fixture(scope="module")
 def tromso_arcs():
-    return sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, **NO_OVERLAY)
+    return sky(
+        DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, light_pollution=False, **NO_OVERLAY
+    )
 
 
 # --- 1. physics and geometry ---------------------------------------------------------------------
@@ -138,10 +141,13 @@ def test_tromso_zenith_matches_the_column_overhead():
     so a vertical ray at 69.65 N (dip ~78 deg) samples footprints up to ~5-10 km south of the
     observer across the emitting layer, and the local grid resamples the 0.5-deg oval maps. Over a
     smooth oval that changes the brightness by a few per cent at most; 10 % leaves room for that.
-    Airglow is switched off because the column has none (it adds ~250 R, 5 %, at the zenith).
+    Airglow is switched off because the column has none (it adds ~250 R, 5 %, at the zenith), and
+    extinction, because the column is the light above the air.
     Measured: 5267 R (mean of the 4 centre pixels) vs 5318 R from the column (-1 %).
     """
-    ds = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", airglow=False, **NO_OVERLAY)
+    ds = sky(
+        DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="none", airglow=False, extinction="none", **NO_OVERLAY
+    )
     centre = ds.isel(y=slice(63, 65), x=slice(63, 65))
     assert float(centre["elevation_deg"].min()) > 88.5
     zenith = float(centre["brightness_r"].sel(line=GREEN).mean())
@@ -210,10 +216,10 @@ def test_hobart_sees_a_storm_aurora_to_the_south():
 
 
 def test_same_seed_same_picture_other_seed_other_picture(tromso_arcs):
-    again = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, **NO_OVERLAY)
+    again = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, light_pollution=False, **NO_OVERLAY)
     np.testing.assert_array_equal(again["rgb"].values, tromso_arcs["rgb"].values)
     np.testing.assert_array_equal(again["brightness_r"].values, tromso_arcs["brightness_r"].values)
-    other = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=1, **NO_OVERLAY)
+    other = sky(DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=1, light_pollution=False, **NO_OVERLAY)
     assert other.attrs["seed"] == 1
     # Measured: 73 % of pixels differ, by 6.9 levels on average.
     changed = (other["rgb"].values != tromso_arcs["rgb"].values).any(axis=-1)
@@ -244,18 +250,20 @@ def test_arcs_add_contrast_but_keep_the_mean(tromso_smooth, tromso_arcs):
 
 
 def test_adaptive_sampling_matches_tracing_every_pixel():
-    # A pinhole into the arcs (sharp edges, the horizon): measured mean relative difference 4e-4
-    # and 0-1 levels of rgb at the 99.9th percentile (max 3).
+    # A pinhole into the arcs (sharp edges, thin rays, the horizon): measured mean relative
+    # difference 1.3e-2 and 5 levels of rgb at the 99.9th percentile with the thin rays (4e-4
+    # and 0-1 levels with the broad arcs before), without the camera's noise.
     camera = PinholeCamera(128, 96, azimuth_deg=0.0, elevation_deg=20.0, fov_deg=60.0)
-    fast = sky(DEMO, *TROMSO, camera=camera, structure="arcs", adaptive=True, **NO_OVERLAY)
-    exact = sky(DEMO, *TROMSO, camera=camera, structure="arcs", adaptive=False, **NO_OVERLAY)
+    clean = {"exposure": CameraExposure(noise=False), **NO_OVERLAY}
+    fast = sky(DEMO, *TROMSO, camera=camera, structure="arcs", adaptive=True, **clean)
+    exact = sky(DEMO, *TROMSO, camera=camera, structure="arcs", adaptive=False, **clean)
     assert fast.attrs["adaptive"] == 1 and exact.attrs["adaptive"] == 0
     a, e = fast["brightness_r"].values, exact["brightness_r"].values
     lit = e > 1.0
     assert lit.mean() > 0.5
-    assert np.mean(np.abs(a[lit] - e[lit]) / e[lit]) < 0.01
+    assert np.mean(np.abs(a[lit] - e[lit]) / e[lit]) < 0.02
     rgb_difference = np.abs(fast["rgb"].values.astype(int) - exact["rgb"].values.astype(int))
-    assert np.percentile(rgb_difference, 99.9) <= 3
+    assert np.percentile(rgb_difference, 99.9) <= 6
 
 
 # --- 4. exposure ---------------------------------------------------------------------------------
@@ -268,8 +276,9 @@ def test_the_eye_sees_the_sky_grey_and_flat(tromso_arcs):
     # (Not "dimmer": with the default ISO 3200, f/2.8, 8 s the eye's rendering is ~2.3x *brighter*
     # on average; the camera only overtakes it above ~100 kR.)
     eye = sky(
-        DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, exposure=EyeExposure(), **NO_OVERLAY
-    )
+        DEMO, *TROMSO, camera=AllSkyCamera(128, 128), structure="arcs", seed=0, exposure=EyeExposure(),
+        light_pollution=False, **NO_OVERLAY,
+    )  # fmt: skip
     assert json.loads(eye.attrs["exposure"])["kind"] == "EyeExposure"
     assert json.loads(tromso_arcs.attrs["exposure"])["kind"] == "CameraExposure"
     visible = tromso_arcs["elevation_deg"].values > 0.0
@@ -293,6 +302,7 @@ def test_longer_exposure_brightens_the_camera_picture(tromso_smooth):
         camera=AllSkyCamera(128, 128),
         structure="none",
         exposure=CameraExposure(exposure_s=16.0),
+        light_pollution=False,
         **NO_OVERLAY,
     )
     visible = tromso_smooth["elevation_deg"].values > 5.0
@@ -388,6 +398,7 @@ def cli_products(tmp_path_factory):
         "96x64",
         "--structure",
         "none",
+        "--no-light-pollution",
         "--out",
         str(png),
         "--netcdf",

@@ -46,6 +46,7 @@ import xarray as xr
 
 from . import checks, geomag
 from .atmosphere import LINE_EXTINCTION_MAG, MIN_ELEVATION_DEG, transmission
+from .color import SKY_LUMINANCE_CD, SKY_MAG_ARCSEC2
 from .drivers import kp as kp_driver
 from .drivers import solarwind
 from .emission.sunlit import solar_zenith_to_shadow_height_km
@@ -55,6 +56,7 @@ from .errors import NorrskenError, OutOfRangeError
 from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
 from .precipitation.model import Drivers, OvalModel
 from .precipitation.oval import edges, get_model, oval
+from .render import light_pollution as light_pollution_module
 from .times import DurationLike, TimeLike, iso_utc, series, to_utc
 
 #: Verdicts, from worst to best.
@@ -137,16 +139,39 @@ def verdict(green_r: float, elevation_deg: float, overhead_r: float, sun_elevati
     return "not visible"
 
 
-def threshold_factor(sun_elevation_deg, moon_elevation_deg, moon_illumination):
-    """How much twilight and moonlight raise the visibility thresholds (1 on a dark night; inf in
-    daylight and civil twilight). Floats or broadcasting arrays."""
+def threshold_factor(sun_elevation_deg, moon_elevation_deg, moon_illumination, sky_factor=1.0):
+    """How much twilight, moonlight and (``sky_factor``, :func:`sky_glow_factor`) the towns' sky
+    glow raise the visibility thresholds (1 on a dark night; inf in daylight and civil twilight).
+    Floats or broadcasting arrays."""
     sun = np.asarray(sun_elevation_deg, dtype=float)
     twilight = np.full(sun.shape, TWILIGHT_FACTOR["night"])
     for limit, name in reversed(DARKNESS_LIMITS_DEG):
         twilight = np.where(sun > limit, TWILIGHT_FACTOR.get(name, math.inf), twilight)
     moon = 1.0 + MOON_FACTOR * np.asarray(moon_illumination) * np.maximum(np.sin(np.radians(moon_elevation_deg)), 0.0)
-    factor = twilight * moon
+    factor = twilight * moon * np.asarray(sky_factor, dtype=float)
     return float(factor) if factor.ndim == 0 else factor
+
+
+def sky_glow_factor(lat: float, lon: float, time: TimeLike) -> tuple[float, dict]:
+    """How much the towns' sky glow raises the thresholds at a place, and the zenith sky it makes.
+
+    The threshold contrast of a large faint source grows as the square root of the background
+    (de Vries-Rose, as for the Moon above): sqrt((L_natural + L_glow) / L_natural), with the
+    natural dark sky of :data:`norrsken.color.SKY_LUMINANCE_CD` and the glow of
+    :func:`norrsken.render.light_pollution.zenith_glow_cd`. A city centre (18 mag arcsec^-2,
+    ~40x the natural sky) needs ~6x brighter aurora.
+    """
+    moment = to_utc(time)
+    year = moment.year + (moment.timetuple().tm_yday - 0.5) / 365.25
+    natural = SKY_LUMINANCE_CD
+    total = natural + light_pollution_module.zenith_glow_cd(lat, lon, year=year)
+    quality = light_pollution_module.sky_quality(float(light_pollution_module.mag_arcsec2(total)))
+    sky = {
+        "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
+        "bortle": int(quality["bortle"]),
+        "sky_quality": str(quality["label"]),
+    }
+    return math.sqrt(total / natural), sky
 
 
 def forecast(
@@ -159,6 +184,7 @@ def forecast(
     indices=None,
     model: str | OvalModel | None = None,
     online: bool = False,
+    light_pollution: bool = True,
 ) -> xr.Dataset:
     """The aurora as seen from (``lat``, ``lon``) every ``step`` from ``time`` to ``end``.
 
@@ -190,7 +216,11 @@ def forecast(
         blue with the sunlit N2+ of twilight), ``azimuth_deg`` and ``elevation_deg`` of the
         brightest green, ``red_azimuth_deg``/``red_elevation_deg`` and
         ``blue_azimuth_deg``/``blue_elevation_deg``, ``overhead_green_r`` (the column overhead),
-        ``threshold_factor`` and ``verdict``.
+        ``threshold_factor`` and ``verdict``; attrs ``zenith_mag_arcsec2``, ``bortle`` and
+        ``sky_quality`` of the sky without aurora (with the towns' glow unless
+        ``light_pollution=False``, which then leaves the thresholds alone).
+    light_pollution
+        Raise the thresholds for the sky glow of the towns around (:func:`sky_glow_factor`).
     """
     lat, lon, _ = checks.place(lat, lon, 0.0, (0.0, 0.0), "a forecast")
     online = checks.flag("online", online)
@@ -209,8 +239,11 @@ def forecast(
         now = conditions_now(lat, lon)
         if not all(given.get(name) is not None for name in chosen.needs):
             live, problem = _reach_swpc()
+    glow, sky = sky_glow_factor(lat, lon, first)
+    if not checks.flag("light_pollution", light_pollution):
+        glow, sky = 1.0, {"zenith_mag_arcsec2": SKY_MAG_ARCSEC2, "bortle": 1, "sky_quality": "natural sky"}
     rows = [
-        _step(moment.item().replace(tzinfo=dt.UTC), lat, lon, grid, chosen, indices, live, problem, bodies, i)
+        _step(moment.item().replace(tzinfo=dt.UTC), lat, lon, grid, chosen, indices, live, problem, bodies, i, glow)
         for i, moment in enumerate(times)
     ]
     columns = {key: np.array([row[key] for row in rows]) for key in rows[0]}
@@ -232,6 +265,7 @@ def forecast(
             "min_elevation_deg": MIN_ELEVATION_DEG,
             "high_elevation_deg": HIGH_ELEVATION_DEG,
             "atmosphere": _atmosphere_note(times[-1].item().replace(tzinfo=dt.UTC)),
+            **sky,
             # The solar wind and OVATION right now, with each product's time and stale flag.
             "now": json.dumps(now if now is not None else {"offline": True}),
         },
@@ -272,7 +306,7 @@ def _drivers(chosen: OvalModel, time: dt.datetime, indices, live: bool, problem:
     return Drivers(drivers.values, {name: f"{source} ({problem})" for name, source in drivers.sources.items()})
 
 
-def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, problem, bodies, i) -> dict:
+def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, problem, bodies, i, glow: float) -> dict:
     drivers = _drivers(chosen, time, indices, live, problem)
     sun, moon = float(bodies.sun_elevation_deg[i]), float(bodies.moon_elevation_deg[i])
     illumination = float(bodies.moon_illumination[i])
@@ -303,7 +337,7 @@ def _step(time, lat, lon, grid: _SkyGrid, chosen: OvalModel, indices, live, prob
         row[f"{prefix}elevation_deg"] = float(elevation[k][j]) if light[k][j] > 0 else math.nan
     # Straight overhead: the column itself, through one air mass.
     row["overhead_green_r"] = float(brightness[0, 0].max() * transmission(90.0, LINE_EXTINCTION_MAG["557.7"]))
-    factor = threshold_factor(sun, moon, illumination)
+    factor = threshold_factor(sun, moon, illumination, glow)
     row["threshold_factor"] = factor
     row["verdict"] = verdict(row["green_r"], row["elevation_deg"], row["overhead_green_r"], sun, factor)
     return row
@@ -330,6 +364,7 @@ def summary(ds: xr.Dataset) -> dict:
         "lat": ds.attrs["lat"],
         "lon": ds.attrs["lon"],
         "atmosphere": ds.attrs["atmosphere"],
+        "sky": {key: ds.attrs[key] for key in ("zenith_mag_arcsec2", "bortle", "sky_quality")},
         "now": json.loads(ds.attrs["now"]),
         "thresholds": {
             "naked_eye_r": NAKED_EYE_R,

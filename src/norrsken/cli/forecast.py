@@ -13,6 +13,7 @@ from .options import (
     JsonOption,
     KpOption,
     LatOption,
+    LightPollutionOption,
     LonOption,
     ModelOption,
     OnlineOption,
@@ -39,6 +40,7 @@ def forecast_command(
     dphi: DphiOption = None,
     solar_wind: SolarWindOption = None,
     model: ModelOption = "zhang-paxton",
+    light_pollution: LightPollutionOption = True,
     online: OnlineOption = None,
     plot_path: PlotOption = None,
     as_json: JsonOption = False,
@@ -63,7 +65,7 @@ def forecast_command(
         length = checks.real("hours", 24.0 if hours is None else hours, (0.5, 240.0), "h")
         end = (to_utc(start) + dt.timedelta(hours=length)).isoformat()
     with console.status("forecasting"):
-        ds = forecast(start, lat, lon, end=end, step=step, indices=indices(kp, dphi=dphi, solar_wind=solar_wind), model=model, online=online_for(online, start, end))
+        ds = forecast(start, lat, lon, end=end, step=step, indices=indices(kp, dphi=dphi, solar_wind=solar_wind), model=model, online=online_for(online, start, end), light_pollution=light_pollution)
     result = summary(ds)
     if plot_path is not None:
         result["files"] = {"plot": str(plot(ds, plot_path))}

@@ -120,7 +120,20 @@ IsoOption = Annotated[float | None, typer.Option("--iso", help="Camera ISO speed
 FNumberOption = Annotated[float | None, typer.Option("--f-number", help="Camera f-number (default 2.8).")]
 SecondsOption = Annotated[float | None, typer.Option("--seconds", help="Camera exposure time, s (default 8).")]
 AirglowOption = Annotated[bool, typer.Option("--airglow/--no-airglow", help="Night airglow layers (557.7, 630.0).")]
-BackgroundOption = Annotated[bool, typer.Option("--background/--no-background", help="Dark-sky continuum.")]
+BackgroundOption = Annotated[
+    bool, typer.Option("--background/--no-background", help="The sky's own light: airglow, starlight, moonlit and twilight sky.")
+]
+ExtinctionOption = Annotated[
+    str,
+    typer.Option(
+        "--extinction", help="Site quality: excellent, good, average, hazy or none, or a V extinction in mag per air mass."
+    ),
+]
+NoiseOption = Annotated[str, typer.Option("--noise", help="Camera photon and read noise: on or off (the eye has none).")]
+VignettingOption = Annotated[bool, typer.Option("--vignetting", help="Darken the corners like a real lens.")]
+LightPollutionOption = Annotated[
+    bool, typer.Option("--light-pollution/--no-light-pollution", help="Sky glow of the towns around (GeoNames).")
+]
 StarsOption = Annotated[bool, typer.Option("--stars/--no-stars", help="Stars and the Moon.")]
 GridOption = Annotated[bool, typer.Option("--grid", help="Draw an altitude/azimuth grid.")]
 ExactOption = Annotated[bool, typer.Option("--exact", help="Trace every pixel (no adaptive interpolation).")]
@@ -226,19 +239,29 @@ def ground_camera(camera: str, az, el, fov, focal_length, size: str | None, defa
     return make_camera(camera, width, height, azimuth_deg=az, elevation_deg=el, fov_deg=fov, focal_length_mm=focal_length)
 
 
-def ground_exposure(exposure: str, iso, f_number, seconds):
-    """A camera exposure (ISO 3200, f/2.8, 8 s unless set) or the dark-adapted eye."""
+def ground_exposure(exposure: str, iso, f_number, seconds, noise: str = "on", vignetting: bool = False):
+    """A camera exposure (ISO 3200, f/2.8, 8 s unless set; noise on) or the dark-adapted eye."""
     from .. import checks
     from ..color import CameraExposure, EyeExposure
     from ..errors import NorrskenError
 
     checks.choice("exposure", exposure, ("camera", "eye"))
+    checks.choice("noise", noise, ("on", "off"))
     settings = {"iso": iso, "f_number": f_number, "exposure_s": seconds}
     if exposure == "eye":
-        if any(value is not None for value in settings.values()):
-            raise NorrskenError("--iso, --f-number and --seconds set a camera; drop them or use --exposure camera")
+        if any(value is not None for value in settings.values()) or vignetting:
+            raise NorrskenError("--iso, --f-number, --seconds and --vignetting set a camera; drop them or use --exposure camera")
         return EyeExposure()
-    return CameraExposure(**{key: value for key, value in settings.items() if value is not None})
+    chosen = {key: value for key, value in settings.items() if value is not None}
+    return CameraExposure(**chosen, noise=noise == "on", vignetting=vignetting)
+
+
+def site_quality(text: str) -> str | float:
+    """``--extinction``: a site name, or a number (V extinction, mag per air mass)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def satellite(tle: Path | None, name: str | None, start: str, end: str | None = None, allow_stale: bool = False):

@@ -149,6 +149,13 @@ def print_forecast(result: dict) -> None:
         if sources:
             console.print(f"{DRIVER_LABELS[name][0]} from: {'; '.join(sources)}", markup=False, highlight=False)
     console.print(f"atmosphere: {result['atmosphere']}", markup=False, highlight=False)
+    sky = result["sky"]
+    console.print(
+        f"sky without aurora: {sky['zenith_mag_arcsec2']:.2f} mag/arcsec² at the zenith (Bortle {sky['bortle']}, "
+        f"{sky['sky_quality']}); the thresholds rise with it",
+        markup=False,
+        highlight=False,
+    )
     print_conditions_now(result["now"])
     if all(row["verdict"] == "daylight" for row in result["steps"]):
         console.print(

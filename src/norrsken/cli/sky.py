@@ -21,6 +21,7 @@ from .options import (
     ElOption,
     ExactOption,
     ExposureOption,
+    ExtinctionOption,
     F107aOption,
     F107Option,
     FNumberOption,
@@ -30,7 +31,9 @@ from .options import (
     IsoOption,
     JsonOption,
     KpOption,
+    LightPollutionOption,
     ModelOption,
+    NoiseOption,
     OnlineOption,
     PreviewOption,
     SecondsOption,
@@ -39,10 +42,12 @@ from .options import (
     StarsOption,
     StructureOption,
     TimeOption,
+    VignettingOption,
     ground_camera,
     ground_exposure,
     indices,
     online_for,
+    site_quality,
 )
 from .output import print_brightest_and_files, print_json
 
@@ -78,6 +83,10 @@ def sky(
     airglow: AirglowOption = True,
     background: BackgroundOption = True,
     stars: StarsOption = True,
+    light_pollution: LightPollutionOption = True,
+    extinction: ExtinctionOption = "good",
+    noise: NoiseOption = "on",
+    vignetting: VignettingOption = False,
     grid: GridOption = False,
     exact: ExactOption = False,
     preview: PreviewOption = False,
@@ -98,13 +107,14 @@ def sky(
     out = check_output_file(out, ".png")
     if netcdf is not None:
         netcdf = check_output_file(netcdf, ".nc")
-    observer = ground_exposure(exposure, iso, f_number, seconds)
+    observer = ground_exposure(exposure, iso, f_number, seconds, noise, vignetting)
     view = ground_camera(camera, az, el, fov, focal_length, size)
     with console.status(f"rendering {view.width}x{view.height} {camera} view"):
         ds = render_sky(
             time, lat, lon, camera=view, indices=indices(kp, f107, f107a, ap, dphi, solar_wind), model=model,
             online=online_for(online, time), structure=structure, seed=seed, exposure=observer, airglow=airglow,
             background=background, stars=stars, grid=grid, adaptive=not exact, preview=preview, daylight_ok=daylight_ok,
+            extinction=site_quality(extinction), light_pollution=light_pollution,
         )
     result = summary(ds)
     keys = ("time", "lat", "lon", *driver_attrs(ds.attrs), "camera", "exposure", "structure", "seed")
@@ -119,6 +129,12 @@ def sky(
         f"[bold]{result['time']}[/] at {lat:.2f}°, {lon:.2f}°: {describe_drivers(result)}, "
         f"Sun {result['sun_elevation_deg']:.1f}° ({result['darkness']}), Moon {result['moon_elevation_deg']:.1f}° "
         f"({100 * result['moon_illumination']:.0f} % lit)",
+        highlight=False,
+    )
+    quality = result["sky_brightness"]
+    console.print(
+        f"Sky at the zenith without aurora: {quality['zenith_mag_arcsec2']:.2f} mag/arcsec² "
+        f"(natural {quality['natural_zenith_mag_arcsec2']:.2f}; Bortle {quality['bortle']}, {quality['sky_quality']})",
         highlight=False,
     )
     print_brightest_and_files(result)
