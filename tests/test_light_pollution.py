@@ -222,3 +222,12 @@ def test_inside_a_town_the_low_glow_rings_the_horizon():
     ring = city_glow(60.0, 10.0, np.arange(0.0, 360.0, 10.0), 2.0, year=2026, towns=town).sum(axis=-1)
     np.testing.assert_allclose(ring, ring.mean(), rtol=1e-3)
     assert ring.mean() > 3.0 * float(city_glow(60.0, 10.0, 0.0, 90.0, year=2026, towns=town).sum())
+
+
+def test_no_town_within_reach_gives_no_glow():
+    """Mid-ocean (0 N, 0 E) there is no town within reach: no sky glow, and no error."""
+    from norrsken.render.light_pollution import city_glow, zenith_glow_cd
+
+    glow = city_glow(0.0, 0.0, np.array([0.0, 90.0]), np.array([5.0, 45.0]), year=2020.0)
+    assert glow.shape == (2, 2) and (glow == 0.0).all()
+    assert zenith_glow_cd(0.0, 0.0, year=2020.0) == 0.0

@@ -187,6 +187,8 @@ def _grid(towns: _Towns) -> np.ndarray:
     # Gaussian in azimuth, becoming a ring all around as the observer walks into the town.
     gauss = np.exp(-0.5 * (turn / towns.dome_width_rad[:, None]) ** 2)
     across = towns.toward[:, None] * gauss + (1.0 - towns.toward[:, None])
+    if not len(rise):  # no town within reach (the open sea, the wilderness)
+        return glow
     dome = rise.T @ (across[:, :, None] * (towns.dome_ratio[:, None] * towns.spectra)[:, None, :]).reshape(len(rise), -1)
     return glow + dome.reshape(glow.shape)
 

@@ -226,15 +226,16 @@ def sky(
     if background:
         sources.append(_sky_light(moment, lat, lon, altitude_km, azimuth, elevation, emission, site, light_pollution))
         continua += skyglow.SKY_COMPONENTS + (CITY_CONTINUA if light_pollution else ())
-    camera_noise = isinstance(exposure, CameraExposure)
+    noisy = isinstance(exposure, CameraExposure) and exposure.noise
+    vignetted = isinstance(exposure, CameraExposure) and exposure.vignetting
     display = line_radiance_to_display(
         np.where(np.isnan(brightness), np.float32(0.0), brightness),
         emission.lines,
         exposure,
         continuum_cd=np.concatenate(sources, axis=-1) if sources else None,
         continua=continua,
-        noise_seed=int(seed) if camera_noise and exposure.noise else None,
-        pixel_gain=vignetting(camera) if camera_noise and exposure.vignetting else None,
+        noise_seed=int(seed) if noisy else None,
+        pixel_gain=vignetting(camera) if vignetted else None,
     )
     display[~sky_mask] = 0.0  # the ground, and the outside of an all-sky circle
     rgb = to_uint8(display)
