@@ -46,8 +46,9 @@ def point(lat: float, lon: float, start: str, end: str, **kwargs) -> xr.Dataset:
 
 
 def forecast_hours(lat: float, lon: float, start: str, end: str, kp: float | None = None) -> dict:
-    """Dark, naked-eye and camera hours from the single-place forecast's verdicts (30 min steps)."""
-    ds = forecast(start, lat, lon, end=end, step="30min", indices={"kp": kp})
+    """Dark, naked-eye and camera hours from the single-place forecast's verdicts (30 min steps),
+    under the natural sky as the climatology counts them (no towns' glow)."""
+    ds = forecast(start, lat, lon, end=end, step="30min", indices={"kp": kp}, light_pollution=False)
     verdict = ds["verdict"].values.astype(str)
     return {
         "steps": verdict.size,

@@ -14,7 +14,8 @@ For every point of a latitude-longitude grid and every time step, the same judge
    column table is taken dark here: sunlit tops change no count.
 3. Visible to the naked eye when that light reaches :data:`~norrsken.visibility.NAKED_EYE_R` times
    the twilight and moonlight factor (:func:`norrsken.visibility.threshold_factor`); to a camera at
-   :data:`~norrsken.visibility.CAMERA_R` times it.
+   :data:`~norrsken.visibility.CAMERA_R` times it. The sky is the natural one: the towns' glow,
+   which the single-place forecast counts, is a matter of where in the cell one stands.
 
 Two samplings differ from the single-place forecast, both to make a season over a continent
 affordable: the sky's footprints are the cells of one 0.5 deg geographic grid shared by all the

@@ -37,6 +37,7 @@ from .options import (
     LonOption,
     ModelOption,
     NameOption,
+    NoiseOption,
     OnlineOption,
     OrbitFNumberOption,
     OrbitFocalOption,
@@ -125,6 +126,7 @@ def timelapse_sky(
     iso: IsoOption = None,
     f_number: FNumberOption = None,
     seconds: SecondsOption = None,
+    noise: NoiseOption = "on",
     airglow: AirglowOption = True,
     background: BackgroundOption = True,
     stars: StarsOption = True,
@@ -145,7 +147,7 @@ def timelapse_sky(
 
     refuse_online_for_series(online)
     view = ground_camera(camera, az, el, fov, focal_length, size, ("512x512", "1280x720"))
-    observer = ground_exposure(exposure, iso, f_number, seconds)
+    observer = ground_exposure(exposure, iso, f_number, seconds, noise)
     times = series(start, end, step)
     options = {
         "indices": indices(kp, f107, f107a, ap), "model": model, "structure": structure, "seed": seed,

@@ -353,38 +353,15 @@ def _table_atmosphere(inputs_json: str) -> Atmosphere:
 
 
 def spectrum_columns(
-    table: EmissionTable,
-    mean_energy_kev: np.ndarray,
-    energy_flux_erg: np.ndarray,
-    altitude_km: np.ndarray,
+    table: EmissionTable, mean_energy_kev: np.ndarray, energy_flux_erg: np.ndarray, altitude_km: np.ndarray,
     spectrum: str = "gaussian",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Columns of another spectrum in the atmosphere of ``table``: the discrete arcs' peaked
-    spectra, which a Maxwellian table cannot represent.
-
-    Parameters
-    ----------
-    table
-        Its (rounded) atmosphere inputs are used.
-    mean_energy_kev, energy_flux_erg
-        (n,) mean energy and the energy flux at which the (slightly non-linear) chemistry is
-        evaluated, per column.
-    altitude_km
-        Output altitudes.
-    spectrum
-        A spectrum of :data:`~norrsken.emission.ionization.SPECTRA` (``gaussian``: width 10 %).
-
-    Returns
-    -------
-    ver_per_flux : ndarray float32 (n, n_lines, n_altitude)
-        Photons cm^-3 s^-1 per erg cm^-2 s^-1, lines in the table's order.
-    n2p_per_flux : ndarray float32 (n, n_altitude)
-        N2+ density, cm^-3 per erg cm^-2 s^-1.
-    """
+    """Columns of another spectrum (e.g. the arcs' peaked ``gaussian``) in the atmosphere of
+    ``table`` at (n,) mean energies and fluxes: VER per unit flux (n, line, altitude_km) and N2+
+    per unit flux (n, altitude_km), float32."""
     atm = _table_atmosphere(json.dumps(table.inputs, sort_keys=True))
     flux = np.asarray(energy_flux_erg, dtype=float)
-    q = ionization_rate(atm, np.asarray(mean_energy_kev, dtype=float), flux, spectrum)
-    ver, _, n2p = species_and_emission(q, atm)
+    ver, _, n2p = species_and_emission(ionization_rate(atm, np.asarray(mean_energy_kev, dtype=float), flux, spectrum), atm)
     ver = np.moveaxis(ver / flux[None, :, None], 0, 1)
     return _resample(ver, atm.altitude_km, altitude_km), _resample(n2p / flux[:, None], atm.altitude_km, altitude_km)
 
