@@ -16,13 +16,12 @@ from norrsken.render.catalogs import Cities, find_city
 from norrsken.render.light_pollution import (
     CALIBRATION,
     city_glow,
-    luminance_cd,
-    mag_arcsec2,
     scattering_path,
     sky_quality,
     zenith_glow_cd,
 )
 from norrsken.render.scene import led_share
+from norrsken.render.skyglow import luminance_cd, mag_arcsec2
 
 KM_PER_DEG = math.pi * EARTH_RADIUS_KM / 180.0
 

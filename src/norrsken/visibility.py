@@ -57,6 +57,7 @@ from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
 from .precipitation.model import Drivers, OvalModel
 from .precipitation.oval import edges, get_model, oval
 from .render import light_pollution as light_pollution_module
+from .render.skyglow import mag_arcsec2
 from .times import DurationLike, TimeLike, iso_utc, series, to_utc
 
 #: Verdicts, from worst to best.
@@ -165,7 +166,7 @@ def sky_glow_factor(lat: float, lon: float, time: TimeLike) -> tuple[float, dict
     year = moment.year + (moment.timetuple().tm_yday - 0.5) / 365.25
     natural = SKY_LUMINANCE_CD
     total = natural + light_pollution_module.zenith_glow_cd(lat, lon, year=year)
-    quality = light_pollution_module.sky_quality(float(light_pollution_module.mag_arcsec2(total)))
+    quality = light_pollution_module.sky_quality(float(mag_arcsec2(total)))
     sky = {
         "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
         "bortle": int(quality["bortle"]),

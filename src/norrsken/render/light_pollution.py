@@ -50,11 +50,12 @@ from ..atmosphere import (
     extinction_mag,
     rayleigh_optical_depth,
 )
-from ..color import SKY_LUMINANCE_CD, SKY_MAG_ARCSEC2
+from ..color import SKY_LUMINANCE_CD
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, enu_basis, unit_vectors
 from .catalogs import Cities, cities
 from .scene import city_sigma_km, led_share, light_sources
+from .skyglow import luminance_cd
 
 #: Towns farther than this are left out, km: a city of a million at 300 km adds 0.04 % of the
 #: natural sky at the zenith, and the Earth's curvature hides its lit air below 7 km.
@@ -294,16 +295,6 @@ def zenith_glow_cd(
     :data:`norrsken.color.SKY_LUMINANCE_CD` for the whole sky); see :func:`city_glow`."""
     lat, lon, year, site, altitude_km = _observer(lat, lon, year, site, altitude_km)
     return float(_Towns(lat, lon, year, site, altitude_km, towns).zenith_ratio.sum() * SKY_LUMINANCE_CD)
-
-
-def mag_arcsec2(luminance_cd: npt.ArrayLike) -> np.ndarray:
-    """V mag arcsec^-2 of a luminance (cd m^-2): V = -2.5 log10(L / 1.08e5)."""
-    return SKY_MAG_ARCSEC2 - 2.5 * np.log10(np.asarray(luminance_cd, dtype=float) / SKY_LUMINANCE_CD)
-
-
-def luminance_cd(zenith_mag_arcsec2: npt.ArrayLike) -> np.ndarray:
-    """Luminance (cd m^-2) of a sky brightness in V mag arcsec^-2: 1.08e5 x 10^(-0.4 V)."""
-    return SKY_LUMINANCE_CD * 10.0 ** (-0.4 * (np.asarray(zenith_mag_arcsec2, dtype=float) - SKY_MAG_ARCSEC2))
 
 
 def sky_quality(zenith_mag_arcsec2: float) -> dict[str, Any]:

@@ -341,7 +341,7 @@ def sky_brightness(moment, lat: float, lon: float, altitude_km: float, emission,
     if towns:
         total += light_pollution.zenith_glow_cd(lat, lon, year=_decimal_year(moment), site=site, altitude_km=altitude_km)
     # Twilight and day (rendered only when asked) lie beyond the classes' range: at most 10 mag.
-    quality = light_pollution.sky_quality(min(max(float(light_pollution.mag_arcsec2(total)), 10.0), 25.0))
+    quality = light_pollution.sky_quality(min(max(float(skyglow.mag_arcsec2(total)), 10.0), 25.0))
     return {
         "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
         "natural_zenith_mag_arcsec2": round(float(natural["v_mag_arcsec2"]), 2),

@@ -21,10 +21,11 @@ import functools
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import checks
 from ..atmosphere import transmission
-from ..color import airglow_cd_per_rayleigh, xyz_per_rayleigh
+from ..color import SKY_LUMINANCE_CD, SKY_MAG_ARCSEC2, airglow_cd_per_rayleigh, xyz_per_rayleigh
 from ..emission.chemistry import A_6300, A_6364
 from ..emission.sky_spectra import OH_BANDS_R
 from ..ephemeris import SkyBodies, sky_bodies
@@ -87,10 +88,9 @@ KS_AIR_MASS = 0.96
 #: to this elevation, deg: a design choice (K&S hold down to Z_m = 90 deg).
 MOON_FADE_DEG = -2.0
 #: V mag arcsec^-2 of a brightness in nanolambert (Krisciunas & Schaefer 1991, inverted):
-#: B = 34.08 exp(20.7233 - 0.92104 V); and luminance L = 1.08e5 10^(-0.4 V) cd m^-2 (as
-#: color.SKY_LUMINANCE_CD). Together L = 3.17e-6 B (1 nL = 1e-5/pi = 3.18e-6 cd m^-2 exactly).
+#: B = 34.08 exp(20.7233 - 0.92104 V); and luminance L = 1.08e5 10^(-0.4 V) cd m^-2
+#: (:func:`luminance_cd`). Together L = 3.17e-6 B (1 nL = 1e-5/pi = 3.18e-6 cd m^-2 exactly).
 NL_TO_V = (34.08, 20.7233, 0.92104)
-V_ZERO_CD = 1.08e5
 #: The S10 unit in V mag arcsec^-2.
 S10_V_MAG = 27.78
 
@@ -137,12 +137,19 @@ def nanolambert_to_cd(brightness_nl: np.ndarray | float) -> np.ndarray:
     """Luminance (cd m^-2) of a sky brightness in nanolambert, through its V mag arcsec^-2."""
     scale, offset, slope = NL_TO_V
     v_mag = (offset - np.log(np.asarray(brightness_nl, dtype=float) / scale)) / slope
-    return V_ZERO_CD * 10.0 ** (-0.4 * v_mag)
+    return luminance_cd(v_mag)
 
 
-def v_mag_of_cd(luminance_cd: float) -> float:
-    """V mag arcsec^-2 of a luminance (cd m^-2); inf for none."""
-    return -2.5 * math.log10(luminance_cd / V_ZERO_CD) if luminance_cd > 0.0 else math.inf
+def mag_arcsec2(luminance: npt.ArrayLike) -> np.ndarray:
+    """V mag arcsec^-2 of a luminance (cd m^-2): V = -2.5 log10(L / 1.08e5) (the Unihedron SQM
+    conversion of :data:`norrsken.color.SKY_LUMINANCE_CD`); inf for none."""
+    with np.errstate(divide="ignore"):
+        return SKY_MAG_ARCSEC2 - 2.5 * np.log10(np.asarray(luminance, dtype=float) / SKY_LUMINANCE_CD)
+
+
+def luminance_cd(v_mag: npt.ArrayLike) -> np.ndarray:
+    """Luminance (cd m^-2) of a sky brightness in V mag arcsec^-2: 1.08e5 x 10^(-0.4 V)."""
+    return SKY_LUMINANCE_CD * 10.0 ** (-0.4 * (np.asarray(v_mag, dtype=float) - SKY_MAG_ARCSEC2))
 
 
 def sodium_season(time: TimeLike, lat: float) -> float:
@@ -160,7 +167,7 @@ def twilight_zenith_cd(sun_elevation_deg: float) -> float:
     zeta = 90.0 - min(sun_elevation_deg, 0.0) - 95.0  # the Sun's zenith distance less 95 deg
     a0, a1, a2 = TWILIGHT_V
     v_mag = a0 + a1 * zeta + (a2 * zeta**2 if zeta > 0.0 else 0.0)
-    return max(V_ZERO_CD * (10.0 ** (-0.4 * v_mag) - 10.0 ** (-0.4 * TWILIGHT_NIGHT_V)), 0.0)
+    return max(float(luminance_cd(v_mag) - luminance_cd(TWILIGHT_NIGHT_V)), 0.0)
 
 
 @functools.lru_cache(maxsize=8)
@@ -259,7 +266,7 @@ def sky_light(
     light_table, factor_table = _elevation_table(k_v)
     n = len(AIRGLOW_SPECTRA)
     frame_table = np.zeros((light_table.shape[0], len(SKY_COMPONENTS)), dtype=np.float32)
-    s10_cd = V_ZERO_CD * 10.0 ** (-0.4 * S10_V_MAG)
+    s10_cd = float(luminance_cd(S10_V_MAG))
     zenith = np.append(_zenith_layers_cd(time, lat, scale), STARLIGHT_S10 * s10_cd).astype(np.float32)
     frame_table[:, : n + 1] = light_table * zenith
     out = frame_table[row]
@@ -355,10 +362,10 @@ def zenith_brightness(
     total = sum(parts.values())
     bodies = sky_bodies(time, lat, lon, altitude_km)
     return {
-        "v_mag_arcsec2": v_mag_of_cd(total),
+        "v_mag_arcsec2": float(mag_arcsec2(total)),
         "luminance_cd": total,
         "parts_cd": parts,
-        "parts_v_mag": {name: v_mag_of_cd(value) for name, value in parts.items()},
+        "parts_v_mag": {name: float(mag_arcsec2(value)) for name, value in parts.items()},
         "nightglow_scale": scale,
         "sun_elevation_deg": float(bodies.sun_elevation_deg),
         "moon_elevation_deg": float(bodies.moon_elevation_deg),
