@@ -165,6 +165,11 @@ def time_unit(times: np.ndarray | np.datetime64) -> Literal["s", "ms"]:
     return "ms" if (np.asarray(times).astype("datetime64[ms]").astype("int64") % 1000).any() else "s"
 
 
+def decimal_year(time: dt.datetime) -> float:
+    """The year with its elapsed days as a fraction of 365.25 (all of 1 January counts as its start)."""
+    return time.year + (time.timetuple().tm_yday - 1) / 365.25
+
+
 def iso_utc(time: np.datetime64) -> str:
     """ISO 8601 UTC text of a ``datetime64``: 2017-01-18T21:00:00Z (with milliseconds if any)."""
     return np.datetime_as_string(time, unit=time_unit(time)) + "Z"

@@ -57,7 +57,6 @@ from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
 from .precipitation.model import Drivers, OvalModel
 from .precipitation.oval import edges, get_model, oval
 from .render import light_pollution as light_pollution_module
-from .render.skyglow import mag_arcsec2
 from .times import DurationLike, TimeLike, iso_utc, series, to_utc
 
 #: Verdicts, from worst to best.
@@ -162,17 +161,9 @@ def sky_glow_factor(lat: float, lon: float, time: TimeLike) -> tuple[float, dict
     :func:`norrsken.render.light_pollution.zenith_glow_cd`. A city centre (18 mag arcsec^-2,
     ~40x the natural sky) needs ~6x brighter aurora.
     """
-    moment = to_utc(time)
-    year = moment.year + (moment.timetuple().tm_yday - 0.5) / 365.25
-    natural = SKY_LUMINANCE_CD
-    total = natural + light_pollution_module.zenith_glow_cd(lat, lon, year=year)
-    quality = light_pollution_module.sky_quality(float(mag_arcsec2(total)))
-    sky = {
-        "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
-        "bortle": int(quality["bortle"]),
-        "sky_quality": str(quality["label"]),
-    }
-    return math.sqrt(total / natural), sky
+    sky = light_pollution_module.zenith_sky(lat, lon, to_utc(time), SKY_LUMINANCE_CD)
+    total = sky.pop("luminance_cd")
+    return math.sqrt(total / SKY_LUMINANCE_CD), sky
 
 
 def forecast(

@@ -30,6 +30,7 @@ A is calibrated to the darkest zenith values measured at two observatories in an
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from typing import Any
@@ -53,9 +54,10 @@ from ..atmosphere import (
 from ..color import SKY_LUMINANCE_CD
 from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, enu_basis, unit_vectors
+from ..times import decimal_year
 from .catalogs import Cities, cities
 from .scene import city_sigma_km, led_share, light_sources
-from .skyglow import luminance_cd
+from .skyglow import luminance_cd, mag_arcsec2
 
 #: Towns farther than this are left out, km: a city of a million at 300 km adds 0.04 % of the
 #: natural sky at the zenith, and the Earth's curvature hides its lit air below 7 km.
@@ -295,6 +297,32 @@ def zenith_glow_cd(
     :data:`norrsken.color.SKY_LUMINANCE_CD` for the whole sky); see :func:`city_glow`."""
     lat, lon, year, site, altitude_km = _observer(lat, lon, year, site, altitude_km)
     return float(_Towns(lat, lon, year, site, altitude_km, towns).zenith_ratio.sum() * SKY_LUMINANCE_CD)
+
+
+def zenith_sky(
+    lat: float,
+    lon: float,
+    time: dt.datetime,
+    natural_cd: float,
+    *,
+    site: str | float = "good",
+    altitude_km: float = 0.0,
+    towns: bool = True,
+) -> dict[str, Any]:
+    """The zenith sky without aurora: a natural sky of ``natural_cd`` (cd m^-2) and, with ``towns``,
+    their glow at ``time``, with its class (:func:`sky_quality`; twilight and day, beyond the
+    classes, count as 10 mag arcsec^-2). Returns ``zenith_mag_arcsec2`` (rounded to 0.01),
+    ``bortle``, ``sky_quality`` and ``luminance_cd``."""
+    total = natural_cd
+    if towns:
+        total += zenith_glow_cd(lat, lon, year=decimal_year(time), site=site, altitude_km=altitude_km)
+    quality = sky_quality(min(max(float(mag_arcsec2(total)), 10.0), 25.0))
+    return {
+        "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
+        "bortle": int(quality["bortle"]),
+        "sky_quality": str(quality["label"]),
+        "luminance_cd": total,
+    }
 
 
 def sky_quality(zenith_mag_arcsec2: float) -> dict[str, Any]:

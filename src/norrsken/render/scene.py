@@ -38,6 +38,7 @@ from ..atmosphere import transmission
 from ..ephemeris import body_position_ecef_km
 from ..geometry import EARTH_RADIUS_KM, central_angle_deg, ground_distance_km, lat_lon, unit_vectors
 from ..land import land_fraction
+from ..times import decimal_year
 from .camera import Camera, PinholeCamera
 from .catalogs import bright_stars, cities, star_illuminance_lux
 
@@ -151,7 +152,7 @@ def illumination(moment: dt.datetime, moon_illumination: float) -> Illumination:
         sun_ecef=sun / np.linalg.norm(sun),
         moon_ecef_km=moon,
         moon_lux=moon_illuminance_lux(moon_illumination),
-        year=moment.year + (moment.timetuple().tm_yday - 1) / 365.25,
+        year=decimal_year(moment),
     )
 
 

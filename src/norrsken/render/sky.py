@@ -29,7 +29,7 @@ from ..errors import NorrskenError
 from ..geometry import EARTH_RADIUS_KM, central_angle_deg, direction_from_enu, enu_basis, enu_from_direction
 from ..precipitation import OvalModel
 from ..precipitation.model import driver_attrs
-from ..times import TimeLike, to_utc
+from ..times import TimeLike, decimal_year, to_utc
 from . import light_pollution, scene, skyglow
 from .camera import AllSkyCamera, Camera, vignetting
 from .overlay import draw_overlay
@@ -322,12 +322,8 @@ def _sky_light(moment, lat, lon, altitude_km, azimuth, elevation, emission, site
     light = skyglow.sky_light(moment, lat, lon, azimuth, elevation, f107_sfu=f107, extinction_v_mag=k_v, altitude_km=altitude_km)
     if not towns:
         return light
-    glow = light_pollution.city_glow(lat, lon, azimuth, elevation, year=_decimal_year(moment), site=site, altitude_km=altitude_km)
+    glow = light_pollution.city_glow(lat, lon, azimuth, elevation, year=decimal_year(moment), site=site, altitude_km=altitude_km)
     return np.concatenate([light, glow], axis=-1)
-
-
-def _decimal_year(moment) -> float:
-    return moment.year + (moment.timetuple().tm_yday - 0.5) / 365.25
 
 
 def sky_brightness(moment, lat: float, lon: float, altitude_km: float, emission, site: str | float, towns: bool) -> dict:
@@ -337,16 +333,14 @@ def sky_brightness(moment, lat: float, lon: float, altitude_km: float, emission,
         moment, lat, lon, f107_sfu=float(emission.table.inputs["f107a"]),
         extinction_v_mag=float(extinction_mag(550.0, site, altitude_km)), altitude_km=altitude_km,
     )  # fmt: skip
-    total = natural["luminance_cd"]
-    if towns:
-        total += light_pollution.zenith_glow_cd(lat, lon, year=_decimal_year(moment), site=site, altitude_km=altitude_km)
-    # Twilight and day (rendered only when asked) lie beyond the classes' range: at most 10 mag.
-    quality = light_pollution.sky_quality(min(max(float(skyglow.mag_arcsec2(total)), 10.0), 25.0))
+    quality = light_pollution.zenith_sky(
+        lat, lon, moment, natural["luminance_cd"], site=site, altitude_km=altitude_km, towns=towns
+    )
     return {
-        "zenith_mag_arcsec2": round(float(quality["zenith_mag_arcsec2"]), 2),
+        "zenith_mag_arcsec2": quality["zenith_mag_arcsec2"],
         "natural_zenith_mag_arcsec2": round(float(natural["v_mag_arcsec2"]), 2),
-        "bortle": int(quality["bortle"]),
-        "sky_quality": str(quality["label"]),
+        "bortle": quality["bortle"],
+        "sky_quality": quality["sky_quality"],
     }
 
 
