@@ -209,6 +209,8 @@ def sky(
         airglow=airglow,
         cell_km=GROUND_CELL_KM * (PREVIEW_CELL_FACTOR if preview else 1.0),
     )
+    # The nightglow follows the 81-day solar flux; the sky's own light is dimmed by the V extinction.
+    f107a, k_v = float(emission.table.inputs["f107a"]), float(extinction_mag(550.0, site, altitude_km))
     enu = enu_basis(lat, lon)
     origin = (EARTH_RADIUS_KM + altitude_km) * enu[2]
     rays = camera.rays_enu()
@@ -224,7 +226,7 @@ def sky(
         sources.append(_stars_and_moon(camera, origin, enu, moment, float(bodies.moon_illumination)))
         continua = SKY_CONTINUA
     if background:
-        sources.append(_sky_light(moment, lat, lon, altitude_km, azimuth, elevation, emission, site, light_pollution))
+        sources.append(_sky_light(moment, lat, lon, altitude_km, azimuth, elevation, f107a, site, k_v, light_pollution))
         continua += skyglow.SKY_COMPONENTS + (CITY_CONTINUA if light_pollution else ())
     noisy = isinstance(exposure, CameraExposure) and exposure.noise
     vignetted = isinstance(exposure, CameraExposure) and exposure.vignetting
@@ -261,9 +263,9 @@ def sky(
             "camera": json.dumps(camera.describe()),
             "exposure": json.dumps(describe_exposure(exposure)),
             "extinction": site,
-            "extinction_v_mag": float(extinction_mag(550.0, site, altitude_km)),
+            "extinction_v_mag": k_v,
             "light_pollution": int(light_pollution),
-            **sky_brightness(moment, lat, lon, altitude_km, emission, site, light_pollution),
+            **sky_brightness(moment, lat, lon, altitude_km, f107a, site, k_v, light_pollution),
             "model": MODEL_TEXT,
             "model_name": emission.oval.attrs["model_name"],
         }
@@ -315,24 +317,21 @@ def _refracted(rays_enu: np.ndarray, azimuth: np.ndarray, elevation: np.ndarray)
     return np.where(seen[..., None], enu_from_direction(azimuth, true), rays_enu)
 
 
-def _sky_light(moment, lat, lon, altitude_km, azimuth, elevation, emission, site, towns: bool) -> np.ndarray:
-    """The sky's own light and, with ``towns``, their sky glow (..., n) in cd m^-2."""
-    k_v = float(extinction_mag(550.0, site, altitude_km))
-    f107 = float(emission.table.inputs["f107a"])
-    light = skyglow.sky_light(moment, lat, lon, azimuth, elevation, f107_sfu=f107, extinction_v_mag=k_v, altitude_km=altitude_km)
+def _sky_light(moment, lat, lon, altitude_km, azimuth, elevation, f107a, site, k_v, towns: bool) -> np.ndarray:
+    """The sky's own light (solar activity ``f107a``, V extinction ``k_v``) and, with ``towns``,
+    their sky glow (..., n) in cd m^-2."""
+    light = skyglow.sky_light(moment, lat, lon, azimuth, elevation, f107_sfu=f107a, extinction_v_mag=k_v, altitude_km=altitude_km)
     if not towns:
         return light
     glow = light_pollution.city_glow(lat, lon, azimuth, elevation, year=decimal_year(moment), site=site, altitude_km=altitude_km)
     return np.concatenate([light, glow], axis=-1)
 
 
-def sky_brightness(moment, lat: float, lon: float, altitude_km: float, emission, site: str | float, towns: bool) -> dict:
-    """Zenith sky brightness (V mag arcsec^-2) without aurora, natural and with the towns' glow, and
-    its Bortle-like class (:func:`norrsken.render.light_pollution.sky_quality`)."""
-    natural = skyglow.zenith_brightness(
-        moment, lat, lon, f107_sfu=float(emission.table.inputs["f107a"]),
-        extinction_v_mag=float(extinction_mag(550.0, site, altitude_km)), altitude_km=altitude_km,
-    )  # fmt: skip
+def sky_brightness(moment, lat: float, lon: float, altitude_km: float, f107a: float, site: str | float, k_v: float, towns: bool) -> dict:
+    """Zenith sky brightness (V mag arcsec^-2) without aurora, natural (solar activity ``f107a``,
+    V extinction ``k_v``) and with the towns' glow, and its Bortle-like class
+    (:func:`norrsken.render.light_pollution.zenith_sky`)."""
+    natural = skyglow.zenith_brightness(moment, lat, lon, f107_sfu=f107a, extinction_v_mag=k_v, altitude_km=altitude_km)
     quality = light_pollution.zenith_sky(
         lat, lon, moment, natural["luminance_cd"], site=site, altitude_km=altitude_km, towns=towns
     )
