@@ -517,8 +517,6 @@ def sample_points(pf, points, out, buffer, per_flux, offsets):
         altitude, _, _, lit, qd, u, v, within, _ = sample(pf, x, y, z, buffer, per_flux, offsets, True)
         zi = (altitude - pf.z0) / pf.dz
         if lit and within and pf.norm > 0.0 and 0.0 <= zi < nz - 1:
-            iz = int(zi)
-            wz = zi - iz
             sunlit = in_sunlight(pf.sun, x, y, z)
             for k in range(pf.arcs.shape[0]):
                 if not (within >> k) & 1:
@@ -527,9 +525,10 @@ def sample_points(pf, points, out, buffer, per_flux, offsets):
                 if d >= ARC_EDGE:
                     continue
                 w = qd / pf.norm * pf.arcs[k, 3] * ray_mean(pf, k, v, 0.0) * arc_profile(d)
-                n2p = (1.0 - wz) * pf.arc_n2p[k, iz] + wz * pf.arc_n2p[k, iz + 1] if sunlit else 0.0
+                n2p = altitude_mean(pf.arc_n2p[k], pf.arc_n2p_integral[k], zi, 0.0) if sunlit else 0.0
                 for j in range(buffer.size):
-                    buffer[j] += w * ((1.0 - wz) * pf.arc_table[k, iz, j] + wz * pf.arc_table[k, iz + 1, j] + pf.basis_g[j] * n2p)
+                    ver = altitude_mean(pf.arc_table[k, :, j], pf.arc_table_integral[k, :, j], zi, 0.0)
+                    buffer[j] += w * (ver + pf.basis_g[j] * n2p)
         for k in range(buffer.size):
             out[i, k] = buffer[k]
 
