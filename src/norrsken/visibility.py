@@ -57,6 +57,7 @@ from .geometry import EARTH_RADIUS_KM, central_angle_deg, destination
 from .precipitation.model import Drivers, OvalModel
 from .precipitation.oval import edges, get_model, oval
 from .render import light_pollution as light_pollution_module
+from .render.skyglow import van_rhijn
 from .times import DurationLike, TimeLike, iso_utc, series, to_utc
 
 #: Verdicts, from worst to best.
@@ -118,11 +119,9 @@ def seen(
     height times the extinction (:data:`LINE_EXTINCTION_MAG`) of the air below."""
     gamma = np.radians(distance_deg)
     ratio = EARTH_RADIUS_KM / (EARTH_RADIUS_KM + height_km)
-    elevation = np.arctan2(np.cos(gamma) - ratio, np.sin(gamma))
-    van_rhijn = 1.0 / np.sqrt(np.maximum(1.0 - (ratio * np.cos(elevation)) ** 2, 1e-6))
+    elevation = np.degrees(np.arctan2(np.cos(gamma) - ratio, np.sin(gamma)))
     k = np.array([LINE_EXTINCTION_MAG[key] for key in lines]).reshape(-1, *([1] * (height_km.ndim - 1)))
-    elevation = np.degrees(elevation)
-    return elevation, van_rhijn * transmission(elevation, k)
+    return elevation, van_rhijn(elevation, height_km) * transmission(elevation, k)
 
 
 def verdict(green_r: float, elevation_deg: float, overhead_r: float, sun_elevation_deg: float, factor: float) -> str:

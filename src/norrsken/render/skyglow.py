@@ -114,7 +114,7 @@ MAX_ALTITUDE_KM = 20.0
 _TABLE_STEP_DEG = 0.0025
 
 
-def van_rhijn(elevation_deg: np.ndarray | float, height_km: float) -> np.ndarray:
+def van_rhijn(elevation_deg: np.ndarray | float, height_km: np.ndarray | float) -> np.ndarray:
     """Van Rhijn factor of a thin layer at ``height_km``: the slant column over the vertical one,
     V(z) = [1 - (R / (R + h))^2 sin^2 z]^-1/2, z the zenith angle (van Rhijn 1921, Publ. Astron.
     Lab. Groningen 31, 1), R = geometry.EARTH_RADIUS_KM; 6.0 on the horizon for 90 km."""
