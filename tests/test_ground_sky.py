@@ -124,3 +124,12 @@ def test_verdict_thresholds_rise_with_the_sky_glow():
     dark = forecast(TIME, 59.9139, 10.7522, end=TIME, step="1h", light_pollution=False)
     assert float(bright["threshold_factor"][0]) > 3.0 * float(dark["threshold_factor"][0])
     assert bright.attrs["bortle"] > dark.attrs["bortle"]
+
+
+def test_bad_sky_options_are_refused():
+    from norrsken.errors import NorrskenError
+
+    with pytest.raises(NorrskenError, match="light_pollution must be True or False"):
+        sky(TIME, *TROMSO, camera=AllSkyCamera(32, 32), light_pollution="yes", **CLEAN)
+    with pytest.raises(NorrskenError, match="unknown site"):
+        sky(TIME, *TROMSO, camera=AllSkyCamera(32, 32), extinction="murky", **CLEAN)

@@ -188,6 +188,7 @@ def sky(
     check_frame(camera, exposure, Camera, "a PinholeCamera or an AllSkyCamera")
     check_quality(adaptive, preview)
     site = check_site(extinction, altitude_km)
+    light_pollution = checks.flag("light_pollution", light_pollution)
     bodies = sky_bodies(moment, lat, lon, altitude_km)
     if bodies.sun_elevation_deg > SUN_LIMIT_DEG and not daylight_ok:
         raise NorrskenError(
